@@ -1,0 +1,127 @@
+import type { ConfigIssue } from '../errors.js';
+import type { CheckSpec, HacoreConfig, Role } from '../types.js';
+import { commonCheckShape } from './check-schema.js';
+import * as s from './schema.js';
+
+export interface SectionEntry {
+  owner: string;
+  schema: s.Schema<unknown>;
+  roles: readonly Role[];
+}
+
+export interface CheckTypeEntry {
+  owner: string;
+  schema: s.ObjectSchema<s.Shape>;
+}
+
+/** The schemas contributed by the core and the loaded plugins. */
+export class SchemaRegistry {
+  readonly sections = new Map<string, SectionEntry>();
+  readonly checkTypes = new Map<string, CheckTypeEntry>();
+}
+
+export const CORE_KEYS = ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'checks'] as const;
+
+export const coreShape = {
+  plugins: s.optional(s.array(s.string({ minLength: 1 })), []).describe('npm package names or relative paths of the plugins to load, in order.'),
+  logLevel: s.optional(s.enumOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const), 'info').describe('Log level; --log-level overrides it.'),
+  controlSocket: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.sock').describe('Path of the control socket (mode 0600) used by hacore status/reload/stop.'),
+  pidFile: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.pid').describe('Path of the supervisor pid file.'),
+};
+
+/** Validates only `plugins`, which must be known before the plugins can contribute their schemas. */
+export function preValidate(raw: unknown): { plugins: string[]; issues: ConfigIssue[] } {
+  if (!s.isPlainObject(raw)) {
+    return { plugins: [], issues: [{ path: '', expected: 'a mapping of settings at the top level', found: s.renderFound(raw) }] };
+  }
+  const r = s.validate(coreShape.plugins, raw.plugins, 'plugins');
+  return { plugins: r.value ?? [], issues: r.issues };
+}
+
+/** Validates a whole config against the core schema and every registered section and check type. */
+export function validateConfig(raw: unknown, registry: SchemaRegistry): { config?: HacoreConfig; issues: ConfigIssue[] } {
+  const ctx: s.ParseContext = { issues: [] };
+  if (!s.isPlainObject(raw)) {
+    return { issues: [{ path: '', expected: 'a mapping of settings at the top level', found: s.renderFound(raw) }] };
+  }
+  const known = new Set<string>([...CORE_KEYS, ...registry.sections.keys()]);
+  for (const key of Object.keys(raw)) {
+    if (known.has(key)) continue;
+    const hint = s.closest(key, known);
+    const owner = hint ? `did you mean "${hint}"?` : 'no loaded plugin owns this section; is its plugin listed under plugins?';
+    s.fail(ctx, key, `a known section (${[...known].join(', ')})`, raw[key], owner);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(coreShape)) {
+    const v = (schema as s.Schema<unknown>).parse(raw[key], ctx, key);
+    if (v !== s.INVALID) out[key] = v;
+  }
+  for (const [key, entry] of registry.sections) {
+    const schema = raw[key] === undefined && !entry.schema.optional ? s.optional(entry.schema) : entry.schema;
+    const v = schema.parse(raw[key], ctx, key);
+    if (v !== s.INVALID && v !== undefined) out[key] = v;
+  }
+  out.checks = validateChecks(raw.checks, registry, ctx);
+  if (ctx.issues.length > 0) return { issues: ctx.issues };
+  return { config: out as HacoreConfig, issues: [] };
+}
+
+function validateChecks(raw: unknown, registry: SchemaRegistry, ctx: s.ParseContext): CheckSpec[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    s.fail(ctx, 'checks', 'a list of checks', raw);
+    return [];
+  }
+  const seen = new Map<string, number>();
+  const out: CheckSpec[] = [];
+  raw.forEach((item, i) => {
+    const path = `checks[${i}]`;
+    const spec = parseCheck(item, registry, ctx, path);
+    if (!spec) return;
+    const prev = seen.get(spec.name);
+    if (prev !== undefined) {
+      s.fail(ctx, `${path}.name`, `a name not used by another check (checks[${prev}] is also named "${spec.name}")`, spec.name);
+      return;
+    }
+    seen.set(spec.name, i);
+    out.push(spec);
+  });
+  return out;
+}
+
+/** Validates one check: the common fields, then the options of its type. */
+export function parseCheck(item: unknown, registry: SchemaRegistry, ctx: s.ParseContext, path: string): CheckSpec | undefined {
+  if (!s.isPlainObject(item)) {
+    s.fail(ctx, path, 'a check (an object with name and type)', item);
+    return undefined;
+  }
+  const type = item.type;
+  if (typeof type !== 'string') {
+    s.fail(ctx, `${path}.type`, `a checker type (${[...registry.checkTypes.keys()].join(', ') || 'none loaded'}) (required)`, type);
+    return undefined;
+  }
+  const entry = registry.checkTypes.get(type);
+  if (!entry) {
+    const hint = s.closest(type, registry.checkTypes.keys());
+    s.fail(
+      ctx,
+      `${path}.type`,
+      `a checker type provided by a loaded plugin (${[...registry.checkTypes.keys()].join(', ') || 'none loaded'})`,
+      type,
+      hint ? `did you mean "${hint}"?` : 'is the checker plugin listed under plugins?',
+    );
+    return undefined;
+  }
+  const schema = s.object(commonCheckShape).extend(entry.schema.shape);
+  const v = schema.parse(item, ctx, path);
+  if (v === s.INVALID) return undefined;
+  const { address, port, ...rest } = v as Record<string, unknown> & { address?: string; port?: number; interval: number; retryDelay?: number; warmup?: number };
+  const interval = rest.interval as number;
+  const spec = {
+    ...rest,
+    target: { address: address ?? '', ...(port !== undefined ? { port } : {}) },
+    retryDelay: (rest.retryDelay as number | undefined) ?? Math.min(1000, interval),
+    warmup: (rest.warmup as number | undefined) ?? interval,
+  } as unknown as CheckSpec;
+  return spec;
+}

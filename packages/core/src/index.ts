@@ -1,0 +1,14 @@
+export * from './types.js';
+export * from './errors.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { createHooks, type CoreHooks } from './hooks.js';
+export { PLUGIN_API_VERSION, type HacoreCore, type HacorePlugin } from './plugin.js';
+export * as schema from './config/schema.js';
+export type { Schema, ObjectSchema, Infer, InferShape, Shape } from './config/schema.js';
+export { commonCheckShape } from './config/check-schema.js';
+export { Hacore, type HacoreOptions } from './daemon/hacore.js';
+export { RiseFall } from './checks/rise-fall.js';
+export { CheckRunner, Scheduler, type SchedulerClock } from './checks/scheduler.js';
+export { createLogger, type Logger } from './logger.js';
+export { CORE_VERSION } from './version.js';
+export { defineCheckType } from './check-type.js';

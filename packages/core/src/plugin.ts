@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { CoreHooks } from './hooks.js';
+import type { ObjectSchema, Schema, Shape } from './config/schema.js';
+import type { EventInput, HacoreConfig, Role, Target } from './types.js';
+
+/** The version of the plugin API this core implements; plugins declare a semver range of it. */
+export const PLUGIN_API_VERSION = '1.0.0';
+
+/** What a plugin sees of the core in `apply(core)`. */
+export interface HacoreCore {
+  /** The plugin API version, compared with each plugin's `hacore` range. */
+  readonly apiVersion: string;
+  /** The process this core runs in: `single` when everything runs in one process. */
+  readonly role: Role | 'single';
+  readonly hooks: CoreHooks;
+  /** The core's logger; prefer `logger.child({ plugin: NAME })`. */
+  readonly logger: Logger;
+  /** The validated config. Throws before validation (that is, inside `apply`). */
+  readonly config: HacoreConfig;
+  /**
+   * Owns a top-level config section. The core validates it with `schema` before
+   * anything starts. `roles` lists the processes that need the section's plugin.
+   */
+  registerSection<T>(key: string, schema: Schema<T>, options?: { roles?: readonly Role[] }): void;
+  /** Declares a check type and the schema of its own options (added to the common check fields). */
+  registerCheckType<S extends Shape>(type: string, options: ObjectSchema<S>): void;
+  /** Emits an event on the `event` hook (stamped with time and origin) and relays it to the other roles. */
+  emit(event: EventInput): Promise<void>;
+  /** The current targets of the scheduler in this process. */
+  targets(): Target[];
+  /** True when this process runs the given role (always true in single-process mode). */
+  runs(role: Role): boolean;
+}
+
+/** A hacore plugin, as exported by a package or a local file (object or class with a no-arg constructor). */
+export interface HacorePlugin {
+  /** Unique name, used as the tap name in every hook, in logs and in errors. */
+  readonly name: string;
+  /** Semver range of the plugin API this plugin targets, e.g. `^1.0.0`. */
+  readonly hacore: string;
+  /** The package version, shown by `hacore --version`. */
+  readonly version?: string;
+  /**
+   * Processes the plugin runs in. Checkers and IPVS run in `check`, VRRP in
+   * `vrrp`, notifiers and metrics in `main` (the supervisor, which sees every
+   * role's events). Default: `['check']`.
+   */
+  readonly roles?: readonly Role[];
+  /** Registers schemas and taps hooks. Must not open sockets or start timers: use the `start` hook. */
+  apply(core: HacoreCore): void;
+}

@@ -1,0 +1,101 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import semver from 'semver';
+import { HacoreError } from '../errors.js';
+import type { HacorePlugin } from '../plugin.js';
+
+export interface LoadedPlugin {
+  /** What the config listed. */
+  spec: string;
+  /** Where it was loaded from. */
+  resolved: string;
+  plugin: HacorePlugin;
+}
+
+function isRelative(spec: string): boolean {
+  return spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec);
+}
+
+/** Resolves a plugin spec from the config file's directory, as Node would from there. */
+export function resolvePlugin(spec: string, baseDir: string): string {
+  if (isRelative(spec)) return path.resolve(baseDir, spec);
+  const req = createRequire(path.join(baseDir, 'noop.js'));
+  try {
+    return req.resolve(spec);
+  } catch (err) {
+    throw new HacoreError(
+      'HACORE_ERR_PLUGIN_NOT_FOUND',
+      `plugin "${spec}" is not installed (looked from ${baseDir}); install it with: npm install ${spec}`,
+      { cause: err },
+    );
+  }
+}
+
+function instantiate(exported: unknown): unknown {
+  if (typeof exported === 'function') {
+    try {
+      return new (exported as new () => unknown)();
+    } catch {
+      return exported;
+    }
+  }
+  return exported;
+}
+
+/** Checks the shape of a plugin and its API range; returns it typed. */
+export function checkPlugin(candidate: unknown, spec: string, apiVersion: string): HacorePlugin {
+  const p = candidate as Partial<HacorePlugin> | null | undefined;
+  const missing: string[] = [];
+  if (!p || typeof p !== 'object') missing.push('an exported object or class');
+  else {
+    if (typeof p.name !== 'string' || !p.name) missing.push('name (string)');
+    if (typeof p.hacore !== 'string') missing.push('hacore (semver range of the plugin API)');
+    if (typeof p.apply !== 'function') missing.push('apply(core) (function)');
+  }
+  if (missing.length > 0) {
+    throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `"${spec}" is not a hacore plugin: its default export lacks ${missing.join(', ')}`);
+  }
+  const plugin = p as HacorePlugin;
+  if (!semver.validRange(plugin.hacore)) {
+    throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${plugin.name}" (${spec}) declares hacore: "${plugin.hacore}", which is not a semver range`);
+  }
+  if (!semver.satisfies(apiVersion, plugin.hacore)) {
+    throw new HacoreError(
+      'HACORE_ERR_PLUGIN_API_RANGE',
+      `plugin "${plugin.name}" (${spec}) targets hacore plugin API ${plugin.hacore}, but this core implements plugin API ${apiVersion}`,
+    );
+  }
+  return plugin;
+}
+
+/** Imports every listed plugin, in order; refuses duplicates, missing and incompatible ones. */
+export async function loadPlugins(specs: readonly string[], baseDir: string, apiVersion: string): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  const bySpec = new Map<string, number>();
+  for (const [i, spec] of specs.entries()) {
+    const first = bySpec.get(spec);
+    if (first !== undefined) {
+      throw new HacoreError('HACORE_ERR_PLUGIN_DUPLICATE', `plugin "${spec}" is listed twice (plugins[${first}] and plugins[${i}])`);
+    }
+    bySpec.set(spec, i);
+    const resolved = resolvePlugin(spec, baseDir);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ERR_MODULE_NOT_FOUND' && isRelative(spec)) {
+        throw new HacoreError('HACORE_ERR_PLUGIN_NOT_FOUND', `plugin "${spec}" not found at ${resolved}`, { cause: err });
+      }
+      throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${spec}" failed to load: ${e.message}`, { cause: err });
+    }
+    const plugin = checkPlugin(instantiate(mod.default ?? mod.plugin), spec, apiVersion);
+    const dup = out.find((o) => o.plugin.name === plugin.name);
+    if (dup) {
+      throw new HacoreError('HACORE_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is listed twice (as "${dup.spec}" and "${spec}")`);
+    }
+    out.push({ spec, resolved, plugin });
+  }
+  return out;
+}
