@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CoreHooks } from './hooks.js';
 import type { ObjectSchema, Schema, Shape } from './config/schema.js';
-import type { EventInput, HacoreConfig, Role, Target } from './types.js';
+import type { EventInput, HacoreConfig, Role, StatusReport, Target } from './types.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
@@ -30,6 +30,11 @@ export interface HacoreCore {
   targets(): Target[];
   /** True when this process runs the given role (always true in single-process mode). */
   runs(role: Role): boolean;
+  /**
+   * The status documents of every process of the daemon, keyed by role
+   * (`single`, or `main`, `check`, `vrrp`): what `hacore status --json` prints.
+   */
+  statusAll(): Promise<Record<string, StatusReport>>;
 }
 
 /** A hacore plugin, as exported by a package or a local file (object or class with a no-arg constructor). */

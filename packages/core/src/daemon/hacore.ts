@@ -25,6 +25,8 @@ export interface HacoreOptions {
   relay?: (event: HacoreEvent) => void;
 }
 
+export type StatusCollector = () => Promise<Record<string, StatusReport>>;
+
 const DEFAULT_ROLES: readonly Role[] = ['check'];
 
 export function pluginRoles(p: HacorePlugin): readonly Role[] {
@@ -140,6 +142,7 @@ export class Hacore implements HacoreCore {
       emit: async () => {},
       targets: () => [],
       runs: () => false,
+      statusAll: async () => ({}),
     };
     return facade;
   }
@@ -261,6 +264,13 @@ export class Hacore implements HacoreCore {
 
   targets(): Target[] {
     return this.scheduler.targets();
+  }
+
+  /** Set by the supervisor so that `statusAll` gathers the children's documents. */
+  statusCollector: StatusCollector | undefined;
+
+  statusAll(): Promise<Record<string, StatusReport>> {
+    return this.statusCollector ? this.statusCollector() : Promise.resolve({ [this.role]: this.status() });
   }
 
   status(): StatusReport {
