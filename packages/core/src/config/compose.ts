@@ -49,7 +49,7 @@ export function validateConfig(raw: unknown, registry: SchemaRegistry): { config
     if (known.has(key)) continue;
     const hint = s.closest(key, known);
     const owner = hint ? `did you mean "${hint}"?` : 'no loaded plugin owns this section; is its plugin listed under plugins?';
-    s.fail(ctx, key, `a known section (${[...known].join(', ')})`, raw[key], owner);
+    ctx.issues.push({ path: key, expected: `a known section (${[...known].join(', ')})`, found: `unknown section "${key}"`, hint: owner });
   }
   const out: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(coreShape)) {

@@ -6,6 +6,25 @@ import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
 
 export const MODULE_NAME = 'hacore';
 
+/** Where a config is searched for, in order, in each directory from cwd upwards. */
+export const SEARCH_PLACES = [
+  'package.json',
+  `.${MODULE_NAME}rc`,
+  `.${MODULE_NAME}rc.json`,
+  `.${MODULE_NAME}rc.yaml`,
+  `.${MODULE_NAME}rc.yml`,
+  `.${MODULE_NAME}rc.js`,
+  `.${MODULE_NAME}rc.mjs`,
+  `.${MODULE_NAME}rc.cjs`,
+  `${MODULE_NAME}.config.yaml`,
+  `${MODULE_NAME}.config.yml`,
+  `${MODULE_NAME}.config.json`,
+  `${MODULE_NAME}.config.js`,
+  `${MODULE_NAME}.config.mjs`,
+  `${MODULE_NAME}.config.cjs`,
+  `${MODULE_NAME}.config.ts`,
+];
+
 export interface RawConfig {
   /** Absolute path of the file the config came from. */
   file: string;
@@ -17,7 +36,7 @@ export interface RawConfig {
  * search for `hacore.config.*`, `.hacorerc*` or `package.json#hacore` from `cwd` up.
  */
 export async function loadRawConfig(opts: { file?: string | undefined; cwd?: string }): Promise<RawConfig> {
-  const explorer = cosmiconfig(MODULE_NAME, { cache: false });
+  const explorer = cosmiconfig(MODULE_NAME, { cache: false, searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (opts.file) {
       const abs = path.resolve(opts.cwd ?? process.cwd(), opts.file);

@@ -288,7 +288,9 @@ export function object<S extends Shape>(shape: S, opts: { expected?: string; doc
     for (const key of Object.keys(v)) {
       if (!(key in shape)) {
         const hint = closest(key, Object.keys(shape));
-        fail(ctx, joinPath(path, key), `no key "${key}" here (known keys: ${Object.keys(shape).join(', ')})`, v[key], hint ? `did you mean "${hint}"?` : undefined);
+        const issue: ConfigIssue = { path: joinPath(path, key), expected: `a known key (${Object.keys(shape).join(', ')})`, found: `unknown key "${key}"` };
+        if (hint) issue.hint = `did you mean "${hint}"?`;
+        ctx.issues.push(issue);
         ok = false;
       }
     }

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { loadRawConfig } from '../config/load.js';
+import { isPlainObject } from '../config/schema.js';
+import { controlRequest } from '../control/client.js';
+import { Hacore } from '../daemon/hacore.js';
+import { runDaemon } from '../daemon/run.js';
+import { HacoreError } from '../errors.js';
+import { createLogger, silentLogger } from '../logger.js';
+import { PLUGIN_API_VERSION } from '../plugin.js';
+import type { StatusReport } from '../types.js';
+import { CORE_VERSION } from '../version.js';
+import { formatStatus } from './status-format.js';
+
+const DEFAULT_SOCKET = '/run/hacore/hacore.sock';
+
+function fail(err: unknown): never {
+  const e = err as { code?: string; message?: string };
+  process.stderr.write(`hacore: ${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}\n`);
+  process.exit(1);
+}
+
+/** The control socket of the daemon that a config names, without loading its plugins. */
+async function socketOf(opts: { config?: string; socket?: string }): Promise<string> {
+  if (opts.socket) return opts.socket;
+  try {
+    const raw = await loadRawConfig({ file: opts.config });
+    const v = isPlainObject(raw.value) ? raw.value.controlSocket : undefined;
+    return typeof v === 'string' ? v : DEFAULT_SOCKET;
+  } catch (err) {
+    if (opts.config) throw err;
+    return DEFAULT_SOCKET;
+  }
+}
+
+/** git-style: `hacore foo ...` runs `hacore-foo` shipped by a plugin package. */
+function findExternal(name: string): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dirs = [
+    path.dirname(process.argv[1] ?? ''),
+    path.join(process.cwd(), 'node_modules', '.bin'),
+    path.resolve(here, '../../../.bin'),
+    path.resolve(here, '../../../../.bin'),
+    path.resolve(here, '../../../../node_modules/.bin'),
+    ...(process.env.PATH ?? '').split(path.delimiter),
+  ];
+  for (const d of dirs) {
+    const f = path.join(d, `hacore-${name}`);
+    try {
+      accessSync(f, constants.X_OK);
+      return f;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+const program = new Command();
+program
+  .name('hacore')
+  .description('High-availability and load-balancing daemon: health checks, IPVS, VRRP')
+  .option('-c, --config <file>', 'config file (default: search for hacore.config.* / .hacorerc / package.json#hacore)')
+  .option('--version', 'print the core version and the versions of the plugins in the config')
+  .enablePositionalOptions()
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the daemon in the foreground (supervisor + one child per role)')
+  .option('-c, --config <file>', 'config file')
+  .option('--single-process', 'run every role in this one process (development, tests)')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
+  .action(async (o: { config?: string; singleProcess?: boolean; logLevel?: string }) => {
+    const config = o.config ?? program.opts<{ config?: string }>().config;
+    const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
+    try {
+      const code = await runDaemon({ configFile: config, singleProcess: o.singleProcess === true, logLevel: o.logLevel, logger });
+      logger.flush();
+      process.exit(code);
+    } catch (err) {
+      logger.flush();
+      fail(err);
+    }
+  });
+
+program
+  .command('check-config')
+  .description('validate the config (and its plugins), print it normalized, exit 1 on error')
+  .option('-c, --config <file>', 'config file')
+  .action(async (o: { config?: string }) => {
+    try {
+      const core = await Hacore.load({ configFile: o.config ?? program.opts<{ config?: string }>().config, role: 'single', logger: silentLogger });
+      process.stdout.write(`${JSON.stringify(core.config, null, 2)}\n`);
+      process.stderr.write(`${core.configFile}: configuration is valid\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+for (const [name, desc] of [
+  ['status', 'show the state of checks and instances of the running daemon'],
+  ['reload', 'validate the config file and apply it to the running daemon (exit 1 if refused)'],
+  ['stop', 'stop the running daemon gracefully'],
+] as const) {
+  const cmd = program
+    .command(name)
+    .description(desc)
+    .option('-c, --config <file>', 'config file naming the control socket')
+    .option('-s, --socket <path>', 'control socket path');
+  if (name === 'status') cmd.option('--json', 'print the status documents as JSON');
+  cmd.action(async (o: { config?: string; socket?: string; json?: boolean }) => {
+    try {
+      const config = o.config ?? program.opts<{ config?: string }>().config;
+      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}) });
+      const result = await controlRequest(sock, { cmd: name });
+      if (name === 'status') {
+        process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStatus(result as Record<string, StatusReport>)}\n`);
+      } else process.stdout.write(`${typeof result === 'string' ? result : JSON.stringify(result)}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+async function printVersion(): Promise<void> {
+  const lines = [`@hacore/core ${CORE_VERSION} (plugin API ${PLUGIN_API_VERSION})`];
+  try {
+    const core = await Hacore.load({ configFile: program.opts<{ config?: string }>().config, role: 'single', logger: silentLogger });
+    for (const p of core.plugins) lines.push(`${p.plugin.name} ${p.plugin.version ?? '(unknown version)'} (targets ${p.plugin.hacore})`);
+  } catch (err) {
+    if (!(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') lines.push(`(plugins not listed: ${(err as Error).message.split('\n')[0]})`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+const argv = process.argv.slice(2);
+const first = argv.find((a) => !a.startsWith('-'));
+const known = new Set(program.commands.map((c) => c.name()).concat(['help']));
+if (argv.includes('--version') && (first === undefined || !known.has(first))) {
+  await printVersion();
+} else if (first !== undefined && !known.has(first) && argv[0] === first) {
+  const ext = findExternal(first);
+  if (!ext) fail(new HacoreError('HACORE_ERR_CONTROL', `unknown command "${first}" (no hacore-${first} installed); see hacore --help`));
+  const r = spawnSync(ext, argv.slice(1), { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+} else {
+  await program.parseAsync(process.argv);
+}

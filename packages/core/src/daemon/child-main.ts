@@ -1,0 +1,68 @@
+// Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon.
+import { parseArgs } from 'node:util';
+import { createLogger } from '../logger.js';
+import type { Role } from '../types.js';
+import { Hacore } from './hacore.js';
+import type { ChildMessage, ParentMessage } from './ipc.js';
+
+const { values } = parseArgs({
+  options: { role: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' } },
+});
+const role = values.role as Role;
+const send = (m: ChildMessage): void => {
+  if (process.connected) process.send!(m);
+};
+const logger = createLogger({ level: values['log-level'] ?? 'info', role });
+
+let core: Hacore | undefined;
+let stopping = false;
+
+async function stop(reason: string, code = 0): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    try {
+      await core?.stop(reason);
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+    }
+  }
+  logger.flush();
+  process.exit(code);
+}
+
+process.on('message', (raw: unknown) => {
+  const m = raw as ParentMessage;
+  if (m.t === 'event') void core?.deliverRemote(m.event);
+  else if (m.t === 'stop') void stop(m.reason);
+  else if (m.t === 'request') {
+    void (async () => {
+      try {
+        if (!core) throw new Error('not started');
+        const result = m.op === 'reload' ? await core.reload() : core.status();
+        send({ t: 'reply', id: m.id, ok: true, result });
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        send({ t: 'reply', id: m.id, ok: false, code: e.code ?? 'HACORE_ERR', message: e.message ?? String(err) });
+      }
+    })();
+  }
+});
+// The supervisor went away (killed or crashed): stop gracefully, as keepalived's children do.
+process.on('disconnect', () => void stop('supervisor gone'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGHUP', () => {
+  /* reloads are coordinated by the supervisor */
+});
+
+try {
+  core = await Hacore.load({ configFile: values.config, role, logger, relay: (event) => send({ t: 'event', event }) });
+  core.logger = logger;
+  await core.start();
+  send({ t: 'ready' });
+} catch (err) {
+  const e = err as { code?: string; message?: string };
+  logger.error({ err }, `${role} child failed to start`);
+  send({ t: 'fatal', code: e.code ?? 'HACORE_ERR_CHILD_START', message: e.message ?? String(err) });
+  await stop('start failed', 1);
+}

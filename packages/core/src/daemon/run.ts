@@ -1,0 +1,94 @@
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ControlServer } from '../control/server.js';
+import type { ControlRequest } from '../control/protocol.js';
+import { Hacore } from './hacore.js';
+import { Supervisor } from './supervisor.js';
+
+export interface RunOptions {
+  configFile?: string | undefined;
+  singleProcess: boolean;
+  logLevel?: string | undefined;
+  logger: Logger;
+}
+
+/**
+ * `hacore start`: validates everything, then runs either the supervisor with
+ * its children or (single-process) everything here; serves the control socket
+ * and handles SIGHUP (reload) and SIGTERM/SIGINT (graceful stop).
+ * Resolves with the exit code once the daemon has stopped.
+ */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const role = opts.singleProcess ? 'single' : 'main';
+  const core = await Hacore.load({ configFile: opts.configFile, role, logger: opts.logger });
+  const level = opts.logLevel ?? core.config.logLevel;
+  opts.logger.level = level;
+  const configFile = core.configFile!;
+  let supervisor: Supervisor | undefined;
+
+  let stopRequested: (reason: string) => void = () => {};
+  const stopped = new Promise<string>((r) => (stopRequested = r));
+
+  const control = new ControlServer(
+    core.config.controlSocket,
+    async (req: ControlRequest) => {
+      switch (req.cmd) {
+        case 'ping':
+          return 'pong';
+        case 'status':
+          return core.statusAll();
+        case 'reload':
+          return supervisor ? supervisor.reload() : core.reload();
+        case 'stop':
+          setImmediate(() => stopRequested('hacore stop'));
+          return 'stopping';
+        default:
+          throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
+      }
+    },
+    opts.logger,
+  );
+  await control.listen();
+  const pidFile = core.config.pidFile;
+  mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
+  writeFileSync(pidFile, `${process.pid}\n`);
+
+  const cleanup = async (): Promise<void> => {
+    await control.close();
+    try {
+      unlinkSync(pidFile);
+    } catch {
+      // already gone
+    }
+  };
+
+  try {
+    await core.start();
+    if (!opts.singleProcess) {
+      supervisor = new Supervisor(core, { configFile, logLevel: level, logger: opts.logger });
+      core.statusCollector = () => supervisor!.statusAll();
+      await supervisor.start(core.childRoles());
+    }
+  } catch (err) {
+    await core.stop('start failed');
+    await cleanup();
+    throw err;
+  }
+
+  const onHup = (): void => {
+    const p = supervisor ? supervisor.reload() : core.reload();
+    p.catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
+  };
+  process.on('SIGHUP', onHup);
+  process.once('SIGTERM', () => stopRequested('SIGTERM'));
+  process.once('SIGINT', () => stopRequested('SIGINT'));
+
+  const reason = await stopped;
+  process.off('SIGHUP', onHup);
+  opts.logger.info({ reason }, 'stopping');
+  if (supervisor) await supervisor.stop(reason);
+  else await core.stop(reason);
+  await cleanup();
+  return 0;
+}
