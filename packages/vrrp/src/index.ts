@@ -1,1 +1,3 @@
-export {};
+export * from './state-machine-types.js';
+export * from './config-schema.js';
+export { VrrpPlugin, VrrpPlugin as default } from './plugin.js';

@@ -1,0 +1,316 @@
+import { isIP } from 'node:net';
+import { schema as s, type Schema } from '@hacore/core';
+
+/**
+ * The `vrrp` config section: its schema (which the core validates before any
+ * side effect) and the normalized types the plugin works with. Names are the
+ * camelCase forms of keepalived's keywords; docs/vrrp.md lists the mapping.
+ */
+
+const NAME = s.string({ pattern: /^[A-Za-z0-9_.:-]{1,64}$/, patternText: 'a name of 1-64 letters, digits, _ . : -' });
+const IFNAME = s.string({ pattern: /^[^\s/]{1,15}$/, patternText: 'an interface name (1-15 characters, no spaces or /)' });
+
+export type AddressScope = 'global' | 'site' | 'link' | 'host';
+const SCOPES = ['global', 'site', 'link', 'host'] as const;
+
+/** A VIP after normalization. */
+export interface VirtualAddress {
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+  /** Interface to put it on; default: the instance's interface. */
+  dev?: string;
+  /** IPv4 label such as `eth0:vip` (keepalived `label`). */
+  label?: string;
+  scope: AddressScope;
+  /** IPv6 preferred lifetime in seconds: 0 (default) keeps it from being picked as a source; `forever` lets it be. */
+  preferredLifetime: 0 | 'forever';
+}
+
+const addressObject = s.object({
+  address: s.cidr().describe('Address with prefix, e.g. 198.51.100.10/24 or 2001:db8::10/64 (no prefix: /32 or /128).'),
+  dev: s.optional(IFNAME).describe('Interface for this address (keepalived `dev`). Default: the instance interface.'),
+  label: s.optional(s.string({ pattern: /^[^\s]{1,15}$/, patternText: 'a label of 1-15 characters' })).describe('IPv4 address label (keepalived `label`), e.g. eth0:vip.'),
+  scope: s.optional(s.enumOf(SCOPES), 'global').describe('Address scope (keepalived `scope`).'),
+  preferredLifetime: s.optional(s.union(s.literal(0), s.literal('forever')), 0).describe('IPv6 only: 0 (default, deprecated: never chosen as a source address) or "forever".'),
+});
+
+/** `"198.51.100.10/24"` or `{ address: "198.51.100.10/24", dev, label, scope }`. */
+export const virtualAddressSchema: Schema<VirtualAddress> = s.transform(
+  s.union(s.cidr(), addressObject),
+  (v, ctx, path) => {
+    const obj = 'address' in v && typeof v.address === 'object' ? (v as s.InferShape<typeof addressObject.shape>) : { address: v as { address: string; prefix: number; family: 4 | 6 } };
+    const out: VirtualAddress = {
+      address: obj.address.address,
+      prefix: obj.address.prefix,
+      family: obj.address.family,
+      scope: 'scope' in obj && obj.scope ? obj.scope : 'global',
+      preferredLifetime: 'preferredLifetime' in obj && obj.preferredLifetime !== undefined ? obj.preferredLifetime : 0,
+    };
+    if ('dev' in obj && obj.dev !== undefined) out.dev = obj.dev;
+    if ('label' in obj && obj.label !== undefined) {
+      if (out.family === 6) return s.fail(ctx, `${path}.label`, 'no label on an IPv6 address (labels are IPv4 only)', obj.label);
+      out.label = obj.label;
+    }
+    return out;
+  },
+  'an address with prefix ("198.51.100.10/24") or an object { address, dev?, label?, scope?, preferredLifetime? }',
+);
+
+export interface VirtualRoute {
+  to: { address: string; prefix: number; family: 4 | 6 };
+  via?: string;
+  dev?: string;
+  src?: string;
+  table?: number;
+  metric?: number;
+  scope?: AddressScope;
+}
+
+export const virtualRouteSchema = s.object({
+  to: s.cidr().describe('Destination prefix, e.g. 203.0.113.0/24 (keepalived virtual_routes `to`).'),
+  via: s.optional(s.ip()).describe('Gateway.'),
+  dev: s.optional(IFNAME).describe('Output interface. Default: the instance interface.'),
+  src: s.optional(s.ip()).describe('Preferred source address (keepalived `src`).'),
+  table: s.optional(s.integer({ min: 1, max: 4294967295 })).describe('Routing table id. Default: main (254).'),
+  metric: s.optional(s.integer({ min: 0, max: 4294967295 })).describe('Route metric (keepalived `metric`).'),
+  scope: s.optional(s.enumOf(SCOPES)).describe('Route scope. Default: link without via, global with via.'),
+});
+
+/** A tracked item and its weight (keepalived semantics, see docs/vrrp.md). */
+export interface TrackRef {
+  name: string;
+  weight: number;
+}
+
+const WEIGHT = s.integer({ min: -254, max: 254 });
+
+function trackRefSchema(what: string): Schema<TrackRef> {
+  return s.transform(
+    s.union(NAME, s.object({ name: NAME.describe(`Name of the tracked ${what}.`), weight: s.optional(WEIGHT, 0).describe('Weight: >0 added while up, <0 subtracted while down, 0 = Fault while down.') })),
+    (v) => (typeof v === 'string' ? { name: v, weight: 0 } : { name: v.name, weight: v.weight }),
+    `a ${what} name, or { name, weight } with weight from -254 to 254`,
+  );
+}
+
+const trackRefInterface: Schema<TrackRef> = s.transform(
+  s.union(IFNAME, s.object({ name: IFNAME, weight: s.optional(WEIGHT, 0) })),
+  (v) => (typeof v === 'string' ? { name: v, weight: 0 } : { name: v.name, weight: v.weight }),
+  'an interface name, or { name, weight } with weight from -254 to 254',
+);
+
+/** A script run periodically without a shell; exit status 0 = up (keepalived vrrp_script). */
+export const trackScriptSchema = s.object({
+  command: s.array(s.string({ minLength: 1 }), { minItems: 1 }).describe('argv of the script, e.g. ["/usr/bin/pgrep", "-x", "nginx"]; run without a shell.'),
+  interval: s.optional(s.duration({ min: 10 }), 1000).describe('Time between runs (keepalived `interval`). Default 1s.'),
+  timeout: s.optional(s.duration({ min: 10 })).describe('Kill the script after this long and count a failure (keepalived `timeout`). Default: the interval.'),
+  weight: s.optional(WEIGHT, 0).describe('Default weight where the script is tracked (keepalived `weight`).'),
+  rise: s.optional(s.integer({ min: 1, max: 1000 }), 1).describe('Successes before up (keepalived `rise`).'),
+  fall: s.optional(s.integer({ min: 1, max: 1000 }), 1).describe('Failures before down (keepalived `fall`).'),
+});
+export type TrackScriptConfig = s.InferShape<typeof trackScriptSchema.shape>;
+
+const trackSchema = s.object({
+  interfaces: s.optional(s.array(trackRefInterface, { single: true }), []).describe('Interfaces whose state changes the priority or puts the instance in Fault (keepalived track_interface).'),
+  checks: s.optional(s.array(trackRefSchema('check'), { single: true }), []).describe('hacore checks (by name, from `checks:`) whose up/down state is tracked (keepalived track_script over a checker).'),
+  scripts: s.optional(s.array(trackRefSchema('script'), { single: true }), []).describe('Scripts from vrrp.scripts (keepalived track_script).'),
+});
+
+const authenticationSchema = s.object({
+  type: s.enumOf(['PASS'] as const).describe('Only PASS (simple password, VRRPv2 auth type 1) is supported; AH is not.'),
+  password: s.string({ pattern: /^[\x21-\x7e]{1,8}$/, patternText: 'a password of 1 to 8 printable characters' }).describe('keepalived auth_pass; sent in clear, truncated to 8 bytes.'),
+});
+
+export const instanceShape = {
+  name: NAME.describe('Instance name (keepalived vrrp_instance NAME); used in events and status.'),
+  interface: IFNAME.describe('Interface the instance runs on (keepalived `interface`).'),
+  vrid: s.integer({ min: 1, max: 255 }).describe('Virtual router id 1-255 (keepalived virtual_router_id).'),
+  priority: s.optional(s.integer({ min: 1, max: 255 }), 100).describe('Priority 1-255; 255 = address owner (keepalived `priority`). Default 100.'),
+  version: s.optional(s.union(s.literal(2), s.literal(3))).describe('VRRP version 2 or 3 (keepalived vrrp_version). Default: 2 for IPv4, 3 for IPv6 (v2 has no IPv6).'),
+  family: s.optional(s.union(s.literal(4), s.literal(6))).describe('Address family of the adverts. Default: the family of the first virtual address.'),
+  advertInterval: s.optional(s.duration({ min: 10, max: 255_000 }), 1000).describe('Advertisement interval (keepalived advert_int). v2: whole seconds; v3: a multiple of 10ms up to 40.95s. Default 1s.'),
+  virtualAddresses: s.array(virtualAddressSchema, { minItems: 1, single: true }).describe('VIPs carried in the adverts and added on Master (keepalived virtual_ipaddress).'),
+  virtualAddressesExcluded: s.optional(s.array(virtualAddressSchema, { single: true }), []).describe('VIPs added on Master but not carried in the adverts (keepalived virtual_ipaddress_excluded).'),
+  virtualRoutes: s.optional(s.array(virtualRouteSchema), []).describe('Routes added on Master, removed on leaving it (keepalived virtual_routes).'),
+  preempt: s.optional(s.boolean()).describe('Whether a higher-priority Backup takes over from a lower-priority Master. Default true.'),
+  nopreempt: s.optional(s.boolean()).describe('keepalived spelling: nopreempt: true is preempt: false.'),
+  preemptDelay: s.optional(s.duration({ max: 1_000_000 }), 0).describe('Delay before a Backup preempts, after startup (keepalived preempt_delay). Default 0.'),
+  state: s.optional(s.enumOf(['BACKUP', 'MASTER'] as const), 'BACKUP').describe('Initial state (keepalived `state`); the election decides in the end.'),
+  unicastSource: s.optional(s.ip()).describe('Source address of the adverts (keepalived unicast_src_ip / mcast_src_ip). Default: the interface primary address (IPv4) or its link-local address (IPv6).'),
+  unicastPeers: s.optional(s.array(s.ip(), { single: true }), []).describe('Send adverts by unicast to these peers instead of multicast (keepalived unicast_peer).'),
+  authentication: s.optional(authenticationSchema).describe('VRRPv2 simple password (keepalived authentication { auth_type PASS; auth_pass }).'),
+  accept: s.optional(s.boolean(), true).describe('Accept mode: whether a Master answers traffic to the VIPs. false installs an nftables drop rule (see docs).'),
+  track: s.optional(trackSchema, { interfaces: [], checks: [], scripts: [] }).describe('Tracked interfaces, checks and scripts.'),
+  garpRepeat: s.optional(s.integer({ min: 0, max: 100 }), 5).describe('Gratuitous ARPs / unsolicited NAs per VIP on becoming Master (keepalived garp_master_repeat). Default 5.'),
+  garpMasterDelay: s.optional(s.duration({ max: 3_600_000 }), 5000).describe('Delay of the second burst after becoming Master; 0 disables it (keepalived garp_master_delay). Default 5s.'),
+  garpInterval: s.optional(s.duration({ max: 1000 }), 0).describe('Pause between two GARP/NA packets of a burst (keepalived garp_interval / gna_interval). Default 0.'),
+  garpRefresh: s.optional(s.duration({ min: 1000 })).describe('Repeat a burst periodically while Master (keepalived garp_master_refresh). Default: off.'),
+  garpRefreshRepeat: s.optional(s.integer({ min: 1, max: 100 }), 1).describe('Packets per VIP in each refresh (keepalived garp_master_refresh_repeat). Default 1.'),
+  vipRemoved: s.optional(s.enumOf(['backup', 'restore'] as const), 'backup').describe('What a Master does when something else removes one of its VIPs: "backup" (keepalived) or "restore". Default backup.'),
+};
+
+const instanceObject = s.object(instanceShape);
+type RawInstance = s.InferShape<typeof instanceShape>;
+
+/** An instance after validation and cross-field checks. */
+export interface VrrpInstanceConfig {
+  name: string;
+  interface: string;
+  vrid: number;
+  priority: number;
+  version: 2 | 3;
+  family: 4 | 6;
+  advertInterval: number;
+  virtualAddresses: VirtualAddress[];
+  virtualAddressesExcluded: VirtualAddress[];
+  virtualRoutes: VirtualRoute[];
+  preempt: boolean;
+  preemptDelay: number;
+  state: 'BACKUP' | 'MASTER';
+  unicastSource?: string;
+  unicastPeers: string[];
+  authentication?: { type: 'PASS'; password: string };
+  accept: boolean;
+  track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[] };
+  garpRepeat: number;
+  garpMasterDelay: number;
+  garpInterval: number;
+  garpRefresh?: number;
+  garpRefreshRepeat: number;
+  vipRemoved: 'backup' | 'restore';
+}
+
+export const syncGroupSchema = s.object({
+  name: NAME.describe('Group name (keepalived vrrp_sync_group NAME).'),
+  instances: s.array(NAME, { minItems: 1 }).describe('Instances that fail over together (keepalived `group`).'),
+});
+export type SyncGroupConfig = s.InferShape<typeof syncGroupSchema.shape>;
+
+export interface VrrpSectionConfig {
+  instances: VrrpInstanceConfig[];
+  syncGroups: SyncGroupConfig[];
+  scripts: Record<string, TrackScriptConfig>;
+}
+
+const sectionObject = s.object({
+  instances: s.array(instanceObject, { single: true }).describe('VRRP instances (keepalived vrrp_instance).'),
+  syncGroups: s.optional(s.array(syncGroupSchema), []).describe('Sync groups (keepalived vrrp_sync_group).'),
+  scripts: s.optional(s.record(trackScriptSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track scripts by name (keepalived vrrp_script).'),
+});
+
+function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, scripts: Record<string, TrackScriptConfig>): VrrpInstanceConfig | s.Invalid {
+  let ok = true;
+  const bad = (sub: string, expected: string, found: unknown, hint?: string): void => {
+    s.fail(ctx, sub ? `${path}.${sub}` : path, expected, found, hint);
+    ok = false;
+  };
+  const first = raw.virtualAddresses[0]!;
+  const family = raw.family ?? first.family;
+  raw.virtualAddresses.forEach((a, i) => {
+    if (a.family !== family) bad(`virtualAddresses[${i}]`, `an IPv${family} address like the instance's other addresses (one family per instance; use two instances for IPv4 and IPv6)`, `${a.address}/${a.prefix}`);
+  });
+  const version = raw.version ?? (family === 6 ? 3 : 2);
+  if (version === 2 && family === 6) bad('version', '3 for IPv6 (VRRPv2 has no IPv6)', 2);
+  const adv = raw.advertInterval;
+  if (version === 2 && (adv % 1000 !== 0 || adv < 1000 || adv > 255_000)) bad('advertInterval', 'whole seconds from 1s to 255s with version 2', `${adv}ms`);
+  if (version === 3 && (adv % 10 !== 0 || adv < 10 || adv > 40_950)) bad('advertInterval', 'a multiple of 10ms from 10ms to 40.95s with version 3', `${adv}ms`);
+  if (raw.preempt !== undefined && raw.nopreempt !== undefined && raw.preempt === raw.nopreempt) bad('nopreempt', `a value consistent with preempt: ${raw.preempt}`, raw.nopreempt);
+  const preempt = raw.preempt ?? (raw.nopreempt !== undefined ? !raw.nopreempt : true);
+  if (raw.authentication && version !== 2) bad('authentication', 'no authentication with version 3 (RFC 5798 removed it)', 'authentication');
+  if (raw.unicastSource && isIP(raw.unicastSource) !== family) bad('unicastSource', `an IPv${family} address (the instance family)`, raw.unicastSource);
+  raw.unicastPeers?.forEach((p, i) => {
+    if (isIP(p) !== family) bad(`unicastPeers[${i}]`, `an IPv${family} address (the instance family)`, p);
+  });
+  if (raw.virtualAddresses.length > 255) bad('virtualAddresses', 'at most 255 addresses in an advert', raw.virtualAddresses);
+  const track = raw.track ?? { interfaces: [], checks: [], scripts: [] };
+  (track.scripts ?? []).forEach((t, i) => {
+    if (!(t.name in scripts)) bad(`track.scripts[${i}]`, `the name of a script under vrrp.scripts (${Object.keys(scripts).join(', ') || 'none defined'})`, t.name, s.closest(t.name, Object.keys(scripts)) ? `did you mean "${s.closest(t.name, Object.keys(scripts))}"?` : undefined);
+  });
+  if (!ok) return s.INVALID;
+  const out: VrrpInstanceConfig = {
+    name: raw.name,
+    interface: raw.interface,
+    vrid: raw.vrid,
+    priority: raw.priority ?? 100,
+    version,
+    family,
+    advertInterval: adv,
+    virtualAddresses: raw.virtualAddresses,
+    virtualAddressesExcluded: raw.virtualAddressesExcluded ?? [],
+    virtualRoutes: raw.virtualRoutes ?? [],
+    preempt,
+    preemptDelay: raw.preemptDelay ?? 0,
+    state: raw.state ?? 'BACKUP',
+    unicastPeers: raw.unicastPeers ?? [],
+    accept: raw.accept ?? true,
+    track: {
+      interfaces: track.interfaces ?? [],
+      checks: track.checks ?? [],
+      // A script tracked without an explicit weight takes the script's own weight.
+      scripts: (track.scripts ?? []).map((t) => ({ name: t.name, weight: t.weight !== 0 ? t.weight : (scripts[t.name]?.weight ?? 0) })),
+    },
+    garpRepeat: raw.garpRepeat ?? 5,
+    garpMasterDelay: raw.garpMasterDelay ?? 5000,
+    garpInterval: raw.garpInterval ?? 0,
+    garpRefreshRepeat: raw.garpRefreshRepeat ?? 1,
+    vipRemoved: raw.vipRemoved ?? 'backup',
+  };
+  if (raw.unicastSource !== undefined) out.unicastSource = raw.unicastSource;
+  if (raw.authentication !== undefined) out.authentication = raw.authentication;
+  if (raw.garpRefresh !== undefined) out.garpRefresh = raw.garpRefresh;
+  return out;
+}
+
+/** The whole `vrrp` section, with the checks that span instances (unique names, VRIDs, sync groups). */
+export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
+  sectionObject,
+  (raw, ctx, path) => {
+    let ok = true;
+    const scripts = raw.scripts ?? {};
+    const instances: VrrpInstanceConfig[] = [];
+    raw.instances.forEach((inst, i) => {
+      const r = normalizeInstance(inst, ctx, `${path}.instances[${i}]`, scripts);
+      if (r === s.INVALID) ok = false;
+      else instances.push(r);
+    });
+    if (!ok) return s.INVALID;
+    const names = new Map<string, number>();
+    const vrids = new Map<string, number>();
+    instances.forEach((inst, i) => {
+      if (names.has(inst.name)) {
+        s.fail(ctx, `${path}.instances[${i}].name`, `a unique instance name (instances[${names.get(inst.name)}] has it too)`, inst.name);
+        ok = false;
+      }
+      names.set(inst.name, i);
+      const key = `${inst.interface}/${inst.family}/${inst.vrid}`;
+      if (vrids.has(key)) {
+        s.fail(ctx, `${path}.instances[${i}].vrid`, `a VRID unused by other IPv${inst.family} instances on ${inst.interface} (instances[${vrids.get(key)}] has it)`, inst.vrid);
+        ok = false;
+      }
+      vrids.set(key, i);
+    });
+    const grouped = new Map<string, string>();
+    (raw.syncGroups ?? []).forEach((g, gi) => {
+      g.instances.forEach((name, ii) => {
+        const where = `${path}.syncGroups[${gi}].instances[${ii}]`;
+        if (!names.has(name)) {
+          const hint = s.closest(name, names.keys());
+          s.fail(ctx, where, `the name of an instance under vrrp.instances`, name, hint ? `did you mean "${hint}"?` : undefined);
+          ok = false;
+        } else if (grouped.has(name)) {
+          s.fail(ctx, where, `an instance in no other sync group (it is in "${grouped.get(name)}")`, name);
+          ok = false;
+        }
+        grouped.set(name, g.name);
+      });
+    });
+    if (!ok) return s.INVALID;
+    return { instances, syncGroups: raw.syncGroups ?? [], scripts };
+  },
+  'a vrrp section { instances, syncGroups?, scripts? }',
+);
+
+/** Validates a `vrrp` section outside the daemon (tests, tooling). */
+export function parseVrrpSection(value: unknown): { value: VrrpSectionConfig | undefined; issues: { path: string; expected: string; found: string; hint?: string }[] } {
+  return s.validate(vrrpSectionSchema, value, 'vrrp');
+}
