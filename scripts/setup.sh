@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what hacore's demo and test suite need on a fresh Debian machine
+# (run as root): the lab tools from Debian's packages, then the npm workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(iproute2 nftables tcpdump tshark keepalived ipvsadm iputils-ping fping openssl
+      qemu-system-x86 busybox-static kmod cpio)
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+npm ci --no-audit --no-fund
