@@ -1,1 +1,167 @@
-export {};
+import { readFileSync } from 'node:fs';
+import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import { notifySchema, type NotifyConfig } from './config.js';
+import { jobFor, scriptEnv, type Job } from './dispatch.js';
+import { FifoWriter } from './fifo-writer.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { runCommand, type CommandResult } from './run-command.js';
+
+export { notifySchema, notifyShape, type NotifyConfig, type Command } from './config.js';
+export { jobFor, scriptEnv, type Job } from './dispatch.js';
+export { checkScript, type ScriptProblem } from './script-security.js';
+export { runCommand, type CommandResult, type CommandSpec } from './run-command.js';
+export { KeyedQueue } from './keyed-queue.js';
+export { FifoWriter } from './fifo-writer.js';
+
+export const PLUGIN_NAME = '@hacore/notifier-script';
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+
+/** The `notify` section of the status document. */
+export interface NotifyStatus {
+  /** Scripts that exited 0. */
+  delivered: number;
+  /** Scripts that exited non-zero, were killed by a signal or could not start. */
+  failed: number;
+  /** Of the failed, those killed at their timeout. */
+  timeouts: number;
+  /** Events dropped because their key's queue was full. */
+  dropped: number;
+  /** Events waiting and scripts running now. */
+  queued: number;
+  running: number;
+  fifo?: { path: string; written: number; dropped: number; lastError?: string };
+}
+
+/** keepalived-compatible notify scripts and notify FIFO, as a hacore plugin (section `notify`). */
+export class NotifierScriptPlugin implements HacorePlugin {
+  readonly name = PLUGIN_NAME;
+  readonly version = pkg.version;
+  readonly hacore = pkg.hacore;
+  readonly roles = ['main'] as const;
+
+  private cfg: NotifyConfig | undefined;
+  private queue: KeyedQueue<Job> | undefined;
+  private fifo: FifoWriter | undefined;
+  private stopped = false;
+  private readonly counts = { delivered: 0, failed: 0, timeouts: 0 };
+
+  apply(core: HacoreCore): void {
+    core.registerSection('notify', notifySchema, { roles: ['main'] });
+    const log = core.logger.child({ plugin: PLUGIN_NAME });
+
+    core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
+      const cfg = config.notify as NotifyConfig | undefined;
+      if (!cfg) return;
+      this.configure(cfg, log);
+      if (cfg.fifo) {
+        this.fifo = new FifoWriter(cfg.fifo);
+        await this.fifo.prepare();
+      }
+    });
+
+    core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
+      const cfg = diff.next.notify as NotifyConfig | undefined;
+      if (!cfg) {
+        this.cfg = undefined;
+        return;
+      }
+      // Queued jobs keep the commands they were resolved with; new events use the new config.
+      this.configure(cfg, log);
+      if (cfg.fifo !== this.fifo?.path) {
+        this.fifo?.close();
+        this.fifo = cfg.fifo ? new FifoWriter(cfg.fifo) : undefined;
+        await this.fifo?.prepare();
+      }
+    });
+
+    // Never await here: the scheduler awaits the event hook, so slow scripts would delay probes.
+    core.hooks.event.tap(PLUGIN_NAME, (event: HacoreEvent) => {
+      if (this.stopped || !this.cfg || !this.queue) return;
+      const job = jobFor(event, this.cfg);
+      if (!job) return;
+      if (job.commands.length > 0 || this.fifo) this.queue.push(job.key, job);
+    });
+
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+      this.stopped = true;
+      // STOP notifications queued by the shutdown itself still run, bounded by their timeouts.
+      const q = this.queue;
+      if (q) {
+        const limit = (this.cfg?.timeout ?? 10_000) + (this.cfg?.killGrace ?? 1000) + 1000;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([q.idle(), new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
+        clearTimeout(timer);
+      }
+      this.fifo?.close();
+    });
+
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => {
+      if (!this.cfg) return doc;
+      const st: NotifyStatus = {
+        ...this.counts,
+        dropped: this.queue?.dropped ?? 0,
+        queued: this.queue?.size ?? 0,
+        running: this.queue?.active ?? 0,
+      };
+      if (this.fifo) {
+        st.fifo = { path: this.fifo.path, written: this.fifo.written, dropped: this.fifo.dropped };
+        if (this.fifo.lastError) st.fifo.lastError = this.fifo.lastError;
+      }
+      return { ...doc, notify: st };
+    });
+  }
+
+  private configure(cfg: NotifyConfig, log: Logger): void {
+    this.cfg = cfg;
+    if (this.queue) return;
+    this.queue = new KeyedQueue<Job>((_key, job) => this.runJob(job, log), {
+      concurrency: cfg.concurrency,
+      maxPending: cfg.maxQueuedPerKey,
+      onDrop: (key, job) => log.warn({ key, kind: job.event.kind }, `notify queue for ${key} is full: dropped the oldest event`),
+    });
+  }
+
+  private async runJob(job: Job, log: Logger): Promise<void> {
+    const cfg = this.cfg;
+    if (!cfg) return;
+    for (const c of job.commands) {
+      const r = await runCommand({
+        argv: c.argv,
+        ...(c.command.uid !== undefined ? { uid: c.command.uid } : {}),
+        ...(c.command.gid !== undefined ? { gid: c.command.gid } : {}),
+        timeout: c.command.timeout ?? cfg.timeout,
+        killGrace: cfg.killGrace,
+        env: scriptEnv(job.event),
+        maxOutput: cfg.maxOutputBytes,
+      });
+      this.record(c.label, c.argv, r, log);
+    }
+    // keepalived writes the FIFO after the scripts of the same event.
+    if (job.fifoLine !== undefined && this.fifo && !this.fifo.write(job.fifoLine)) {
+      log.warn({ fifo: this.fifo.path, error: this.fifo.lastError }, 'notify fifo line dropped (no reader or pipe full)');
+    }
+  }
+
+  private record(label: string, argv: string[], r: CommandResult, log: Logger): void {
+    const ok = r.outcome === 'exit' && r.code === 0;
+    if (ok) this.counts.delivered++;
+    else this.counts.failed++;
+    if (r.outcome === 'timeout') this.counts.timeouts++;
+    const fields = {
+      script: label,
+      argv,
+      outcome: r.outcome,
+      code: r.code,
+      signal: r.signal,
+      ms: Math.round(r.durationMs),
+      ...(r.stdout ? { stdout: r.stdout } : {}),
+      ...(r.stderr ? { stderr: r.stderr } : {}),
+      ...(r.truncated ? { truncated: true } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    };
+    if (ok) log.info(fields, `notify script ${label} done`);
+    else log.warn(fields, `notify script ${label} failed (${r.outcome}${r.code !== null ? ` ${r.code}` : ''}${r.signal ? ` ${r.signal}` : ''})`);
+  }
+}
+
+export default NotifierScriptPlugin;

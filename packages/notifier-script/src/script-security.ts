@@ -1,0 +1,87 @@
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * keepalived's enable_script_security: a script run by a privileged daemon must
+ * not be replaceable by an unprivileged user. That holds when the file and every
+ * directory on its path (as written and after resolving symlinks) are owned by a
+ * trusted uid and not writable by anyone else. A sticky directory (such as /tmp)
+ * is fine, because others cannot rename or remove the trusted entries in it.
+ */
+export interface ScriptProblem {
+  /** The path component at fault. */
+  file: string;
+  /** Why, for humans: "is writable by others (mode 0777)". */
+  why: string;
+}
+
+export interface SecurityOptions {
+  /** uids allowed to own the script and its directories: root and the daemon's own user. */
+  trustedUids: ReadonlySet<number>;
+  /** When false only existence and executability are checked. */
+  strict: boolean;
+}
+
+function mode(st: Stats): string {
+  return `mode 0${(st.mode & 0o7777).toString(8)}`;
+}
+
+function componentProblem(file: string, st: Stats, opts: SecurityOptions): string | undefined {
+  if (!opts.trustedUids.has(st.uid)) return `is owned by uid ${st.uid}, not by root${opts.trustedUids.size > 1 ? ' or the daemon user' : ''}`;
+  const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
+  if ((st.mode & 0o002) !== 0 && !sticky) return `is writable by others (${mode(st)})`;
+  if ((st.mode & 0o020) !== 0 && st.gid !== 0 && !sticky) return `is writable by group ${st.gid} (${mode(st)})`;
+  return undefined;
+}
+
+/** Every directory from `/` down to `file`'s parent, then `file`. */
+function chain(file: string): string[] {
+  const out: string[] = [];
+  let cur = file;
+  for (;;) {
+    out.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return out;
+}
+
+/**
+ * Checks the program of a command. Returns undefined when it may run, or the
+ * component at fault and why. Synchronous on purpose: it runs during config
+ * validation, before anything starts.
+ */
+export function checkScript(program: string, opts: SecurityOptions): ScriptProblem | undefined {
+  if (!path.isAbsolute(program)) return { file: program, why: 'is not an absolute path (commands run without a shell or PATH search)' };
+  let real: string;
+  try {
+    real = realpathSync(program);
+  } catch (err) {
+    return { file: program, why: `cannot be found (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const st = statSync(real);
+  if (!st.isFile()) return { file: real, why: 'is not a regular file' };
+  if ((st.mode & 0o111) === 0) return { file: real, why: `is not executable (${mode(st)})` };
+  if (!opts.strict) return undefined;
+  const seen = new Set<string>();
+  // Check the path as written (its directories and symlinks can be swapped too) and the resolved one.
+  for (const p of [...chain(path.normalize(program)), ...chain(real)]) {
+    if (seen.has(p)) continue;
+    seen.add(p);
+    let cst: Stats;
+    try {
+      cst = lstatSync(p);
+      // A symlink's own mode is meaningless; who owns it and its directory is what matters.
+      if (cst.isSymbolicLink()) {
+        if (!opts.trustedUids.has(cst.uid)) return { file: p, why: `is a symlink owned by uid ${cst.uid}` };
+        continue;
+      }
+    } catch (err) {
+      return { file: p, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+    const why = componentProblem(p, cst, opts);
+    if (why) return { file: p, why };
+  }
+  return undefined;
+}

@@ -1,0 +1,251 @@
+// @hacore/notifier-script against a real daemon core: real scripts, real
+// processes, target-state events from real TCP checks, VRRP-shaped events
+// emitted through core.emit (the VRRP stack is a separate package).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { constants, openSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { captureLogger, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
+
+const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-script')];
+
+// Appends one line per run: every argument in brackets, so that empty and
+// spaced arguments are visible. MASTER runs sleep a little, so that a notifier
+// that ran one instance's events in parallel would reorder the lines.
+const RECORDER = `#!/bin/sh
+log="$1"; shift
+case "$*" in *MASTER*) sleep 0.03 ;; esac
+line=""
+for a in "$@"; do line="$line[$a]"; done
+printf '%s\\n' "$line" >> "$log"
+`;
+
+function lines(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+describe('notifier-script', () => {
+  let tmp;
+  let rec;
+  before(() => {
+    tmp = tempDir('notify');
+    rec = writeScript(path.join(tmp.dir, 'record.sh'), RECORDER);
+  });
+  after(() => tmp.cleanup());
+
+  test('keepalived arguments, in order, across a burst of transitions; FIFO lines match', async () => {
+    const log = path.join(tmp.dir, 'burst.log');
+    const fifo = path.join(tmp.dir, 'notify.fifo');
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      notify: {
+        fifo,
+        instances: {
+          VI_1: {
+            notifyMaster: [rec, log, 'master-of', 'VI_1'],
+            notifyBackup: [rec, log, 'backup-of', 'VI_1'],
+            notifyFault: [rec, log, 'fault-of', 'VI_1'],
+            notifyStop: [rec, log, 'stop-of', 'VI_1'],
+            notify: [rec, log, 'generic'],
+          },
+        },
+        groups: { G1: { notify: [rec, log, 'group'] } },
+      },
+    }, { start: false });
+    await core.start();
+    // O_RDWR never blocks on a FIFO and counts as a reader, so no line is lost to "no reader".
+    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    const reader = new net.Socket({ fd, readable: true, writable: false });
+    let fifoText = '';
+    reader.on('data', (d) => (fifoText += d));
+    try {
+      const states = ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER', 'BACKUP', 'MASTER', 'FAULT', 'MASTER', 'STOP'];
+      const expected = [];
+      const expectedFifo = [];
+      let prev = 'INIT';
+      states.forEach((to, i) => {
+        const prio = 100 + i;
+        expected.push(`[${to.toLowerCase()}-of][VI_1]`, `[generic][INSTANCE][VI_1][${to}][${prio}]`);
+        expectedFifo.push(`INSTANCE "VI_1" ${to} ${prio}`);
+        if (i === 4) {
+          expected.push('[group][GROUP][G1][MASTER][0]');
+          expectedFifo.push('GROUP "G1" MASTER 0');
+        }
+      });
+      // The burst: every event emitted at once, none awaited between.
+      const emits = [];
+      states.forEach((to, i) => {
+        emits.push(core.emit({ kind: 'vrrp-transition', instance: 'VI_1', vrid: 51, from: prev, to, priority: 100 + i, reason: 'test' }));
+        prev = to;
+        if (i === 4) emits.push(core.emit({ kind: 'vrrp-group-transition', group: 'G1', from: 'BACKUP', to: 'MASTER', reason: 'test' }));
+      });
+      const t0 = performance.now();
+      await Promise.all(emits);
+      const emitMs = performance.now() - t0;
+      // Delivery is asynchronous: emitting the whole burst returns long before the scripts have run.
+      assert.ok(emitMs < 50, `emit returned in ${emitMs.toFixed(1)}ms`);
+      await waitFor(() => lines(log).length >= expected.length, { what: 'all notify lines' });
+      await waitFor(() => fifoText.split('\n').filter(Boolean).length >= expectedFifo.length, { what: 'all FIFO lines' });
+      // The group's lines run beside the instance's (another key); within each key the order is exact.
+      const got = lines(log);
+      assert.deepEqual(got.filter((l) => !l.startsWith('[group]')), expected.filter((l) => !l.startsWith('[group]')));
+      assert.deepEqual(got.filter((l) => l.startsWith('[group]')), ['[group][GROUP][G1][MASTER][0]']);
+      const fifoLines = fifoText.split('\n').filter(Boolean);
+      assert.deepEqual(fifoLines.filter((l) => l.startsWith('INSTANCE')), expectedFifo.filter((l) => l.startsWith('INSTANCE')));
+      assert.deepEqual(fifoLines.filter((l) => l.startsWith('GROUP')), ['GROUP "G1" MASTER 0']);
+      const st = core.status().notify;
+      assert.equal(st.delivered, expected.length);
+      assert.equal(st.failed, 0);
+      assert.equal(st.fifo.written, expectedFifo.length);
+    } finally {
+      reader.destroy();
+      await core.stop();
+    }
+  });
+
+  test('target-state events from real TCP checks run notifyUp/notifyDown and the generic notify', async () => {
+    const log = path.join(tmp.dir, 'checks.log');
+    const server = new TcpTarget();
+    await server.up();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      checks: [{ name: 'web1', type: 'tcp', address: '127.0.0.1', port: server.port, interval: '50ms', timeout: '200ms', warmup: '0ms', weight: 3 }],
+      notify: { checks: { web1: { notifyUp: [rec, log, 'up'], notifyDown: [rec, log, 'down'], notify: [rec, log, 'generic'] } } },
+    });
+    try {
+      await waitFor(() => lines(log).length >= 2, { what: 'the UP notification' });
+      await server.down();
+      await waitFor(() => lines(log).length >= 4, { what: 'the DOWN notification' });
+      await server.up();
+      await waitFor(() => lines(log).length >= 6, { what: 'the second UP notification' });
+      assert.deepEqual(lines(log), [
+        '[up]', '[generic][CHECK][web1][UP][3]',
+        '[down]', '[generic][CHECK][web1][DOWN][3]',
+        '[up]', '[generic][CHECK][web1][UP][3]',
+      ]);
+    } finally {
+      await core.stop();
+      await server.down();
+    }
+  });
+
+  test('a hanging script is killed with its process group at the timeout, and the next event still runs', async () => {
+    const log = path.join(tmp.dir, 'hang.log');
+    const pids = path.join(tmp.dir, 'hang.pids');
+    // The script starts a background child in its group, records both PIDs and hangs.
+    const hang = writeScript(path.join(tmp.dir, 'hang.sh'), `#!/bin/sh\nsleep 60 &\necho "$$ $!" > "${pids}"\nsleep 60\n`);
+    const { logger, lines: logLines } = captureLogger();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      notify: { timeout: '300ms', killGrace: '100ms', instances: { VI_2: { notifyMaster: [hang], notifyBackup: [rec, log, 'backup'] } } },
+    }, { logger });
+    try {
+      const t0 = performance.now();
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_2', vrid: 52, from: 'BACKUP', to: 'MASTER', priority: 100, reason: 'test' });
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_2', vrid: 52, from: 'MASTER', to: 'BACKUP', priority: 100, reason: 'test' });
+      await waitFor(() => lines(log).length >= 1, { what: 'the script after the hanging one' });
+      const elapsed = performance.now() - t0;
+      assert.deepEqual(lines(log), ['[backup]']);
+      // It waited for the timeout (300 ms) and not for the script's 60 s.
+      assert.ok(elapsed >= 290 && elapsed < 3000, `next script ran after ${elapsed.toFixed(0)}ms`);
+      const [shPid, childPid] = readFileSync(pids, 'utf8').trim().split(' ').map(Number);
+      for (const pid of [shPid, childPid]) {
+        // Gone, or a zombie waiting for whichever process reaps orphans here.
+        await waitFor(() => {
+          try {
+            return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+          } catch (err) {
+            return err.code === 'ENOENT';
+          }
+        }, { timeoutMs: 2000, what: `process ${pid} to be gone` });
+      }
+      const st = core.status().notify;
+      assert.equal(st.timeouts, 1);
+      assert.equal(st.failed, 1);
+      assert.equal(st.delivered, 1);
+      const entry = logLines.find((l) => l.outcome === 'timeout');
+      assert.ok(entry, 'the timeout is logged');
+      assert.equal(entry.script, 'INSTANCE VI_2 notifyMaster');
+    } finally {
+      await core.stop();
+    }
+  });
+
+  test('shell metacharacters in arguments are passed literally', async () => {
+    const log = path.join(tmp.dir, 'meta.log');
+    const marker = path.join(tmp.dir, 'pwned');
+    const args = [`$(touch ${marker})`, `; touch ${marker}`, `\`touch ${marker}\``, '"double" \'single\'', '*', '&& echo x', '| cat', '$HOME', '', 'a b\tc', '>out'];
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      notify: { instances: { 'VI_$(id)': { notify: [rec, log, ...args] } } },
+    });
+    try {
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_$(id)', vrid: 53, from: 'BACKUP', to: 'FAULT', priority: 0, reason: 'test' });
+      await waitFor(() => lines(log).length >= 1, { what: 'the notify line' });
+      assert.equal(lines(log)[0], `${args.map((a) => `[${a}]`).join('')}[INSTANCE][VI_$(id)][FAULT][0]`);
+      assert.equal(existsSync(marker), false, 'no shell ran the arguments');
+      assert.equal(existsSync(path.join('/', '>out')), false);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  test('output is captured into the log with a size bound; scripts run as the configured user', async () => {
+    const noisy = writeScript(path.join(tmp.dir, 'noisy.sh'), '#!/bin/sh\nid -u\nhead -c 20000 /dev/zero | tr "\\0" x\necho oops >&2\nexit 3\n');
+    const { logger, lines: logLines } = captureLogger();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      notify: { user: 'nobody', maxOutputBytes: 100, instances: { VI_3: { notifyMaster: [noisy] } } },
+    }, { logger });
+    try {
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_3', vrid: 54, from: 'BACKUP', to: 'MASTER', priority: 100, reason: 'test' });
+      const entry = await waitFor(() => logLines.find((l) => l.script === 'INSTANCE VI_3 notifyMaster'), { what: 'the log entry' });
+      assert.equal(entry.outcome, 'exit');
+      assert.equal(entry.code, 3);
+      assert.equal(entry.truncated, true);
+      assert.equal(Buffer.byteLength(entry.stdout), 100);
+      assert.equal(entry.stderr, 'oops\n');
+      const nobodyUid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:')).split(':')[2]);
+      assert.equal(Number(entry.stdout.split('\n')[0]), nobodyUid);
+      assert.equal(core.status().notify.failed, 1);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  test('a script that others can write, or that sits in a directory others can write, is refused at load', async () => {
+    const open = writeScript(path.join(tmp.dir, 'open.sh'), '#!/bin/sh\n', 0o777);
+    await assert.rejects(
+      startDaemon(tmp.dir, { plugins: PLUGINS, notify: { instances: { VI_1: { notifyMaster: [open] } } } }, { start: false }),
+      (err) => {
+        assert.equal(err.code, 'HACORE_ERR_CONFIG_INVALID');
+        assert.match(err.message, /notify\.instances\.VI_1\.notifyMaster\[0\]/);
+        assert.ok(err.message.includes(`${open} is writable by others (mode 0777)`), err.message);
+        assert.ok(err.message.includes('hacore.config.json'), 'names the config file');
+        return true;
+      },
+    );
+    const dir = path.join(tmp.dir, 'shared');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const inShared = writeScript(path.join(dir, 'ok.sh'), '#!/bin/sh\n', 0o755);
+    await assert.rejects(
+      startDaemon(tmp.dir, { plugins: PLUGINS, notify: { groups: { G: { notify: { command: [inShared] } } } } }, { start: false }),
+      (err) => {
+        assert.equal(err.code, 'HACORE_ERR_CONFIG_INVALID');
+        assert.ok(err.message.includes(`${dir} is writable by others (mode 0777)`), err.message);
+        return true;
+      },
+    );
+    // The same script is accepted once security is explicitly turned off.
+    const core = await startDaemon(tmp.dir, { plugins: PLUGINS, notify: { scriptSecurity: false, instances: { VI_1: { notifyMaster: [open] } } } }, { start: false });
+    await core.stop();
+    // A relative program is refused too: there is no PATH search.
+    await assert.rejects(
+      startDaemon(tmp.dir, { plugins: PLUGINS, notify: { instances: { VI_1: { notify: ['logger', 'x'] } } } }, { start: false }),
+      /logger is not an absolute path/,
+    );
+  });
+});
