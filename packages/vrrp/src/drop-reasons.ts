@@ -1,0 +1,49 @@
+/**
+ * Why a received VRRP packet was dropped. A fixed set so that each one can be
+ * counted and shown in `hacore status`; the codec and validate.ts return these.
+ */
+export const DROP_REASONS = [
+  'short',
+  'length',
+  'ipHeader',
+  'protocol',
+  'family',
+  'ttl',
+  'version',
+  'type',
+  'addrCount',
+  'checksum',
+  'vrid',
+  'auth',
+  'interval',
+  'loop',
+] as const;
+
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** One line per reason, for status output and docs. */
+export const DROP_REASON_TEXT: Readonly<Record<DropReason, string>> = {
+  short: 'fewer bytes than the fixed IP or VRRP header',
+  length: 'IP total/payload length disagrees with the bytes received',
+  ipHeader: 'malformed IPv4 header (version, header length, fragment, header checksum)',
+  protocol: 'IP protocol / next header is not 112 (VRRP)',
+  family: 'address family not the instance\'s, or VRRPv2 over IPv6',
+  ttl: 'IPv4 TTL or IPv6 hop limit is not 255',
+  version: 'VRRP version is not 2 or 3, or not the instance\'s',
+  type: 'VRRP type is not 1 (ADVERTISEMENT)',
+  addrCount: 'VRRP length disagrees with the address count',
+  checksum: 'bad VRRP checksum',
+  vrid: 'VRID is not the instance\'s',
+  auth: 'VRRPv2 authentication type or password mismatch',
+  interval: 'VRRPv2 advert interval differs from ours, or a zero interval',
+  loop: 'our own advert looped back (source is a local address)',
+};
+
+export type DropCounters = Record<DropReason, number>;
+
+/** A zeroed counter per reason (every key present, so status shows the zeros too). */
+export function emptyDropCounters(): DropCounters {
+  const c = {} as DropCounters;
+  for (const r of DROP_REASONS) c[r] = 0;
+  return c;
+}
