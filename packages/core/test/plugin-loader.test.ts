@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Hacore } from '../src/daemon/hacore.js';
+import { HacoreError } from '../src/errors.js';
+import type { HacoreEvent, Target, TargetStateChange } from '../src/types.js';
+import { TempDir, probePluginSource } from './fixtures.js';
+
+const tmp = new TempDir();
+after(() => tmp.remove());
+
+function config(plugins: string[], extra = ''): string {
+  return tmp.write(
+    `cfg-${Math.random().toString(36).slice(2)}.yaml`,
+    `plugins: ${JSON.stringify(plugins)}\ncontrolSocket: ${tmp.path('ctl.sock')}\npidFile: ${tmp.path('pid')}\n${extra}`,
+  );
+}
+
+async function loadError(file: string): Promise<HacoreError> {
+  const e = await Hacore.load({ configFile: file }).then(
+    () => assert.fail('loaded'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof HacoreError, String(e));
+  return e;
+}
+
+test('a plugin that is not installed', async () => {
+  const e = await loadError(config(['@hacore/no-such-plugin']));
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_NOT_FOUND');
+  assert.match(e.message, /plugin "@hacore\/no-such-plugin" is not installed.*npm install @hacore\/no-such-plugin/);
+});
+
+test('a local plugin file that does not exist', async () => {
+  const e = await loadError(config(['./missing.mjs']));
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_NOT_FOUND');
+  assert.match(e.message, /missing\.mjs/);
+});
+
+test('a module that is not a hacore plugin', async () => {
+  tmp.write('not-plugin.mjs', 'export default { hello: 1 };');
+  const e = await loadError(config(['./not-plugin.mjs']));
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_INVALID');
+  assert.match(e.message, /is not a hacore plugin: its default export lacks name \(string\), hacore .*, apply\(core\)/);
+});
+
+test('a plugin that targets an incompatible plugin API names both versions', async () => {
+  tmp.write('future.mjs', probePluginSource({ name: 'future-plugin', hacore: '^2.0.0' }));
+  const e = await loadError(config(['./future.mjs']));
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_API_RANGE');
+  assert.match(e.message, /plugin "future-plugin" .* targets hacore plugin API \^2\.0\.0, but this core implements plugin API 1\.0\.0/);
+});
+
+test('a plugin listed twice, by the same spec or by two specs of one name', async () => {
+  tmp.write('p1.mjs', probePluginSource());
+  tmp.write('p2.mjs', probePluginSource({ type: 'probe2' }));
+  const same = await loadError(config(['./p1.mjs', './p1.mjs']));
+  assert.equal(same.code, 'HACORE_ERR_PLUGIN_DUPLICATE');
+  assert.match(same.message, /listed twice \(plugins\[0\] and plugins\[1\]\)/);
+  const byName = await loadError(config(['./p1.mjs', './p2.mjs']));
+  assert.equal(byName.code, 'HACORE_ERR_PLUGIN_DUPLICATE');
+  assert.match(byName.message, /plugin "test-probe" is listed twice/);
+});
+
+test('a plugin that throws in apply', async () => {
+  tmp.write('thrower.mjs', probePluginSource({ name: 'thrower', throwInApply: true }));
+  const e = await loadError(config(['./thrower.mjs']));
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_APPLY');
+  assert.match(e.message, /plugin "thrower" threw in apply\(\): boom in apply/);
+});
+
+test("a good plugin's hooks fire, and a throwing tap of another plugin is isolated", async () => {
+  tmp.write('good.mjs', probePluginSource());
+  const file = config(['./good.mjs'], 'demo: { mode: safe }\nchecks:\n  - { name: up1, type: probe, address: 198.51.100.7, interval: 20ms, warmup: 0ms }\n  - { name: down1, type: probe, address: 198.51.100.8, outcome: false, interval: 20ms, warmup: 0ms }\n');
+  const core = await Hacore.load({ configFile: file, role: 'single' });
+  const states = new Map<string, string>();
+  const events: HacoreEvent[] = [];
+  let done!: () => void;
+  const both = new Promise<void>((r) => (done = r));
+  core.hooks.targetState.tap('bad-listener', () => {
+    throw new Error('listener bug');
+  });
+  core.hooks.targetState.tapPromise('recorder', async (t: Target, c: TargetStateChange) => {
+    states.set(t.check, c.to);
+    if (states.size === 2) done();
+  });
+  core.hooks.event.tap('events', (e) => void events.push(e));
+  await core.start();
+  await both;
+  await core.stop('test');
+  assert.equal(states.get('up1'), 'up');
+  assert.equal(states.get('down1'), 'down');
+  assert.ok(events.some((e) => e.kind === 'target-state' && e.check === 'down1' && e.reason === 'bad'));
+  assert.ok(events.some((e) => e.kind === 'plugin-error' && e.plugin === 'bad-listener' && e.hook === 'targetState'));
+  assert.ok((core.pluginErrors.get('bad-listener') ?? 0) >= 1);
+  assert.deepEqual(core.status().plugins, [{ name: 'test-probe', version: '9.9.9' }]);
+});
