@@ -1,0 +1,220 @@
+import { isIP } from 'node:net';
+import { commonCheckShape, schema as s, type CheckSpec, type InferShape, type ObjectSchema, type Schema, type Shape } from '@hacore/core';
+import { hostPort } from './reconcile-keys.js';
+
+type ParseContext = s.ParseContext;
+
+/** Finds the option schema of a check type; `undefined` when the type is unknown, `null` when it cannot be known here. */
+export type CheckTypeLookup = (type: string) => ObjectSchema<Shape> | undefined | null;
+
+function custom<T>(expected: string, parse: Schema<T>['parse'], doc?: string): Schema<T> {
+  return {
+    expected,
+    parse,
+    ...(doc !== undefined ? { doc } : {}),
+    describe(d: string) {
+      return custom(expected, parse, d);
+    },
+  };
+}
+
+/** Any mapping, kept as it is: an inline check, validated later against its type. */
+const rawObject = custom<Record<string, unknown>>('a check (an object with type and its options)', (v, ctx, path) =>
+  s.isPlainObject(v) ? v : s.fail(ctx, path, 'a check (an object with type and its options)', v),
+);
+
+const forwarding = s.enumOf(['masq', 'droute', 'tunnel'] as const);
+const tunnelType = s.enumOf(['ipip', 'gue', 'gre'] as const);
+
+const realServerShape = {
+  address: s.ip().describe('Address of the real server (keepalived real_server IP).'),
+  port: s.optional(s.port()).describe('Port of the real server. Default: the virtual server\'s port.'),
+  weight: s.optional(s.integer({ min: 0, max: 65535 }), 1).describe('Weight (keepalived weight). Default 1.'),
+  forwarding: s.optional(forwarding).describe('Forwarding method, overriding the virtual server\'s (keepalived lvs_method per real server).'),
+  inhibitOnFailure: s.optional(s.boolean()).describe('Keep the real server with weight 0 when it fails instead of removing it (keepalived inhibit_on_failure). Default: the virtual server\'s.'),
+  upperThreshold: s.optional(s.integer({ min: 0 })).describe('Maximum connections (keepalived uthreshold).'),
+  lowerThreshold: s.optional(s.integer({ min: 0 })).describe('Connections below which the server is used again (keepalived lthreshold).'),
+  tunnelType: s.optional(tunnelType).describe('Tunnel encapsulation with forwarding tunnel (keepalived tun_type). Default ipip.'),
+  tunnelPort: s.optional(s.port()).describe('Destination port of gue tunnels (keepalived tun_port).'),
+  tunnelNoChecksum: s.optional(s.boolean()).describe('Send tunnel packets without checksum (keepalived tun_flags nocsum).'),
+  checks: s.optional(s.array(rawObject), []).describe('Checks of this real server (keepalived TCP_CHECK, HTTP_GET, ...). Fields as under `checks:`, with `name`, `address` and `port` defaulting to the real server\'s and `interval` to delayLoop. The real server is up when all its checks are up; with none it is always up.'),
+};
+
+const sorryServerShape = {
+  address: s.ip().describe('Address of the sorry server.'),
+  port: s.optional(s.port()).describe('Port. Default: the virtual server\'s port.'),
+  weight: s.optional(s.integer({ min: 1, max: 65535 }), 1).describe('Weight while it is in. Default 1.'),
+  forwarding: s.optional(forwarding).describe('Forwarding method. Default: the virtual server\'s (keepalived sorry_server_lvs_method).'),
+};
+
+export const virtualServerShape = {
+  name: s.optional(s.string({ pattern: /^[A-Za-z0-9_.:@\-[\]/]+$/, patternText: 'a name of letters, digits and _ . : @ - [ ] /' })).describe('Name used in events, status and check names. Default: the service key, e.g. 198.51.100.10:80/tcp.'),
+  address: s.optional(s.ip()).describe('Virtual address (keepalived virtual_server IP). One of address+port, fwmark or group.'),
+  port: s.optional(s.port()).describe('Virtual port.'),
+  protocol: s.optional(s.enumOf(['tcp', 'udp', 'sctp'] as const), 'tcp').describe('Protocol (keepalived protocol). Default tcp.'),
+  fwmark: s.optional(s.integer({ min: 1, max: 4294967295 })).describe('Firewall mark service (keepalived virtual_server fwmark).'),
+  family: s.optional(s.enumOf(['ipv4', 'ipv6'] as const)).describe('Address family of a fwmark service. Default: that of the real servers, else ipv4.'),
+  group: s.optional(s.string({ minLength: 1 })).describe('Name of a virtualServerGroups entry: one service per member, sharing these real servers (keepalived virtual_server group).'),
+  scheduler: s.optional(s.string({ pattern: /^[a-z0-9]+$/, patternText: 'a scheduler name such as rr, wrr, lc, wlc, sh, mh' }), 'wlc').describe('IPVS scheduler (keepalived lb_algo). Default wlc.'),
+  forwarding: s.optional(forwarding, 'masq').describe('Forwarding method (keepalived lb_kind NAT/DR/TUN). Default masq.'),
+  persistence: s.optional(s.duration({ min: 1000 })).describe('Persistence timeout (keepalived persistence_timeout), rounded to seconds.'),
+  persistenceNetmask: s.optional(s.union(s.ip({ family: 4 }), s.integer({ min: 1, max: 128 }))).describe('Persistence granularity (keepalived persistence_granularity): an IPv4 mask or an IPv6 prefix length.'),
+  onePacket: s.optional(s.boolean(), false).describe('One-packet scheduling, for UDP (keepalived ops).'),
+  schedulerFlags: s.optional(s.array(s.enumOf(['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const)), []).describe('Scheduler flags (keepalived lb_algo sh/mh flags).'),
+  delayLoop: s.optional(s.duration({ min: 10 })).describe('Default interval of the real servers\' checks (keepalived delay_loop).'),
+  quorum: s.optional(s.integer({ min: 1 }), 1).describe('Minimum sum of live weights for the virtual server to be up (keepalived quorum). Default 1.'),
+  hysteresis: s.optional(s.integer({ min: 0 }), 0).describe('Quorum goes down below quorum-hysteresis and up at quorum+hysteresis (keepalived hysteresis). Default 0.'),
+  alpha: s.optional(s.boolean(), false).describe('Real servers start down until their first check passes (keepalived alpha).'),
+  omega: s.optional(s.boolean(), false).describe('Run the quorum-down actions (hook and event) at shutdown (keepalived omega).'),
+  inhibitOnFailure: s.optional(s.boolean(), false).describe('Default of the real servers\' inhibitOnFailure.'),
+  sorryServer: s.optional(s.object(sorryServerShape)).describe('Server put in when quorum is lost, i.e. by default when no real server is up (keepalived sorry_server).'),
+  sorryServerInhibit: s.optional(s.boolean(), false).describe('Keep the sorry server with weight 0 while it is not needed (keepalived sorry_server_inhibit).'),
+  realServers: s.optional(s.array(s.object(realServerShape)), []).describe('The real servers (keepalived real_server).'),
+};
+
+export type RealServerConfig = Omit<InferShape<typeof realServerShape>, 'checks'> & { checks: CheckSpec[] };
+export type SorryServerConfig = InferShape<typeof sorryServerShape>;
+export type VirtualServerConfig = Omit<InferShape<typeof virtualServerShape>, 'realServers' | 'name'> & {
+  name: string;
+  realServers: RealServerConfig[];
+};
+
+const groupMemberShape = {
+  address: s.optional(s.ip()).describe('Virtual address.'),
+  port: s.optional(s.port()).describe('Virtual port. Default: the virtual server\'s port.'),
+  fwmark: s.optional(s.integer({ min: 1, max: 4294967295 })).describe('Firewall mark instead of an address.'),
+};
+export type GroupMemberConfig = InferShape<typeof groupMemberShape>;
+
+const groupMember = s.transform(
+  s.object(groupMemberShape),
+  (v, ctx, path) => {
+    if ((v.address === undefined) === (v.fwmark === undefined)) return s.fail(ctx, path, 'either address (with port) or fwmark', v);
+    return v;
+  },
+);
+
+/** `virtualServerGroups`: name -> members (keepalived virtual_server_group). */
+export const virtualServerGroupsSchema = s.record(s.array(groupMember, { minItems: 1 }), { keyPattern: /^[A-Za-z0-9_.:@-]+$/ });
+
+/** `ipvs`: options of the plugin itself. */
+export const ipvsOptionsShape = {
+  leaveOnStop: s.optional(s.boolean(), false).describe('Leave our services in the kernel when hacore stops (default: remove them).'),
+};
+export const ipvsOptionsSchema = s.object(ipvsOptionsShape);
+export type IpvsOptionsConfig = InferShape<typeof ipvsOptionsShape>;
+
+/** The default name of a virtual server: its key. */
+export function defaultVirtualServerName(v: { address?: string; port?: number; protocol: string; fwmark?: number; group?: string }): string {
+  if (v.group !== undefined) return `group:${v.group}`;
+  if (v.fwmark !== undefined) return `fwmark:${v.fwmark}`;
+  return `${hostPort(v.address ?? '', v.port ?? 0)}/${v.protocol}`;
+}
+
+/**
+ * Validates one inline check of a real server: fills in the real server's
+ * address and port, the virtual server's delayLoop and alpha, and a name; then
+ * checks the common fields and the options of its type, exactly as a
+ * top-level check is checked.
+ */
+export function parseInlineCheck(
+  raw: Record<string, unknown>,
+  defaults: { name: string; address: string; port: number | undefined; interval: number | undefined; alpha: boolean },
+  lookup: CheckTypeLookup,
+  ctx: ParseContext,
+  path: string,
+): CheckSpec | s.Invalid {
+  const item: Record<string, unknown> = {
+    name: defaults.name,
+    address: defaults.address,
+    ...(defaults.port !== undefined ? { port: defaults.port } : {}),
+    ...(defaults.interval !== undefined ? { interval: `${defaults.interval}ms` } : {}),
+    ...(defaults.alpha ? { alpha: true } : {}),
+    ...raw,
+  };
+  const type = item.type;
+  if (typeof type !== 'string') return s.fail(ctx, `${path}.type`, 'a checker type (required)', type);
+  const options = lookup(type);
+  let parsed: Record<string, unknown> | s.Invalid;
+  if (options === undefined) {
+    return s.fail(ctx, `${path}.type`, 'a checker type provided by a loaded plugin', type, 'is the checker plugin listed under plugins?');
+  } else if (options === null) {
+    // The type's schema is not reachable from here (a process that does not run
+    // checks): validate the common fields and keep the rest for the check process.
+    const common = Object.fromEntries(Object.entries(item).filter(([k]) => k in commonCheckShape));
+    const rest = Object.fromEntries(Object.entries(item).filter(([k]) => !(k in commonCheckShape)));
+    const c = s.object(commonCheckShape).parse(common, ctx, path);
+    parsed = c === s.INVALID ? c : { ...rest, ...c };
+  } else {
+    parsed = s.object(commonCheckShape).extend(options.shape).parse(item, ctx, path) as Record<string, unknown> | s.Invalid;
+  }
+  if (parsed === s.INVALID) return parsed;
+  // The same normalisation as a top-level check (core config/compose parseCheck).
+  const { address, port, ...rest } = parsed as Record<string, unknown> & { address?: string; port?: number; interval: number };
+  const interval = rest.interval as number;
+  return {
+    ...rest,
+    target: { address: address ?? '', ...(port !== undefined ? { port } : {}) },
+    retryDelay: (rest.retryDelay as number | undefined) ?? Math.min(1000, interval),
+    warmup: (rest.warmup as number | undefined) ?? interval,
+  } as unknown as CheckSpec;
+}
+
+/** The `virtualServers` section: a list of virtual servers with their real servers and inline checks. */
+export function virtualServersSchema(lookup: CheckTypeLookup): Schema<VirtualServerConfig[]> {
+  const base = s.object(virtualServerShape);
+  const one = s.transform(base, (v, ctx, path): VirtualServerConfig | s.Invalid => {
+    let ok = true;
+    const forms = [v.address !== undefined || v.port !== undefined, v.fwmark !== undefined, v.group !== undefined].filter(Boolean).length;
+    if (forms !== 1) {
+      s.fail(ctx, path, 'exactly one of address+port, fwmark or group', v);
+      ok = false;
+    } else if (v.address !== undefined && v.port === undefined) {
+      s.fail(ctx, `${path}.port`, 'a port (required with address)', undefined);
+      ok = false;
+    } else if (v.port !== undefined && v.address === undefined) {
+      s.fail(ctx, `${path}.address`, 'an address (required with port)', undefined);
+      ok = false;
+    }
+    const name = v.name ?? defaultVirtualServerName(v);
+    const seen = new Set<string>();
+    const realServers: RealServerConfig[] = [];
+    (v.realServers ?? []).forEach((rs, i) => {
+      const rsPath = `${path}.realServers[${i}]`;
+      const port = rs.port ?? v.port;
+      if (port === undefined && v.fwmark === undefined && v.group === undefined) return;
+      const id = hostPort(rs.address, port ?? 0);
+      if (seen.has(id)) {
+        s.fail(ctx, `${rsPath}.address`, `a real server not listed twice in this virtual server (${id})`, rs.address);
+        ok = false;
+        return;
+      }
+      seen.add(id);
+      if (port === undefined) {
+        s.fail(ctx, `${rsPath}.port`, 'a port (required when the virtual server has none)', undefined);
+        ok = false;
+        return;
+      }
+      if (v.address !== undefined && (rs.forwarding ?? v.forwarding) !== 'tunnel' && isIP(rs.address) !== isIP(v.address)) {
+        s.fail(ctx, `${rsPath}.address`, `an IPv${isIP(v.address)} address like the virtual server's (only tunnel forwarding mixes families)`, rs.address);
+        ok = false;
+      }
+      const checks: CheckSpec[] = [];
+      (rs.checks ?? []).forEach((raw, j) => {
+        const c = parseInlineCheck(
+          raw,
+          { name: `${name}/${id}/${j}`, address: rs.address, port, interval: v.delayLoop, alpha: v.alpha ?? false },
+          lookup,
+          ctx,
+          `${rsPath}.checks[${j}]`,
+        );
+        if (c === s.INVALID) ok = false;
+        else checks.push(c);
+      });
+      realServers.push({ ...rs, port, checks } as RealServerConfig);
+    });
+    if (!ok) return s.INVALID;
+    return { ...v, name, realServers } as VirtualServerConfig;
+  });
+  return s.array(one);
+}

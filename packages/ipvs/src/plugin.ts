@@ -1,0 +1,307 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, type ObjectSchema, type Shape } from '@hacore/core';
+import {
+  ipvsOptionsSchema,
+  virtualServerGroupsSchema,
+  virtualServersSchema,
+  type CheckTypeLookup,
+  type GroupMemberConfig,
+  type IpvsOptionsConfig,
+  type VirtualServerConfig,
+} from './config-schema.js';
+import { describeOp, type ReconcileOp } from './reconcile.js';
+import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.js';
+import { serviceKeyLabel } from './reconcile-keys.js';
+import type { IpvsDataplane } from './types.js';
+import { VirtualServer, type CheckView } from './virtual-server.js';
+import { compileVirtualServers, type VirtualServerSpec } from './virtual-server-spec.js';
+
+export const PLUGIN_NAME = '@hacore/ipvs';
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+
+/** A data-plane backend, or a function that opens one at start. */
+export type DataplaneSource = IpvsDataplane | (() => IpvsDataplane | Promise<IpvsDataplane>);
+
+export interface IpvsPluginOptions {
+  /** The backend to program. Default: the generic-netlink client, opened at start. */
+  dataplane?: DataplaneSource;
+  /** Delay before retrying a pass that could not read the table. Default 5 s. */
+  retryDelayMs?: number;
+}
+
+/** The `ipvs` section of the status document. */
+export interface IpvsStatus {
+  dataplane: string;
+  virtualServers: {
+    name: string;
+    services: string[];
+    quorum: { up: boolean; liveWeight: number; quorum: number; hysteresis: number };
+    sorryServer?: { id: string; active: boolean; kernelWeight: number | undefined };
+    realServers: { id: string; up: boolean; weight: number; kernelWeight: number | undefined; reason: string }[];
+  }[];
+  owned: string[];
+  passes: number;
+  opsApplied: number;
+  opsFailed: number;
+  lastPass?: { at: number; durationMs: number; applied: string[]; failed: OpFailure[]; skipped: string[]; remaining: string[] };
+  /** The most recent refusals and pass errors, newest last. */
+  errors: { at: number; message: string; errno?: string }[];
+}
+
+interface SectionsOf {
+  virtualServers?: VirtualServerConfig[];
+  virtualServerGroups?: Record<string, GroupMemberConfig[]>;
+  ipvs?: IpvsOptionsConfig;
+}
+
+/** Reads the check-type schemas of the core, which the plugin API does not expose (yet): see docs/ipvs.md. */
+function checkTypeLookup(core: HacoreCore): CheckTypeLookup {
+  const registry = (core as unknown as { registry?: { checkTypes?: Map<string, { schema: ObjectSchema<Shape> }> } }).registry;
+  const types = registry?.checkTypes;
+  if (!(types instanceof Map)) return () => null;
+  return (type) => types.get(type)?.schema;
+}
+
+function specsOf(config: HacoreConfig): { specs: VirtualServerSpec[]; issues: ReturnType<typeof compileVirtualServers>['issues'] } {
+  const c = config as HacoreConfig & SectionsOf;
+  return compileVirtualServers(c.virtualServers ?? [], c.virtualServerGroups ?? {});
+}
+
+async function openDefaultDataplane(): Promise<IpvsDataplane> {
+  // Resolved at run time so that this module, and tests with an injected
+  // backend, do not load the netlink binding.
+  const mod = (await import(new URL('./netlink-client.js', import.meta.url).href)) as Record<string, unknown>;
+  const factory = (mod.openIpvsDataplane ?? mod.openIpvs ?? mod.createIpvsClient) as (() => Promise<IpvsDataplane>) | undefined;
+  if (typeof factory === 'function') return factory();
+  const Client = (mod.IpvsNetlinkClient ?? mod.IpvsClient ?? mod.default) as
+    | ({ open?: () => Promise<IpvsDataplane> } & (new () => IpvsDataplane))
+    | undefined;
+  if (Client && typeof Client.open === 'function') return Client.open();
+  if (typeof Client === 'function') return new Client();
+  throw new Error('the netlink client module exports no known factory');
+}
+
+/**
+ * keepalived's virtual servers on the kernel's IPVS: validates the
+ * `virtualServers`, `virtualServerGroups` and `ipvs` sections, contributes the
+ * real servers' inline checks, follows their states and keeps the kernel's
+ * table in step, one reconcile pass at a time.
+ */
+export class IpvsPlugin implements HacorePlugin {
+  readonly name = PLUGIN_NAME;
+  readonly version = pkg.version;
+  readonly hacore = pkg.hacore;
+  readonly roles = ['check'] as const;
+
+  private core: HacoreCore | undefined;
+  private log: Logger | undefined;
+  private dp: IpvsDataplane | undefined;
+  private ownsDataplane = false;
+  private servers = new Map<string, VirtualServer>();
+  private readonly views = new Map<string, CheckView>();
+  private owned = new Set<string>();
+  private options: IpvsOptionsConfig = { leaveOnStop: false };
+  private active = false;
+  private dirty = false;
+  private loop: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private passes = 0;
+  private opsApplied = 0;
+  private opsFailed = 0;
+  private lastPass: IpvsStatus['lastPass'];
+  private readonly errors: IpvsStatus['errors'] = [];
+
+  constructor(private readonly opts: IpvsPluginOptions = {}) {}
+
+  apply(core: HacoreCore): void {
+    this.core = core;
+    const roles = { roles: this.roles };
+    core.registerSection('virtualServers', virtualServersSchema(checkTypeLookup(core)), roles);
+    core.registerSection('virtualServerGroups', virtualServerGroupsSchema, roles);
+    core.registerSection('ipvs', ipvsOptionsSchema, roles);
+
+    core.hooks.collectChecks.tap(PLUGIN_NAME, (checks, config) => {
+      const { issues } = specsOf(config);
+      // Only the sections together can tell these; the whole config is still refused before any side effect.
+      if (issues.length > 0) throw new ConfigError(undefined, issues);
+      const inline: CheckSpec[] = [];
+      for (const vs of (config as HacoreConfig & SectionsOf).virtualServers ?? []) for (const rs of vs.realServers) inline.push(...rs.checks);
+      return [...checks, ...inline];
+    });
+    core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
+    core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
+      if (!this.active) return;
+      this.views.set(target.check, { state: change.to, reason: change.reason, ...(target.weight !== undefined ? { weight: target.weight } : {}) });
+      void this.kick();
+    });
+    core.hooks.checkResult.tap(PLUGIN_NAME, (target, result) => {
+      // A dynamic weight can change without a state change.
+      if (!this.active || result.weight === undefined) return;
+      const v = this.views.get(target.check);
+      if (v && v.weight === result.weight) return;
+      this.views.set(target.check, { state: v?.state ?? target.state, reason: v?.reason ?? result.reason, weight: result.weight });
+      void this.kick();
+    });
+    core.hooks.reload.tapPromise(PLUGIN_NAME, (diff) => this.reload(diff));
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, (reason) => this.shutdown(reason));
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => ({ ...doc, ipvs: this.status() }));
+  }
+
+  /** Resolves when no reconcile pass is running or pending. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private get logger(): Logger {
+    this.log ??= this.core!.logger.child({ plugin: PLUGIN_NAME });
+    return this.log;
+  }
+
+  private async start(config: HacoreConfig): Promise<void> {
+    const src = this.opts.dataplane;
+    if (src === undefined) {
+      this.dp = await openDefaultDataplane();
+      this.ownsDataplane = true;
+    } else this.dp = typeof src === 'function' ? await src() : src;
+    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
+    this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
+    this.active = true;
+    await this.kick();
+    this.logger.info({ virtualServers: this.servers.size, owned: this.owned.size }, 'ipvs reconciled at start');
+  }
+
+  private async reload(diff: ConfigDiff): Promise<void> {
+    if (!this.active) return;
+    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
+    const next = new Map<string, VirtualServer>();
+    for (const spec of specsOf(diff.next).specs) {
+      const vs = new VirtualServer(spec);
+      const old = this.servers.get(spec.name);
+      if (old) vs.inheritFrom(old);
+      next.set(spec.name, vs);
+    }
+    this.servers = next;
+    // A changed check keeps its last state until its new runner reports one.
+    for (const name of diff.checks.removed) this.views.delete(name);
+    await this.kick();
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.idle();
+    for (const vs of this.servers.values()) {
+      const q = vs.omegaAtShutdown();
+      if (q) await this.emitQuorum(vs, q.up, q.liveWeight);
+    }
+    if (!this.options.leaveOnStop && this.dp && this.owned.size > 0) {
+      try {
+        const report = await reconcile(this.dp, [], this.owned);
+        this.record(report);
+        this.logger.info({ reason, removed: report.applied.length, failed: report.failed.length }, 'ipvs services removed');
+      } catch (err) {
+        this.logger.error({ err }, 'ipvs: could not remove our services at shutdown');
+      }
+    }
+    if (this.ownsDataplane) await (this.dp as IpvsDataplane & { close?: () => unknown }).close?.();
+  }
+
+  /** Asks for a pass; passes never overlap, and changes during one are folded into the next. */
+  private kick(): Promise<void> {
+    this.dirty = true;
+    this.loop ??= (async () => {
+      try {
+        while (this.dirty && this.active) {
+          this.dirty = false;
+          await this.pass();
+        }
+      } finally {
+        this.loop = undefined;
+      }
+    })();
+    return this.loop;
+  }
+
+  private async pass(): Promise<void> {
+    const lookup = (name: string) => this.views.get(name);
+    const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup) }));
+    const desired = evaluations.flatMap((e) => e.ev.desired);
+    let report: ApplyReport;
+    try {
+      report = await reconcile(this.dp!, desired, this.owned);
+    } catch (err) {
+      this.pushError({ at: Date.now(), message: `reconcile pass failed: ${(err as Error)?.message ?? String(err)}` });
+      this.logger.error({ err }, 'ipvs reconcile pass failed; retrying');
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.active) void this.kick();
+      }, this.opts.retryDelayMs ?? 5000).unref();
+      return;
+    }
+    this.record(report);
+    for (const f of report.failed) this.logger.warn({ op: f.description, errno: f.errno }, `ipvs refused ${f.description}: ${f.errno}`);
+    if (report.applied.length > 0) this.logger.info({ ops: report.applied.map(describeOp) }, `ipvs: ${report.applied.length} operation(s) applied`);
+    for (const { vs, ev } of evaluations) {
+      for (const c of ev.changes) {
+        this.logger.info({ virtualServer: vs.spec.name, realServer: c.realServer, up: c.up, weight: c.weight, reason: c.reason }, `real server ${c.realServer} of ${vs.spec.name} is ${c.up ? 'up' : 'down'}`);
+        await this.core!.emit({ kind: 'real-server', virtualServer: vs.spec.name, realServer: c.realServer, up: c.up, weight: c.weight, reason: c.reason });
+      }
+      if (ev.quorumChange) await this.emitQuorum(vs, ev.quorumChange.up, ev.quorumChange.liveWeight);
+    }
+  }
+
+  private async emitQuorum(vs: VirtualServer, up: boolean, liveWeight: number): Promise<void> {
+    const info = { name: vs.spec.name, key: vs.keyLabel, liveWeight, quorum: vs.spec.quorum };
+    this.logger.info({ virtualServer: vs.spec.name, up, liveWeight, quorum: vs.spec.quorum }, `quorum of ${vs.spec.name} is ${up ? 'up' : 'down'}`);
+    await this.core!.hooks.quorum.promise(info, up);
+    await this.core!.emit({ kind: 'quorum', virtualServer: vs.spec.name, up, liveWeight, quorum: vs.spec.quorum });
+  }
+
+  private record(report: ApplyReport): void {
+    this.passes++;
+    this.owned = new Set(report.owned);
+    this.opsApplied += report.applied.length;
+    this.opsFailed += report.failed.length;
+    const names = (ops: ReconcileOp[]) => ops.map(describeOp);
+    this.lastPass = {
+      at: Date.now(),
+      durationMs: Math.round(report.durationMs * 10) / 10,
+      applied: names(report.applied),
+      failed: report.failed,
+      skipped: names(report.skipped),
+      remaining: names(report.remaining),
+    };
+    for (const f of report.failed) this.pushError({ at: this.lastPass.at, message: `${f.description}: ${f.message}`, errno: f.errno });
+  }
+
+  private pushError(e: IpvsStatus['errors'][number]): void {
+    this.errors.push(e);
+    if (this.errors.length > 20) this.errors.shift();
+  }
+
+  /** The status section (also what `hacore status` shows under `ipvs`). */
+  status(): IpvsStatus {
+    return {
+      dataplane: this.opts.dataplane === undefined ? 'netlink' : 'injected',
+      virtualServers: [...this.servers.values()].map((vs) => {
+        const ev = vs.last;
+        return {
+          name: vs.spec.name,
+          services: vs.spec.services.map((s) => serviceKeyLabel(s.key)),
+          quorum: { up: ev?.quorumUp ?? false, liveWeight: ev?.liveWeight ?? 0, quorum: vs.spec.quorum, hysteresis: vs.spec.hysteresis },
+          ...(ev?.sorryServer ? { sorryServer: ev.sorryServer } : {}),
+          realServers: (ev?.realServers ?? []).map((r) => ({ id: r.id, up: r.up, weight: r.weight, kernelWeight: r.kernelWeight, reason: r.reason })),
+        };
+      }),
+      owned: [...this.owned],
+      passes: this.passes,
+      opsApplied: this.opsApplied,
+      opsFailed: this.opsFailed,
+      ...(this.lastPass ? { lastPass: this.lastPass } : {}),
+      errors: [...this.errors],
+    };
+  }
+}
+
+export default IpvsPlugin;

@@ -1,0 +1,98 @@
+import { destinationId, pickKey, serviceKeyId } from './reconcile-keys.js';
+import type { Destination, DestinationConfig, IpvsDataplane, Service, ServiceConfig, ServiceKey } from './types.js';
+
+/** The error an in-memory table raises, shaped like a kernel refusal. */
+export class MemoryDataplaneError extends Error {
+  readonly code = 'HACORE_ERR_IPVS_KERNEL';
+  constructor(
+    readonly errno: string,
+    readonly operation: string,
+  ) {
+    super(`${operation}: ${errno}`);
+    this.name = 'MemoryDataplaneError';
+  }
+}
+
+/** The schedulers Debian's kernel ships as modules. */
+export const KNOWN_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+
+export type Refusal = (operation: string, key: ServiceKey, dest?: Pick<DestinationConfig, 'address' | 'port'>) => string | undefined;
+
+/**
+ * An IpvsDataplane held in memory, for unit tests of the reconciler and for
+ * dry runs. It refuses what the kernel refuses that matters to a reconciler
+ * (EEXIST, ESRCH, ENOENT for an unknown scheduler or destination) and can be
+ * told to refuse any operation with `refuse`.
+ */
+export class MemoryDataplane implements IpvsDataplane {
+  private readonly services = new Map<string, { svc: Service; dests: Map<string, Destination> }>();
+  /** Every mutating call, in order: `addService tcp:...`. */
+  readonly calls: string[] = [];
+  refuse: Refusal | undefined;
+
+  private check(operation: string, key: ServiceKey, dest?: Pick<DestinationConfig, 'address' | 'port'>): void {
+    const errno = this.refuse?.(operation, key, dest);
+    if (errno) throw new MemoryDataplaneError(errno, operation);
+  }
+
+  private get(operation: string, key: ServiceKey): { svc: Service; dests: Map<string, Destination> } {
+    const s = this.services.get(serviceKeyId(key));
+    if (!s) throw new MemoryDataplaneError('ESRCH', operation);
+    return s;
+  }
+
+  async listServices(): Promise<Service[]> {
+    return [...this.services.values()].map((s) => structuredClone(s.svc));
+  }
+
+  async addService(svc: ServiceConfig): Promise<void> {
+    this.calls.push(`addService ${serviceKeyId(svc.key)}`);
+    this.check('addService', svc.key);
+    if (!(KNOWN_SCHEDULERS as readonly string[]).includes(svc.scheduler)) throw new MemoryDataplaneError('ENOENT', 'addService');
+    const id = serviceKeyId(svc.key);
+    if (this.services.has(id)) throw new MemoryDataplaneError('EEXIST', 'addService');
+    this.services.set(id, { svc: structuredClone({ ...svc, key: pickKey(svc.key) }), dests: new Map() });
+  }
+
+  async editService(svc: ServiceConfig): Promise<void> {
+    this.calls.push(`editService ${serviceKeyId(svc.key)}`);
+    this.check('editService', svc.key);
+    const s = this.get('editService', svc.key);
+    if (!(KNOWN_SCHEDULERS as readonly string[]).includes(svc.scheduler)) throw new MemoryDataplaneError('ENOENT', 'editService');
+    s.svc = structuredClone({ ...svc, key: pickKey(svc.key) });
+  }
+
+  async deleteService(key: ServiceKey): Promise<void> {
+    this.calls.push(`deleteService ${serviceKeyId(key)}`);
+    this.check('deleteService', key);
+    this.get('deleteService', key);
+    this.services.delete(serviceKeyId(key));
+  }
+
+  async listDestinations(key: ServiceKey): Promise<Destination[]> {
+    return [...this.get('listDestinations', key).dests.values()].map((d) => structuredClone(d));
+  }
+
+  async addDestination(key: ServiceKey, dest: DestinationConfig): Promise<void> {
+    this.calls.push(`addDestination ${serviceKeyId(key)} ${destinationId(dest)}`);
+    this.check('addDestination', key, dest);
+    const s = this.get('addDestination', key);
+    if (s.dests.has(destinationId(dest))) throw new MemoryDataplaneError('EEXIST', 'addDestination');
+    s.dests.set(destinationId(dest), structuredClone(dest));
+  }
+
+  async editDestination(key: ServiceKey, dest: DestinationConfig): Promise<void> {
+    this.calls.push(`editDestination ${serviceKeyId(key)} ${destinationId(dest)}`);
+    this.check('editDestination', key, dest);
+    const s = this.get('editDestination', key);
+    if (!s.dests.has(destinationId(dest))) throw new MemoryDataplaneError('ENOENT', 'editDestination');
+    s.dests.set(destinationId(dest), structuredClone(dest));
+  }
+
+  async deleteDestination(key: ServiceKey, dest: Pick<DestinationConfig, 'address' | 'port'>): Promise<void> {
+    this.calls.push(`deleteDestination ${serviceKeyId(key)} ${destinationId(dest)}`);
+    this.check('deleteDestination', key, dest);
+    const s = this.get('deleteDestination', key);
+    if (!s.dests.delete(destinationId(dest))) throw new MemoryDataplaneError('ENOENT', 'deleteDestination');
+  }
+}
