@@ -1,0 +1,165 @@
+import type { SecureVersion } from 'node:tls';
+import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
+import type { Client } from 'undici';
+import { createClient, readTlsMaterial, type ConnectionOptions, type TlsMaterial } from './connection.js';
+import { fetchUrl } from './fetch-url.js';
+import { DEFAULT_STATUS, statusMatches, type StatusRange } from './status-codes.js';
+
+/** One URL of a check; every URL of a check must pass. */
+export interface HttpUrlOptions {
+  path: string;
+  /** Accepted status codes; default 200-299 (keepalived). */
+  status?: StatusRange[];
+  /** MD5 of the body, lower-case hex (keepalived digest). */
+  digest?: string;
+  /** Regular expression the body must match (keepalived regex). */
+  regex?: string;
+  regexFlags?: string;
+  /** Pass when the regex does NOT match (keepalived regex_no_match). */
+  regexNoMatch: boolean;
+  /** Host header (and SNI) for this URL, overriding the check's. */
+  virtualhost?: string;
+}
+
+export interface HttpCheckOptions {
+  urls: HttpUrlOptions[];
+  tls: boolean;
+  virtualhost?: string;
+  method: string;
+  headers?: Record<string, string>;
+  connectTimeout?: number;
+  maxBodyBytes: number;
+  reuseConnection: boolean;
+  tlsVerify?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  minVersion?: SecureVersion;
+  sourceAddress?: string;
+}
+
+export type HttpCheckSpec = CheckSpec<HttpCheckOptions>;
+
+/** keepalived's request says `User-Agent: KeepAliveClient`; keeping it keeps log filters working. */
+export const DEFAULT_USER_AGENT = 'KeepAliveClient';
+
+interface CompiledUrl {
+  path: string;
+  status: readonly StatusRange[];
+  digest: string | undefined;
+  regex: RegExp | undefined;
+  regexNoMatch: boolean;
+  headers: Record<string, string>;
+  servername: string | undefined;
+}
+
+/** Builds the request headers: ours, then the user's (which win), then the virtual host. */
+export function requestHeaders(spec: Pick<HttpCheckOptions, 'headers' | 'reuseConnection'>, virtualhost: string | undefined): Record<string, string> {
+  const h: Record<string, string> = { 'user-agent': DEFAULT_USER_AGENT };
+  for (const [k, v] of Object.entries(spec.headers ?? {})) h[k.toLowerCase()] = v;
+  if (virtualhost !== undefined) h.host = virtualhost;
+  // A fresh connection per probe: ask the server to close first, so the
+  // TIME_WAIT lands on its side as it does with keepalived's HTTP/1.0 request.
+  if (!spec.reuseConnection) h.connection = 'close';
+  return h;
+}
+
+/**
+ * keepalived's HTTP_GET / SSL_GET: every URL is fetched in turn (stopping at
+ * the first failure); each must answer an accepted status, then match its
+ * digest and regex if it has them.
+ */
+export class HttpChecker implements Checker {
+  private readonly urls: CompiledUrl[];
+  private readonly material: TlsMaterial;
+  private readonly conn: Omit<ConnectionOptions, 'servername'>;
+  /** Reused clients by SNI name ('' for none), only with reuseConnection. */
+  private readonly kept = new Map<string, Client>();
+  private closed = false;
+
+  constructor(private readonly spec: HttpCheckSpec) {
+    const port = spec.target.port ?? (spec.tls ? 443 : 80);
+    this.conn = {
+      address: spec.target.address,
+      port,
+      tls: spec.tls,
+      connectTimeout: spec.connectTimeout ?? spec.timeout,
+      ...(spec.tlsVerify !== undefined ? { tlsVerify: spec.tlsVerify } : {}),
+      ...(spec.minVersion ? { minVersion: spec.minVersion } : {}),
+      ...(spec.sourceAddress ? { sourceAddress: spec.sourceAddress } : {}),
+      ...(spec.reuseConnection ? { keepAlive: { timeout: spec.interval + spec.timeout } } : {}),
+    };
+    // Read once: a probe never touches the disk. A missing file was caught by the schema.
+    this.material = spec.tls ? readTlsMaterial(spec) : {};
+    this.urls = spec.urls.map((u) => {
+      const vhost = u.virtualhost ?? spec.virtualhost;
+      return {
+        path: u.path,
+        status: u.status ?? DEFAULT_STATUS,
+        digest: u.digest?.toLowerCase(),
+        regex: u.regex !== undefined ? new RegExp(u.regex, u.regexFlags ?? '') : undefined,
+        regexNoMatch: u.regexNoMatch,
+        headers: requestHeaders(spec, vhost),
+        servername: vhost,
+      };
+    });
+  }
+
+  async probe(signal: AbortSignal): Promise<CheckResult> {
+    const started = performance.now();
+    const done = (ok: boolean, reason: string): CheckResult => ({ ok, reason, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
+    if (signal.aborted) return done(false, 'timeout');
+    if (this.closed) return done(false, 'checker closed');
+    const many = this.urls.length > 1;
+    let last = '';
+    for (const url of this.urls) {
+      const r = await this.probeUrl(url, signal);
+      if (!r.ok) return done(false, many ? `${url.path}: ${r.reason}` : r.reason);
+      last = r.reason;
+    }
+    return done(true, many ? `${this.urls.length} urls ok` : last);
+  }
+
+  private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string }> {
+    const key = url.servername ?? '';
+    let client = this.kept.get(key);
+    const fresh = !client;
+    if (!client) {
+      client = createClient({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material);
+      if (this.spec.reuseConnection) this.kept.set(key, client);
+    }
+    try {
+      const out = await fetchUrl(
+        client,
+        {
+          path: url.path,
+          method: this.spec.method,
+          headers: url.headers,
+          maxBodyBytes: this.spec.maxBodyBytes,
+          digest: url.digest !== undefined,
+          keepBody: url.regex !== undefined,
+          acceptStatus: (code) => statusMatches(url.status, code),
+        },
+        signal,
+      );
+      if (!out.ok) return { ok: false, reason: out.reason };
+      const res = out.response;
+      if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch' };
+      if (url.regex) {
+        const matched = url.regex.test(res.body!.toString('utf8'));
+        if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
+      }
+      return { ok: true, reason: `status ${res.status}` };
+    } finally {
+      // Destroy on every path of a fresh-connection probe: no socket outlives it.
+      if (fresh && !this.spec.reuseConnection) await client.destroy().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const clients = [...this.kept.values()];
+    this.kept.clear();
+    await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
+  }
+}
