@@ -17,10 +17,11 @@ export function hacoreCli(args, opts = {}) {
 
 export class HacoreProcess {
   /** Starts `hacore start ...args`; `wrap` prefixes the command (e.g. ['ip','netns','exec',NS]). */
-  constructor(args, { wrap = [], env = {} } = {}) {
-    const cmd = wrap.length ? wrap[0] : process.execPath;
-    const argv = wrap.length ? [...wrap.slice(1), process.execPath, HACORE_BIN, 'start', ...args] : [HACORE_BIN, 'start', ...args];
-    this.proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HACORE_LOG_PRETTY: '0', ...env } });
+  /** `command` replaces the whole command line (e.g. an installed `hacore` bin). */
+  constructor(args, { wrap = [], env = {}, command, cwd } = {}) {
+    const full = command ?? [...wrap, process.execPath, HACORE_BIN, 'start', ...args];
+    const [cmd, ...argv] = full;
+    this.proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd, env: { ...process.env, HACORE_LOG_PRETTY: '0', ...env } });
     this.lines = [];
     this.stderr = '';
     this.waiters = [];
