@@ -6,6 +6,8 @@
 //
 // Everything here is ended by exact name or by the PID we started (LAB.md).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,49 @@ export const VIP4B = '198.51.100.201';
 export const VIP6B = '2001:db8::201';
 /** The second subnet, on eth1 of each router when `secondNet` is asked for (sync groups). */
 export const NET2_VIP4 = '203.0.113.200';
+
+/** Absolute path of an installed plugin, resolved from the repository root (configs live in a temp dir). */
+export function pluginPath(name) {
+  return createRequire(path.join(ROOT, 'noop.js')).resolve(name);
+}
+
+/** Why the hacore side of the VRRP lab cannot run here, or '' when it can. */
+export function hacoreMissing() {
+  if (!existsSync(HACORE_CLI)) return `the hacore CLI is not built (${HACORE_CLI})`;
+  try {
+    pluginPath('@hacore/vrrp');
+  } catch {
+    return '@hacore/vrrp is not built';
+  }
+  return '';
+}
+
+/** Why no namespace lab can run here, or '' when it can. */
+export function labMissing(tools = ['ip', 'tcpdump', 'tshark']) {
+  if (process.getuid?.() !== 0) return 'network-namespace tests need root';
+  for (const t of tools) {
+    const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin']);
+    if (!dirs.some((d) => existsSync(path.join(d, t)))) return `${t} is not installed`;
+  }
+  return '';
+}
+
+/**
+ * A hacore config document running VRRP: `instances` are vrrp.instances entries
+ * (docs/vrrp.md); interface defaults to eth0. `extra.plugins` adds plugins by package name.
+ */
+export function hacoreConfig(instances, extra = {}) {
+  const { plugins = [], syncGroups, scripts, checks, ...rest } = extra;
+  const vrrp = { instances: instances.map((i) => ({ interface: 'eth0', ...i })) };
+  if (syncGroups) vrrp.syncGroups = syncGroups;
+  if (scripts) vrrp.scripts = scripts;
+  return {
+    plugins: ['@hacore/vrrp', ...plugins].map(pluginPath),
+    ...(checks ? { checks } : {}),
+    vrrp,
+    ...rest,
+  };
+}
 
 export function addr4(i) {
   return `198.51.100.${10 + i}`;
