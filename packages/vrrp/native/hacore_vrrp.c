@@ -1,0 +1,365 @@
+/*
+ * hacore_vrrp: the few socket calls Node.js and raw-socket cannot make.
+ *
+ * - AF_PACKET: gratuitous ARP and unsolicited NA go out as whole Ethernet
+ *   frames (as keepalived sends them), so the bytes are exactly ours.
+ * - IPv6 raw sockets with sendmsg/recvmsg: the source address (link-local or
+ *   unicastSource) is set per packet with IPV6_PKTINFO, and the received hop
+ *   limit and destination come back as ancillary data (IPV6_RECVHOPLIMIT,
+ *   IPV6_RECVPKTINFO), which raw-socket's recvfrom cannot return.
+ * - poll(fd, cb): a libuv poll handle, so reads stay event driven.
+ *
+ * Every function is synchronous and non-blocking; errors throw an Error whose
+ * `code` is the errno name (EPERM, ENODEV, ...).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <node_api.h>
+#include <uv.h>
+
+#define CHECK(call)                                                          \
+  do {                                                                       \
+    if ((call) != napi_ok) {                                                 \
+      napi_throw_error(env, "HACORE_VRRP_ERR_NATIVE", "N-API call failed: " #call); \
+      return NULL;                                                           \
+    }                                                                        \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
+  return NULL;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static napi_value make_i32(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+/* socket(family, type, protocol) -> fd; always non-blocking and close-on-exec. */
+static napi_value js_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t family, type, protocol;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_i32(env, argv[0], &family) || !get_i32(env, argv[1], &type) || !get_i32(env, argv[2], &protocol)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "socket(family, type, protocol) takes three integers");
+    return NULL;
+  }
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  return make_i32(env, fd);
+}
+
+/* setsockopt(fd, level, name, value: int | Buffer) */
+static napi_value js_setsockopt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd, level, name;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) || !get_i32(env, argv[2], &name)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setsockopt(fd, level, name, value) takes integers and an int or Buffer");
+    return NULL;
+  }
+  bool is_buf = false;
+  napi_is_buffer(env, argv[3], &is_buf);
+  int rc;
+  if (is_buf) {
+    void *data;
+    size_t len;
+    CHECK(napi_get_buffer_info(env, argv[3], &data, &len));
+    rc = setsockopt(fd, level, name, data, (socklen_t)len);
+  } else {
+    int32_t v;
+    if (!get_i32(env, argv[3], &v)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setsockopt value must be an integer or a Buffer");
+      return NULL;
+    }
+    int iv = v;
+    rc = setsockopt(fd, level, name, &iv, sizeof iv);
+  }
+  if (rc < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+/* sendFrame(fd, ifindex, frame): a whole Ethernet frame out of a packet socket. */
+static napi_value js_send_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd, ifindex;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &ifindex) ||
+      napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok || len < 14) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sendFrame(fd, ifindex, frame) takes two integers and a Buffer of at least 14 bytes");
+    return NULL;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_ifindex = ifindex;
+  sll.sll_halen = ETH_ALEN;
+  memcpy(&sll.sll_protocol, (unsigned char *)data + 12, 2);
+  memcpy(sll.sll_addr, data, ETH_ALEN);
+  ssize_t n = sendto(fd, data, len, 0, (struct sockaddr *)&sll, sizeof sll);
+  if (n < 0) return throw_errno(env, "sendto", errno);
+  return make_i32(env, (int32_t)n);
+}
+
+/* send6(fd, dst16, ifindex, payload, src16 | null, hopLimit (-1 = socket default)) */
+static napi_value js_send6(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t fd, ifindex, hops;
+  void *dst, *data, *src = NULL;
+  size_t dlen, len, slen = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool ok = argc >= 6 && get_i32(env, argv[0], &fd) && napi_get_buffer_info(env, argv[1], &dst, &dlen) == napi_ok && dlen == 16 &&
+            get_i32(env, argv[2], &ifindex) && napi_get_buffer_info(env, argv[3], &data, &len) == napi_ok && get_i32(env, argv[5], &hops);
+  napi_valuetype t;
+  napi_typeof(env, argv[4], &t);
+  if (ok && t != napi_null && t != napi_undefined) ok = napi_get_buffer_info(env, argv[4], &src, &slen) == napi_ok && slen == 16;
+  if (!ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "send6(fd, dst16, ifindex, payload, src16|null, hopLimit)");
+    return NULL;
+  }
+  struct sockaddr_in6 sin6;
+  memset(&sin6, 0, sizeof sin6);
+  sin6.sin6_family = AF_INET6;
+  memcpy(&sin6.sin6_addr, dst, 16);
+  /* link-local and multicast link-scope destinations need the scope id */
+  sin6.sin6_scope_id = (uint32_t)ifindex;
+  struct iovec iov = {data, len};
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &sin6;
+  msg.msg_namelen = sizeof sin6;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  size_t clen = 0;
+  struct cmsghdr *c = (struct cmsghdr *)u.buf;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo pi;
+  memset(&pi, 0, sizeof pi);
+  if (src) memcpy(&pi.ipi6_addr, src, 16);
+  pi.ipi6_ifindex = (unsigned)ifindex;
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  clen += CMSG_SPACE(sizeof(struct in6_pktinfo));
+  if (hops >= 0) {
+    c = (struct cmsghdr *)(u.buf + clen);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    int h = hops;
+    memcpy(CMSG_DATA(c), &h, sizeof h);
+    clen += CMSG_SPACE(sizeof(int));
+  }
+  msg.msg_controllen = clen;
+  ssize_t n = sendmsg(fd, &msg, 0);
+  if (n < 0) return throw_errno(env, "sendmsg", errno);
+  return make_i32(env, (int32_t)n);
+}
+
+/*
+ * recv6(fd, buf) -> null when nothing is queued, else
+ * { bytes, src: Buffer16, dst: Buffer16 | undefined, hopLimit (-1 unknown), ifindex, truncated }
+ */
+static napi_value js_recv6(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "recv6(fd, buffer)");
+    return NULL;
+  }
+  struct sockaddr_in6 from;
+  struct iovec iov = {data, len};
+  union {
+    char buf[512];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  ssize_t n = recvmsg(fd, &msg, 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      napi_value nul;
+      napi_get_null(env, &nul);
+      return nul;
+    }
+    return throw_errno(env, "recvmsg", errno);
+  }
+  int hops = -1, ifindex = 0, have_dst = 0;
+  struct in6_addr dst;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) memcpy(&hops, CMSG_DATA(c), sizeof hops);
+    if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      dst = pi.ipi6_addr;
+      ifindex = (int)pi.ipi6_ifindex;
+      have_dst = 1;
+    }
+  }
+  napi_value obj, v;
+  void *p;
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_set_named_property(env, obj, "bytes", make_i32(env, (int32_t)n)));
+  CHECK(napi_create_buffer_copy(env, 16, &from.sin6_addr, &p, &v));
+  CHECK(napi_set_named_property(env, obj, "src", v));
+  if (have_dst) {
+    CHECK(napi_create_buffer_copy(env, 16, &dst, &p, &v));
+    CHECK(napi_set_named_property(env, obj, "dst", v));
+  }
+  CHECK(napi_set_named_property(env, obj, "hopLimit", make_i32(env, hops)));
+  CHECK(napi_set_named_property(env, obj, "ifindex", make_i32(env, ifindex)));
+  CHECK(napi_get_boolean(env, (msg.msg_flags & MSG_TRUNC) != 0, &v));
+  CHECK(napi_set_named_property(env, obj, "truncated", v));
+  return obj;
+}
+
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context ctx;
+} poller_t;
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  poller_t *p = (poller_t *)h->data;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, global, arg, result;
+  napi_get_reference_value(env, p->cb, &cb);
+  napi_get_global(env, &global);
+  napi_create_int32(env, status, &arg);
+  if (napi_make_callback(env, p->ctx, global, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* poll(fd, cb) -> handle; cb(status) runs on the event loop whenever fd is readable. */
+static napi_value js_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_valuetype t = napi_undefined;
+  if (argc >= 2) napi_typeof(env, argv[1], &t);
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "poll(fd, callback)");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  poller_t *p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, "calloc", ENOMEM);
+  p->env = env;
+  int rc = uv_poll_init(loop, &p->handle, fd);
+  if (rc < 0) {
+    free(p);
+    return throw_errno(env, "uv_poll_init", -rc);
+  }
+  p->handle.data = p;
+  napi_value name;
+  napi_create_string_utf8(env, "hacore_vrrp.poll", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[1], 1, &p->cb);
+  napi_async_init(env, NULL, name, &p->ctx);
+  rc = uv_poll_start(&p->handle, UV_READABLE, on_readable);
+  if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
+  napi_value ext;
+  CHECK(napi_create_external(env, p, NULL, NULL, &ext));
+  return ext;
+}
+
+static void on_closed(uv_handle_t *h) {
+  poller_t *p = (poller_t *)h->data;
+  napi_delete_reference(p->env, p->cb);
+  napi_async_destroy(p->env, p->ctx);
+  free(p);
+}
+
+/* unpoll(handle): stops and frees a poll handle; call it before close(fd). */
+static napi_value js_unpoll(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *ptr = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_external(env, argv[0], &ptr) != napi_ok || !ptr) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "unpoll(handle)");
+    return NULL;
+  }
+  poller_t *p = (poller_t *)ptr;
+  uv_poll_stop(&p->handle);
+  uv_close((uv_handle_t *)&p->handle, on_closed);
+  return NULL;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !get_i32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "close(fd)");
+    return NULL;
+  }
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendFrame", NULL, js_send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send6", NULL, js_send6, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recv6", NULL, js_recv6, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unpoll", NULL, js_unpoll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

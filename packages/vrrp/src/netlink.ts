@@ -1,0 +1,131 @@
+/**
+ * Addresses and routes over rtnetlink (the `netlink` package), never through
+ * `ip` subprocesses: one request socket per process, shared by every instance.
+ */
+import { createRequire } from 'node:module';
+import type { RtNetlinkSocket } from 'netlink';
+import type { AddressScope, VirtualAddress, VirtualRoute } from './config-schema.js';
+import { parseAnyIp } from './ip-address.js';
+
+// `netlink` is CommonJS; load it through require so its native binding resolves as usual.
+const require = createRequire(import.meta.url);
+type NetlinkModule = typeof import('netlink');
+let mod: NetlinkModule | undefined;
+export function netlinkModule(): NetlinkModule {
+  mod ??= require('netlink') as NetlinkModule;
+  return mod;
+}
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+export const SCOPE_VALUE: Record<AddressScope, number> = { global: 0, site: 200, link: 253, host: 254 };
+
+/** An errno-carrying failure of a netlink request, with the operation named. */
+export class NetlinkError extends Error {
+  readonly code = 'HACORE_VRRP_ERR_NETLINK';
+  readonly errno: string | undefined;
+  constructor(message: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetlinkError';
+    this.errno = errno;
+  }
+}
+
+function errnoOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; errno?: unknown } | undefined;
+  if (typeof e?.code === 'string') return e.code;
+  return undefined;
+}
+
+export function ipBytes(text: string): Buffer {
+  const p = parseAnyIp(text);
+  if (!p) throw new NetlinkError(`not an IP address: ${text}`, undefined);
+  return Buffer.from(p.bytes);
+}
+
+/** Requests (add/delete address and route, dumps) over one rtnetlink socket. */
+export class NetlinkClient {
+  readonly socket: RtNetlinkSocket;
+  constructor() {
+    // ref: false keeps the daemon's exit in the hands of its own timers and sockets.
+    this.socket = netlinkModule().createRtNetlink({ ref: false } as Parameters<NetlinkModule['createRtNetlink']>[0]);
+  }
+
+  close(): void {
+    this.socket.socket.close();
+  }
+
+  private async run<T>(what: string, op: () => Promise<T>, ignore: readonly string[] = []): Promise<T | undefined> {
+    try {
+      return await op();
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code && ignore.includes(code)) return undefined;
+      throw new NetlinkError(`${what}: ${(err as Error)?.message ?? String(err)}`, code, { cause: err });
+    }
+  }
+
+  /** Adds a VIP; an address that is already there counts as added. */
+  async addAddress(ifindex: number, vip: VirtualAddress): Promise<void> {
+    const { data, attrs } = addressMessage(ifindex, vip);
+    const { FlagsNew } = netlinkModule();
+    await this.run(`add ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL }), ['EEXIST']);
+  }
+
+  /** Removes a VIP; an address that is already gone counts as removed. */
+  async deleteAddress(ifindex: number, vip: VirtualAddress): Promise<void> {
+    const { data, attrs } = addressMessage(ifindex, vip);
+    await this.run(`delete ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.delAddress(data, attrs.local ? { local: attrs.local } : {}), ['EADDRNOTAVAIL', 'ENODEV', 'ESRCH']);
+  }
+
+  async addRoute(ifindex: number, route: VirtualRoute): Promise<void> {
+    const { data, attrs } = routeMessage(ifindex, route);
+    const { FlagsNew } = netlinkModule();
+    await this.run(`add route ${route.to.address}/${route.to.prefix}`, () => this.socket.newRoute(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.REPLACE }));
+  }
+
+  async deleteRoute(ifindex: number, route: VirtualRoute): Promise<void> {
+    const { data, attrs } = routeMessage(ifindex, route);
+    await this.run(`delete route ${route.to.address}/${route.to.prefix}`, () => this.socket.delRoute(data, attrs), ['ESRCH', 'ENOENT', 'ENODEV']);
+  }
+}
+
+/** The RTM_NEWADDR/RTM_DELADDR body of a VIP (nodad and preferred lifetime 0 for IPv6 by default). */
+export function addressMessage(ifindex: number, vip: VirtualAddress): { data: import('netlink').rt.Address; attrs: import('netlink').rt.AddressAttrs } {
+  const local = ipBytes(vip.address);
+  const family = vip.family === 4 ? AF_INET : AF_INET6;
+  const data: import('netlink').rt.Address = { family, prefixlen: vip.prefix, scope: SCOPE_VALUE[vip.scope], index: ifindex };
+  const attrs: import('netlink').rt.AddressAttrs = { local, address: local };
+  if (vip.family === 4) {
+    if (vip.label !== undefined) attrs.label = vip.label;
+  } else {
+    data.flags = { nodad: true };
+    attrs.flags = { nodad: true };
+    if (vip.preferredLifetime === 0) {
+      // Valid forever, preferred 0: usable, but never picked as a source address.
+      attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff, cstamp: 0, tstamp: 0 };
+    }
+  }
+  return { data, attrs };
+}
+
+export function routeMessage(ifindex: number, route: VirtualRoute): { data: import('netlink').rt.Route; attrs: import('netlink').rt.RouteAttrs } {
+  const family = route.to.family === 4 ? AF_INET : AF_INET6;
+  const table = route.table ?? 254;
+  const scope = route.scope !== undefined ? SCOPE_VALUE[route.scope] : route.via ? 0 : 253;
+  const data: import('netlink').rt.Route = {
+    family,
+    dstLen: route.to.prefix,
+    table: table < 256 ? table : 252,
+    protocol: 'BOOT',
+    scope,
+    type: 'UNICAST',
+  };
+  const attrs: import('netlink').rt.RouteAttrs = { dst: ipBytes(route.to.address), oif: ifindex };
+  if (table >= 256) attrs.table = table;
+  if (route.via) attrs.gateway = ipBytes(route.via);
+  if (route.src) attrs.prefsrc = ipBytes(route.src);
+  if (route.metric !== undefined) attrs.priority = route.metric;
+  return { data, attrs };
+}
