@@ -1,1 +1,85 @@
-export {};
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import { webhooksSchema, type WebhooksConfig } from './config.js';
+import { Endpoint, type EndpointStatus } from './endpoint.js';
+
+export { webhooksSchema, endpointSchema, EVENT_KINDS, type WebhooksConfig, type EndpointConfig } from './config.js';
+export { SCHEMA_ID, makeDocument, serialize, backoffDelay, retryableStatus, type WebhookDocument } from './document.js';
+export { Endpoint, redactUrl, type EndpointStatus } from './endpoint.js';
+
+export const PLUGIN_NAME = '@hacore/notifier-webhook';
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+
+/** The `webhooks` section of the status document. */
+export interface WebhooksStatus {
+  delivered: number;
+  failed: number;
+  dropped: number;
+  retries: number;
+  queued: number;
+  endpoints: EndpointStatus[];
+}
+
+/** POSTs every event as a versioned JSON document to the configured endpoints (section `webhooks`). */
+export class NotifierWebhookPlugin implements HacorePlugin {
+  readonly name = PLUGIN_NAME;
+  readonly version = pkg.version;
+  readonly hacore = pkg.hacore;
+  readonly roles = ['main'] as const;
+
+  private endpoints: Endpoint[] = [];
+  private grace = 2000;
+
+  apply(core: HacoreCore): void {
+    core.registerSection('webhooks', webhooksSchema, { roles: ['main'] });
+    const log = core.logger.child({ plugin: PLUGIN_NAME });
+    const userAgent = `hacore-notifier-webhook/${pkg.version}`;
+
+    const build = (cfg: WebhooksConfig | undefined): void => {
+      this.endpoints = (cfg?.endpoints ?? []).map((e) => new Endpoint(e, cfg?.host ?? os.hostname(), log, userAgent));
+      this.grace = cfg?.shutdownGrace ?? 2000;
+    };
+
+    core.hooks.start.tap(PLUGIN_NAME, (config) => build(config.webhooks as WebhooksConfig | undefined));
+
+    core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
+      if (!diff.sections.includes('webhooks')) return;
+      // Endpoints are rebuilt; what the old ones still hold is let go, as at a stop.
+      const old = this.endpoints;
+      build(diff.next.webhooks as WebhooksConfig | undefined);
+      await Promise.all(old.map((e) => e.close()));
+    });
+
+    // Synchronous and bounded: a dead endpoint costs the event stream one array push.
+    core.hooks.event.tap(PLUGIN_NAME, (event: HacoreEvent) => {
+      for (const e of this.endpoints) if (e.wants(event)) e.push(event);
+    });
+
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+      await this.drain(this.grace, log);
+      await Promise.all(this.endpoints.map((e) => e.close()));
+    });
+
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => {
+      if (this.endpoints.length === 0) return doc;
+      const endpoints = this.endpoints.map((e) => e.status());
+      const sum = (k: 'delivered' | 'failed' | 'dropped' | 'retries' | 'queued') => endpoints.reduce((n, e) => n + e[k], 0);
+      const st: WebhooksStatus = { delivered: sum('delivered'), failed: sum('failed'), dropped: sum('dropped'), retries: sum('retries'), queued: sum('queued'), endpoints };
+      return { ...doc, webhooks: st };
+    });
+  }
+
+  private async drain(ms: number, log: Logger): Promise<void> {
+    if (ms <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(this.endpoints.map((e) => e.idle())).then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) log.warn({ queued: this.endpoints.reduce((n, e) => n + e.status().queued, 0) }, 'webhooks: stopping with events still queued');
+  }
+}
+
+export default NotifierWebhookPlugin;

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { HacoreEvent } from '@hacore/core';
+
+/** The version tag of the document; a breaking change of its shape changes it. */
+export const SCHEMA_ID = 'hacore.event/v1';
+
+/**
+ * What is POSTed for each event (documented in docs/notifiers.md). `id` is the
+ * same across the retries of one event, so receivers can drop duplicates.
+ */
+export interface WebhookDocument {
+  schema: typeof SCHEMA_ID;
+  id: string;
+  host: string;
+  /** ISO 8601 time of this attempt. */
+  sentAt: string;
+  /** The event as the daemon emitted it (`time` in ms since the epoch). */
+  event: HacoreEvent;
+}
+
+export function makeDocument(event: HacoreEvent, host: string): Omit<WebhookDocument, 'sentAt'> {
+  return { schema: SCHEMA_ID, id: randomUUID(), host, event };
+}
+
+export function serialize(doc: Omit<WebhookDocument, 'sentAt'>, now: Date): string {
+  return JSON.stringify({ schema: doc.schema, id: doc.id, host: doc.host, sentAt: now.toISOString(), event: doc.event });
+}
+
+/** Exponential backoff with jitter: the delay before retry `n` (1-based) lies in [d/2, d], d = min(max, base·2^(n-1)). */
+export function backoffDelay(n: number, base: number, max: number, random: () => number = Math.random): number {
+  const d = Math.min(max, base * 2 ** Math.max(0, n - 1));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+/** Whether a response status deserves another attempt. */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HacoreEvent } from '@hacore/core';
+import { backoffDelay, makeDocument, retryableStatus, serialize, SCHEMA_ID } from '../src/document.js';
+import { redactUrl } from '../src/endpoint.js';
+
+test('backoff doubles up to the bound, with jitter in [d/2, d]', () => {
+  assert.equal(backoffDelay(1, 100, 10_000, () => 1), 100);
+  assert.equal(backoffDelay(1, 100, 10_000, () => 0), 50);
+  assert.equal(backoffDelay(4, 100, 10_000, () => 1), 800);
+  assert.equal(backoffDelay(30, 100, 10_000, () => 1), 10_000);
+  for (let n = 1; n < 10; n++) {
+    const d = backoffDelay(n, 100, 1000);
+    const cap = Math.min(1000, 100 * 2 ** (n - 1));
+    assert.ok(d >= cap / 2 && d <= cap, `${n}: ${d}`);
+  }
+});
+
+test('which statuses are retried', () => {
+  for (const s of [408, 429, 500, 502, 503]) assert.equal(retryableStatus(s), true, String(s));
+  for (const s of [400, 401, 403, 404, 422]) assert.equal(retryableStatus(s), false, String(s));
+});
+
+test('the document has exactly the documented fields', () => {
+  const ev: HacoreEvent = { kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 2, time: 5, origin: 'check' };
+  const doc = JSON.parse(serialize(makeDocument(ev, 'lb1'), new Date(0)));
+  assert.deepEqual(Object.keys(doc), ['schema', 'id', 'host', 'sentAt', 'event']);
+  assert.equal(doc.schema, SCHEMA_ID);
+  assert.equal(doc.sentAt, '1970-01-01T00:00:00.000Z');
+  assert.deepEqual(doc.event, ev);
+});
+
+test('status URLs carry no credentials or query', () => {
+  assert.equal(redactUrl('https://u:p@hooks.example:8443/x/y?token=s#f'), 'https://hooks.example:8443/x/y');
+});

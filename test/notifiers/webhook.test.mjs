@@ -1,0 +1,237 @@
+// @hacore/notifier-webhook against a receiver the test runs, driven by a real
+// daemon core with real TCP checks.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from './helpers.mjs';
+
+const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-webhook')];
+
+/** An HTTP receiver: records every request; `respond` decides the status. */
+class Receiver {
+  requests = [];
+  respond = () => 200;
+  server = undefined;
+  port = 0;
+  async listen(port = 0) {
+    this.server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const rec = { method: req.method, url: req.url, headers: req.headers, body, json: undefined };
+        try {
+          rec.json = JSON.parse(body);
+        } catch {
+          // kept as text; the test will fail on it
+        }
+        this.requests.push(rec);
+        const status = this.respond(rec, this.requests.length);
+        if (status === 'hang') return; // never answers
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status === 200 ? 'ok' : 'nope');
+      });
+    });
+    await new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
+    });
+    this.port = this.server.address().port;
+    return this;
+  }
+  async close() {
+    if (!this.server) return;
+    const s = this.server;
+    this.server = undefined;
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+  docs(kind) {
+    return this.requests.map((r) => r.json).filter((j) => j && (!kind || j.event.kind === kind));
+  }
+}
+
+/** A port with nothing listening: bound once, then released. */
+async function deadPort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('notifier-webhook', () => {
+  let tmp;
+  before(() => (tmp = tempDir('webhook')));
+  after(() => tmp.cleanup());
+
+  test('POSTs the documented JSON for a real check transition, with custom headers and kind filters', async () => {
+    const rx = await new Receiver().listen();
+    const server = new TcpTarget();
+    await server.up();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      checks: [{ name: 'web1', type: 'tcp', address: '127.0.0.1', port: server.port, interval: '50ms', timeout: '200ms', warmup: '0ms' }],
+      webhooks: {
+        host: 'lb1.example',
+        endpoints: [
+          { name: 'ops', url: `http://127.0.0.1:${rx.port}/hook?token=secret`, events: ['target-state'], headers: { Authorization: 'Bearer t0k3n' } },
+          { name: 'all', url: `http://127.0.0.1:${rx.port}/all` },
+        ],
+      },
+    });
+    try {
+      await waitFor(() => rx.requests.some((r) => r.url.startsWith('/hook')), { what: 'the webhook POST' });
+      const req = rx.requests.find((r) => r.url.startsWith('/hook'));
+      assert.equal(req.method, 'POST');
+      assert.equal(req.headers['content-type'], 'application/json');
+      assert.equal(req.headers.authorization, 'Bearer t0k3n');
+      const doc = req.json;
+      assert.deepEqual(Object.keys(doc).sort(), ['event', 'host', 'id', 'schema', 'sentAt']);
+      assert.equal(doc.schema, 'hacore.event/v1');
+      assert.equal(doc.host, 'lb1.example');
+      assert.match(doc.id, /^[0-9a-f-]{36}$/);
+      assert.ok(Math.abs(Date.parse(doc.sentAt) - Date.now()) < 5000);
+      assert.equal(doc.event.kind, 'target-state');
+      assert.equal(doc.event.check, 'web1');
+      assert.equal(doc.event.to, 'up');
+      assert.deepEqual(doc.event.target, { address: '127.0.0.1', port: server.port });
+      assert.equal(doc.event.origin, 'single');
+      // The filtered endpoint got only target-state events; the other also got the daemon start.
+      await waitFor(() => rx.requests.some((r) => r.url === '/all' && r.json.event.kind === 'daemon'), { what: 'the daemon start event' });
+      assert.ok(rx.requests.filter((r) => r.url.startsWith('/hook')).every((r) => r.json.event.kind === 'target-state'));
+      const st = await waitFor(() => (core.status().webhooks.delivered >= 3 ? core.status().webhooks : undefined), { what: 'three deliveries' });
+      assert.equal(st.endpoints[0].url, `http://127.0.0.1:${rx.port}/hook`, 'the status hides the query (tokens)');
+      assert.equal(st.failed, 0);
+    } finally {
+      await core.stop();
+      await server.down();
+      await rx.close();
+    }
+  });
+
+  test('retries after a 500 and after a refused connection; the same id is resent', async () => {
+    const rx = await new Receiver().listen();
+    let failFirst = 2;
+    rx.respond = () => (failFirst-- > 0 ? 500 : 200);
+    const port = await deadPort();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      webhooks: {
+        endpoints: [
+          { name: 'flaky', url: `http://127.0.0.1:${rx.port}/`, events: ['vrrp-transition'], backoff: '20ms', retries: 5 },
+          { name: 'late', url: `http://127.0.0.1:${port}/`, events: ['vrrp-transition'], backoff: '20ms', maxBackoff: '100ms', retries: 50 },
+        ],
+      },
+    });
+    let late;
+    try {
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_1', vrid: 1, from: 'BACKUP', to: 'MASTER', priority: 100, reason: 'test' });
+      await waitFor(() => rx.requests.length >= 3, { what: 'two failures and a success' });
+      const ids = rx.requests.map((r) => r.json.id);
+      assert.equal(new Set(ids).size, 1, 'one event, resent');
+      assert.equal(rx.requests.length, 3);
+      // The refused endpoint keeps trying; a receiver appearing on its port gets the event.
+      await waitFor(() => core.status().webhooks.endpoints[1].retries >= 2, { what: 'retries against the refused port' });
+      assert.equal(core.status().webhooks.endpoints[1].lastError, 'ECONNREFUSED');
+      late = await new Receiver().listen(port);
+      await waitFor(() => late.requests.length >= 1, { what: 'delivery once the port listens' });
+      assert.equal(late.requests[0].json.event.instance, 'VI_1');
+      assert.equal(late.requests[0].json.id === ids[0], false, 'each endpoint has its own document id');
+      const [flaky, lateSt] = core.status().webhooks.endpoints;
+      assert.equal(flaky.delivered, 1);
+      assert.equal(flaky.retries, 2);
+      assert.equal(flaky.failed, 0);
+      assert.equal(lateSt.delivered, 1);
+    } finally {
+      await core.stop();
+      await rx.close();
+      await late?.close();
+    }
+  });
+
+  test('the queue bound holds while the receiver is down: oldest dropped and counted, newest delivered', async () => {
+    const port = await deadPort();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      webhooks: { shutdownGrace: '0ms', endpoints: [{ url: `http://127.0.0.1:${port}/`, events: ['quorum'], maxQueue: 5, backoff: '30ms', maxBackoff: '60ms', retries: 1000 }] },
+    });
+    let rx;
+    try {
+      for (let i = 0; i < 50; i++) await core.emit({ kind: 'quorum', virtualServer: `vs${i}`, up: i % 2 === 0, liveWeight: i, quorum: 1 });
+      const ep = core.status().webhooks.endpoints[0];
+      assert.ok(ep.queued <= 5, `queued ${ep.queued}`);
+      // The first event is in flight (retrying); of the 49 behind it, 5 stay.
+      assert.equal(ep.queued, 5);
+      assert.equal(ep.dropped, 44);
+      rx = await new Receiver().listen(port);
+      await waitFor(() => rx.requests.length >= 6, { what: 'the queued events' });
+      await waitFor(() => core.status().webhooks.queued === 0 && !core.status().webhooks.endpoints[0].inFlight, { what: 'an empty queue' });
+      assert.deepEqual(rx.docs().map((d) => d.event.virtualServer), ['vs0', 'vs45', 'vs46', 'vs47', 'vs48', 'vs49']);
+    } finally {
+      await core.stop();
+      await rx?.close();
+    }
+  });
+
+  test('the check schedule does not change while an endpoint is down (hanging or refusing)', async () => {
+    const steady = new TcpTarget();
+    const flap = new TcpTarget();
+    await steady.up();
+    await flap.up();
+    const hang = await new Receiver().listen();
+    hang.respond = () => 'hang';
+    const refused = await deadPort();
+    const measure = async (webhooks) => {
+      const core = await startDaemon(tmp.dir, {
+        plugins: PLUGINS,
+        checks: [
+          { name: 'steady', type: 'tcp', address: '127.0.0.1', port: steady.port, interval: '40ms', timeout: '200ms', warmup: '0ms' },
+          { name: 'flap', type: 'tcp', address: '127.0.0.1', port: flap.port, interval: '20ms', retryDelay: '20ms', timeout: '200ms', warmup: '0ms' },
+        ],
+        ...(webhooks ? { webhooks } : {}),
+      }, { start: false });
+      const stamps = [];
+      let events = 0;
+      core.hooks.checkResult.tap('test', (t) => {
+        if (t.check === 'steady') stamps.push(performance.now());
+      });
+      core.hooks.event.tap('test', () => events++);
+      await core.start();
+      // Make events while measuring: the flapping check changes state every 60 ms, plus bursts of emitted events.
+      const end = Date.now() + 1500;
+      let burst = 0;
+      while (Date.now() < end) {
+        await (flap.server ? flap.down() : flap.up());
+        for (let i = 0; i < 50; i++) void core.emit({ kind: 'real-server', virtualServer: 'web', realServer: `r${burst}-${i}`, up: true, weight: 1, reason: 'test' });
+        burst++;
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      const status = core.status();
+      await core.stop();
+      if (!flap.server) await flap.up();
+      const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).slice(2);
+      gaps.sort((a, b) => a - b);
+      const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
+      return { n: gaps.length, median: q(0.5), p95: q(0.95), max: gaps[gaps.length - 1], events, status };
+    };
+    try {
+      const endpoint = (url) => ({ url, timeout: '2s', backoff: '50ms', retries: 100, maxQueue: 100 });
+      const base = await measure(undefined);
+      const down = await measure({ shutdownGrace: '0ms', endpoints: [endpoint(`http://127.0.0.1:${hang.port}/`), endpoint(`http://127.0.0.1:${refused}/`)] });
+      const wh = down.status.webhooks;
+      process.stdout.write(`# probe interval without webhook: median ${base.median.toFixed(1)}ms p95 ${base.p95.toFixed(1)}ms max ${base.max.toFixed(1)}ms (${base.n} gaps, ${base.events} events)\n`);
+      process.stdout.write(`# probe interval, endpoints down: median ${down.median.toFixed(1)}ms p95 ${down.p95.toFixed(1)}ms max ${down.max.toFixed(1)}ms (${down.n} gaps, ${down.events} events; dropped ${wh.dropped}, queued ${wh.queued})\n`);
+      assert.ok(down.events > 500, 'events flowed while the endpoints were down');
+      assert.ok(wh.dropped > 0 && wh.delivered === 0, 'the endpoints were really down and their queues overflowed');
+      assert.ok(wh.endpoints.every((e) => e.queued <= 100));
+      assert.ok(Math.abs(down.median - base.median) < 5, `median ${down.median} vs ${base.median}`);
+      assert.ok(down.p95 < base.p95 + 25, `p95 ${down.p95} vs ${base.p95}`);
+      assert.ok(down.n >= base.n * 0.9, `probes ${down.n} vs ${base.n}`);
+    } finally {
+      await steady.down();
+      await flap.down();
+      await hang.close();
+    }
+  });
+});
