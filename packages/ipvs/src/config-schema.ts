@@ -112,6 +112,14 @@ export function defaultVirtualServerName(v: { address?: string; port?: number; p
 }
 
 /**
+ * The name of a real server's inline check, `web@198.51.100.21:80-0`, kept
+ * within the characters the core allows in check names.
+ */
+export function inlineCheckName(vsName: string, address: string, port: number, index: number): string {
+  return `${vsName}@${address}:${port}-${index}`.replace(/[^A-Za-z0-9_.:@-]/g, '_');
+}
+
+/**
  * Validates one inline check of a real server: fills in the real server's
  * address and port, the virtual server's delayLoop and alpha, and a name; then
  * checks the common fields and the options of its type, exactly as a
@@ -203,7 +211,7 @@ export function virtualServersSchema(lookup: CheckTypeLookup): Schema<VirtualSer
       (rs.checks ?? []).forEach((raw, j) => {
         const c = parseInlineCheck(
           raw,
-          { name: `${name}/${id}/${j}`, address: rs.address, port, interval: v.delayLoop, alpha: v.alpha ?? false },
+          { name: inlineCheckName(name, rs.address, port, j), address: rs.address, port, interval: v.delayLoop, alpha: v.alpha ?? false },
           lookup,
           ctx,
           `${rsPath}.checks[${j}]`,

@@ -11,6 +11,7 @@ export {
   virtualServerGroupsSchema,
   ipvsOptionsSchema,
   virtualServerShape,
+  inlineCheckName,
   type VirtualServerConfig,
   type RealServerConfig,
   type GroupMemberConfig,

@@ -131,15 +131,20 @@ export class IpvsPlugin implements HacorePlugin {
     core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
     core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
       if (!this.active) return;
-      this.views.set(target.check, { state: change.to, reason: change.reason, ...(target.weight !== undefined ? { weight: target.weight } : {}) });
+      // The dynamic weight is the one of the probe that made this change (the target's own field is sticky).
+      const weight = target.lastResult?.weight;
+      this.views.set(target.check, { state: change.to, reason: change.reason, ...(weight !== undefined ? { weight } : {}) });
       void this.kick();
     });
     core.hooks.checkResult.tap(PLUGIN_NAME, (target, result) => {
-      // A dynamic weight can change without a state change.
-      if (!this.active || result.weight === undefined) return;
+      // A dynamic weight can change without a state change; a result without
+      // one gives the real server its configured weight back.
+      if (!this.active) return;
       const v = this.views.get(target.check);
-      if (v && v.weight === result.weight) return;
-      this.views.set(target.check, { state: v?.state ?? target.state, reason: v?.reason ?? result.reason, weight: result.weight });
+      if ((v?.weight ?? undefined) === result.weight) return;
+      if (!v && result.weight === undefined) return;
+      const { weight: _old, ...rest } = v ?? { state: target.state, reason: result.reason };
+      this.views.set(target.check, { ...rest, ...(result.weight !== undefined ? { weight: result.weight } : {}) });
       void this.kick();
     });
     core.hooks.reload.tapPromise(PLUGIN_NAME, (diff) => this.reload(diff));
