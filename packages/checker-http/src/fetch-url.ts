@@ -36,6 +36,12 @@ export type FetchOutcome =
   | { ok: true; response: FetchResponse }
   | { ok: false; reason: string; response?: FetchResponse };
 
+/** Drops a body we will not read. undici reports the drop as an error event: expected, so swallowed. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 export function overCapReason(max: number): string {
   return `body over ${max} bytes`;
 }
@@ -64,12 +70,12 @@ export async function fetchUrl(dispatcher: Dispatcher, req: FetchRequest, signal
   const response: FetchResponse = { status: data.statusCode, statusText: data.statusText, headers: data.headers, bodyBytes: 0 };
   const body = data.body;
   if (req.acceptStatus && !req.acceptStatus(data.statusCode)) {
-    body.destroy();
+    discard(body);
     return { ok: false, reason: `status ${data.statusCode}`, response };
   }
   const declared = Number(data.headers['content-length']);
   if (Number.isFinite(declared) && declared > req.maxBodyBytes) {
-    body.destroy();
+    discard(body);
     return { ok: false, reason: overCapReason(req.maxBodyBytes), response };
   }
   const hash = req.digest ? createHash('md5') : undefined;
@@ -78,14 +84,14 @@ export async function fetchUrl(dispatcher: Dispatcher, req: FetchRequest, signal
     for await (const chunk of body as AsyncIterable<Buffer>) {
       response.bodyBytes += chunk.length;
       if (response.bodyBytes > req.maxBodyBytes) {
-        body.destroy();
+        discard(body);
         return { ok: false, reason: overCapReason(req.maxBodyBytes), response };
       }
       hash?.update(chunk);
       chunks?.push(chunk);
     }
   } catch (err) {
-    body.destroy();
+    discard(body);
     return { ok: false, reason: errorReason(err, phase, signal.aborted), response };
   }
   if (hash) response.digest = hash.digest('hex');
