@@ -23,6 +23,10 @@ export interface Schema<T> {
   parse(value: unknown, ctx: ParseContext, path: string): T | Invalid;
   /** A copy carrying documentation. */
   describe(doc: string): Schema<T>;
+  /** The fields of an object schema (kept through `optional`), for generated docs. */
+  readonly shape?: Shape;
+  /** The item schema of a list or map, for generated docs. */
+  readonly item?: Schema<unknown>;
 }
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
@@ -186,7 +190,7 @@ export function literal<const T extends string | number | boolean>(value: T): Sc
 
 export function array<T>(item: Schema<T>, opts: { minItems?: number; maxItems?: number; single?: boolean } = {}): Schema<T[]> {
   const expected = `a list of ${item.expected}${opts.minItems ? ` (at least ${opts.minItems})` : ''}`;
-  return make(expected, (v, ctx, path) => {
+  return make<T[]>(expected, (v, ctx, path) => {
     // `single` lets a user write one item where a list is expected.
     const list = Array.isArray(v) ? v : opts.single && v !== undefined && v !== null ? [v] : undefined;
     if (!list) return fail(ctx, path, expected, v);
@@ -200,7 +204,7 @@ export function array<T>(item: Schema<T>, opts: { minItems?: number; maxItems?: 
       else out.push(r);
     });
     return ok ? out : INVALID;
-  });
+  }, { item: item as Schema<unknown> });
 }
 
 export function record<T>(value: Schema<T>, opts: { keyPattern?: RegExp } = {}): Schema<Record<string, T>> {
@@ -220,7 +224,7 @@ export function record<T>(value: Schema<T>, opts: { keyPattern?: RegExp } = {}):
       else out[k] = r;
     }
     return ok ? out : INVALID;
-  });
+  }, { item: value as Schema<unknown> });
 }
 
 /** The first alternative that parses without issues wins. */
@@ -249,7 +253,12 @@ export function optional<T>(schema: Schema<T>, dflt?: T): Schema<T | undefined> 
   return make<T | undefined>(
     schema.expected,
     (v, ctx, path) => (v === undefined || v === null ? dflt : schema.parse(v, ctx, path)),
-    { optional: { default: dflt }, ...(schema.doc !== undefined ? { doc: schema.doc } : {}) },
+    {
+      optional: { default: dflt },
+      ...(schema.doc !== undefined ? { doc: schema.doc } : {}),
+      ...(schema.shape !== undefined ? { shape: schema.shape } : {}),
+      ...(schema.item !== undefined ? { item: schema.item } : {}),
+    },
   );
 }
 
@@ -307,7 +316,7 @@ export function object<S extends Shape>(shape: S, opts: { expected?: string; doc
     }
     return ok ? (out as InferShape<S>) : INVALID;
   };
-  const base = make<InferShape<S>>(expected, parse, opts.doc !== undefined ? { doc: opts.doc } : {});
+  const base = make<InferShape<S>>(expected, parse, { shape, ...(opts.doc !== undefined ? { doc: opts.doc } : {}) });
   return {
     ...base,
     shape,
