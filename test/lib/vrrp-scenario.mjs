@@ -1,0 +1,146 @@
+// Scenario helpers for the VRRP namespace tests: start a hacore cluster, and
+// assert a failover the way the issue asks: where the VIP is (ip addr in every
+// router), that the client reaches it through the expected router, and that the
+// client's neighbour entry points at the new master's MAC because of a GARP/NA
+// seen on the wire in the client's namespace.
+import assert from 'node:assert/strict';
+import {
+  VIP4,
+  VIP6,
+  VrrpLab,
+  announcements,
+  hacoreConfig,
+  hacoreMissing,
+  labMissing,
+  nowMs,
+  vrrpPackets,
+  waitFor,
+} from './vrrp-lab.mjs';
+
+export { VIP4, VIP6, VrrpLab, announcements, hacoreConfig, nowMs, vrrpPackets, waitFor };
+
+/** node:test `skip` value: a reason when this machine cannot run the hacore VRRP lab. */
+export function skipHacore(tools) {
+  return labMissing(tools) || hacoreMissing() || false;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Master_Down_Interval (RFC 5798 6.1) in ms for an interval and a priority. */
+export function masterDown(intervalMs, prio) {
+  return 3 * intervalMs + ((256 - prio) * intervalMs) / 256;
+}
+
+/**
+ * The vrrp instance most scenarios use: v3, 100 ms adverts, VRID 51, one VIP.
+ * Only the first GARP burst (garpMasterDelay 0) so captures stay small.
+ */
+export function instance(overrides = {}) {
+  const family = overrides.family ?? (String(overrides.virtualAddresses?.[0] ?? '').includes(':') ? 6 : 4);
+  return {
+    name: 'VI_1',
+    vrid: 51,
+    version: 3,
+    advertInterval: '100ms',
+    virtualAddresses: [family === 6 ? `${VIP6}/64` : `${VIP4}/24`],
+    garpMasterDelay: '0',
+    ...overrides,
+  };
+}
+
+/**
+ * Starts hacore in each router with one instance; priorities by router name.
+ * `perRouter(router)` may return { instance: {...overrides}, extra: {...config} }.
+ * Also starts the echo server (bound on the VIPs) in every router.
+ * Resolves with { router: Daemon }.
+ */
+export async function startCluster(lab, prios, { vips = [VIP4], perRouter = () => ({}), order, singleProcess = false, port = 8080 } = {}) {
+  const routers = order ?? Object.keys(prios);
+  await Promise.all(routers.map((r) => lab.startEchoServer(r, vips, port)));
+  const daemons = {};
+  for (const r of routers) {
+    const o = perRouter(r);
+    const inst = instance({ priority: prios[r], ...(vips[0]?.includes(':') ? { virtualAddresses: [`${vips[0]}/64`] } : {}), ...(o.instance ?? {}) });
+    daemons[r] = await lab.startHacore(r, hacoreConfig(o.instances ?? [inst], o.extra ?? {}), { singleProcess });
+  }
+  return daemons;
+}
+
+/** Explains a failure with the daemons' last log lines. */
+export function logs(lab) {
+  return lab.daemons.map((d) => `--- ${d.kind} ${d.router} (pid ${d.pid})\n${d.output.split('\n').slice(-25).join('\n')}`).join('\n');
+}
+
+/**
+ * Asserts that `router` alone holds `vip` (within timeoutMs) and that the client
+ * reaches the VIP through it. Gives the client a neighbour entry for the VIP.
+ */
+export async function expectMaster(lab, vip, router, { timeoutMs = 5000 } = {}) {
+  try {
+    await lab.waitHolder(vip, router, timeoutMs);
+  } catch (err) {
+    err.message += `\nholders: ${JSON.stringify(await lab.holders(vip))}\n${logs(lab)}`;
+    throw err;
+  }
+  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 3000, everyMs: 50, what: `client reaching ${vip}` });
+  assert.equal(who, router, `the client reaches ${vip} through ${who}, expected ${router}`);
+  const n = await lab.neigh(vip);
+  assert.equal(n?.mac, lab.mac(router), `client neighbour entry for ${vip}`);
+}
+
+/**
+ * Asserts a failover to `to`: it alone holds the VIP, the client's neighbour entry
+ * moved to its MAC without the client sending anything (so by the GARP/NA that the
+ * capture shows, sent after `since`), and the client reaches the VIP through it.
+ */
+export async function expectFailover(lab, cap, vip, to, { since, timeoutMs = 5000 } = {}) {
+  try {
+    await lab.waitHolder(vip, to, timeoutMs);
+  } catch (err) {
+    err.message += `\nholders: ${JSON.stringify(await lab.holders(vip))}\n${logs(lab)}`;
+    throw err;
+  }
+  await waitFor(async () => (await lab.neigh(vip))?.mac === lab.mac(to), {
+    timeoutMs: 3000,
+    everyMs: 20,
+    what: `client neighbour entry for ${vip} -> ${lab.mac(to)} (${to})`,
+  });
+  const ann = await waitFor(
+    async () => {
+      const a = (await announcements(cap.file)).filter((x) => x.addr === vip && x.mac === lab.mac(to) && (since === undefined || x.t >= since));
+      return a.length > 0 ? a : false;
+    },
+    { timeoutMs: 3000, everyMs: 100, what: `a GARP/NA for ${vip} from ${to} in the client capture` },
+  );
+  if (vip.includes(':')) assert.ok(ann.every((a) => a.override), 'unsolicited NAs carry the Override flag');
+  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 3000, everyMs: 50, what: `client reaching ${vip} again` });
+  assert.equal(who, to, `after the failover the client reaches ${vip} through ${who}, expected ${to}`);
+  return ann;
+}
+
+/** The VRRP adverts of a capture sent by one router (by MAC), optionally for a VRID and after a time. */
+export async function advertsFrom(lab, file, router, { vrid, since } = {}) {
+  return (await vrrpPackets(file)).filter(
+    (p) => p.ethSrc === lab.mac(router) && (vrid === undefined || p.vrid === vrid) && (since === undefined || p.t >= since),
+  );
+}
+
+/** PID of the `vrrp` child of a hacore supervisor, from /proc (its argv carries --role vrrp). */
+export async function vrrpChildPid(lab, d) {
+  return waitFor(
+    async () => {
+      for (const pid of await lab.childPids(d.pid)) if ((await lab.cmdline(pid)).includes('--role vrrp')) return pid;
+      return false;
+    },
+    { timeoutMs: 5000, what: `the vrrp child of ${d.router}` },
+  );
+}
+
+/** Runs the VRRP advert injector in the client namespace (see vrrp-inject.mjs). */
+export async function inject(lab, args) {
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('./vrrp-inject.mjs', import.meta.url));
+  const argv = [script, '--src', lab.addr4(lab.client)];
+  for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
+  return lab.lab.exec(lab.client, process.execPath, argv);
+}

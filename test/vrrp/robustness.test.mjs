@@ -1,0 +1,87 @@
+// Where hacore must do better than keepalived 2.2.7 (issue 5):
+// - a trickle of invalid adverts for the VRID (bad checksum, TTL 1) never touches a timer:
+//   the master keeps its cadence and the backup never flaps;
+// - a valid lower-priority advert gets at most one advert in answer, rate-limited, and no GARP.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { VIP4, VrrpLab, advertsFrom, announcements, expectMaster, inject, nowMs, skipHacore, sleep, startCluster } from '../lib/vrrp-scenario.mjs';
+
+const skip = skipHacore();
+
+function counters(doc, re, at = '') {
+  if (doc === null || typeof doc !== 'object') return typeof doc === 'number' && re.test(at) ? [[at, doc]] : [];
+  return Object.entries(doc).flatMap(([k, v]) => counters(v, re, `${at}.${k}`));
+}
+
+test('invalid adverts (bad checksum, TTL 1) neither silence the master nor wake the backup', { skip, timeout: 30000 }, async () => {
+  const lab = await VrrpLab.create('vin');
+  try {
+    const d = await startCluster(lab, { r1: 150, r2: 120 });
+    await expectMaster(lab, VIP4, 'r1');
+    const cap = await lab.capture('invalid', 'vrrp');
+    const t0 = nowMs();
+    // 20 invalid packets a second for 3 s, claiming priority 200: any of them taken in would
+    // make r1 yield; any of them restarting r1's advert timer would make r2 take over.
+    const holders = [];
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        holders.push((await lab.holders(VIP4)).join(','));
+        await sleep(50);
+      }
+    })();
+    const common = { vrid: 51, prio: 200, version: 3, interval: 100, vips: VIP4, count: 30, every: 100 };
+    await Promise.all([inject(lab, { ...common, bad: 'checksum' }), sleep(50).then(() => inject(lab, { ...common, bad: 'ttl' }))]);
+    watching = false;
+    await watch;
+    const t1 = nowMs();
+    await sleep(100);
+    assert.deepEqual([...new Set(holders)], ['r1'], 'r1 alone held the VIP all along');
+    assert.equal((await advertsFrom(lab, cap.file, 'r2', { since: t0 })).length, 0, 'r2 never advertised');
+    const r1 = (await advertsFrom(lab, cap.file, 'r1', { since: t0 })).filter((p) => p.t <= t1);
+    const gaps = r1.slice(1).map((p, i) => p.t - r1[i].t);
+    assert.ok(r1.length >= 25, `r1 kept advertising (${r1.length} adverts in ${Math.round(t1 - t0)} ms)`);
+    assert.ok(Math.max(...gaps) < 250, `r1's longest advert gap ${Math.round(Math.max(...gaps))} ms (interval 100 ms)`);
+    assert.ok(r1.every((p) => p.prio === 150), 'r1 still advertises priority 150');
+    const st = await lab.hacoreStatus(d.r1);
+    assert.ok(counters(st, /checksum/i).some(([, v]) => v >= 30), `bad checksums counted: ${JSON.stringify(counters(st, /drop|checksum|ttl/i))}`);
+    assert.ok(counters(st, /ttl|hop/i).some(([, v]) => v >= 30), `TTL 1 counted: ${JSON.stringify(counters(st, /drop|checksum|ttl/i))}`);
+    await cap.stop();
+  } finally {
+    await lab.destroy();
+  }
+});
+
+test('a lower-priority advert gets at most one advert in answer and no GARP', { skip, timeout: 30000 }, async () => {
+  const lab = await VrrpLab.create('vlo');
+  try {
+    // 1 s adverts so that an answer stands out from the regular cadence.
+    await startCluster(lab, { r1: 150, r2: 120 }, { perRouter: () => ({ instance: { advertInterval: '1s' } }) });
+    await expectMaster(lab, VIP4, 'r1', { timeoutMs: 8000 });
+    await sleep(1200); // past the first GARP burst
+    const cap = await lab.capture('lower', 'vrrp or arp');
+    const t0 = nowMs();
+    // Five single lower-priority adverts 400 ms apart, then a burst of ten within 50 ms.
+    const single = (await inject(lab, { vrid: 51, prio: 50, version: 3, interval: 1000, vips: VIP4, count: 5, every: 400 }))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).t);
+    const burst = (await inject(lab, { vrid: 51, prio: 50, version: 3, interval: 1000, vips: VIP4, count: 10, every: 5 }))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).t);
+    await sleep(300);
+    const r1 = await advertsFrom(lab, cap.file, 'r1', { since: t0 });
+    const answers = single.map((t) => r1.filter((p) => p.t > t && p.t <= t + 50).length);
+    assert.ok(answers.every((n) => n <= 1), `at most one advert within 50 ms of each lower-priority advert: ${answers}`);
+    assert.ok(answers.some((n) => n === 1), `the master answers a lower priority at once: ${answers}`);
+    const inBurst = r1.filter((p) => p.t > burst[0] && p.t <= burst.at(-1) + 50).length;
+    assert.ok(inBurst <= 2, `a burst of 10 lower-priority adverts drew ${inBurst} adverts`);
+    const garps = (await announcements(cap.file)).filter((a) => a.mac === lab.mac('r1'));
+    assert.equal(garps.length, 0, 'no gratuitous ARP in answer to a lower priority');
+    assert.deepEqual(await lab.holders(VIP4), ['r1']);
+    await cap.stop();
+  } finally {
+    await lab.destroy();
+  }
+});
