@@ -1,1 +1,218 @@
-export {};
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HacoreCore, HacoreEvent, HacorePlugin, Logger, StatusReport } from '@hacore/core';
+import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { DEFAULT_LISTEN, metricsSchema, parseListen, type MetricsConfig } from './config.js';
+import { ProbeStats } from './probe-stats.js';
+import { SnapshotMetric } from './snapshot-metric.js';
+import { STATUS_FAMILIES, mapStatus, type EventState, type FamilyName } from './status-map.js';
+
+export { metricsSchema, parseListen, DEFAULT_LISTEN, type MetricsConfig, type ListenAddress } from './config.js';
+export { ProbeStats, LATENCY_BUCKETS, type CheckProbeStats } from './probe-stats.js';
+export { mapStatus, STATUS_FAMILIES, VRRP_STATES, type Sample, type FamilyDef, type FamilyName } from './status-map.js';
+
+export const PLUGIN_NAME = '@hacore/metrics';
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+
+/** The `metrics` section of the supervisor's status document. */
+export interface MetricsStatus {
+  /** Where the listener is bound, e.g. `127.0.0.1:9650`. */
+  listen: string;
+  scrapes: number;
+  statusErrors: number;
+}
+
+function hostPort(a: AddressInfo): string {
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/**
+ * Prometheus metrics and the JSON status over one opt-in HTTP listener
+ * (section `metrics`). It runs in the supervisor, which serves the listener
+ * and sees every event, and in the check process, where it counts probes
+ * (their counts reach the supervisor through the status documents).
+ */
+export class MetricsPlugin implements HacorePlugin {
+  readonly name = PLUGIN_NAME;
+  readonly version = pkg.version;
+  readonly hacore = pkg.hacore;
+  readonly roles = ['main', 'check'] as const;
+
+  private server: http.Server | undefined;
+  private registry: Registry | undefined;
+  private snapshot = new Map<FamilyName, SnapshotMetric>();
+  private probes: ProbeStats | undefined;
+  private readonly events: EventState = { vrrp: new Map() };
+  private status: MetricsStatus | undefined;
+  private eventCounters: ReturnType<typeof makeEventCounters> | undefined;
+
+  apply(core: HacoreCore): void {
+    core.registerSection('metrics', metricsSchema, { roles: ['main', 'check'] });
+    const log = core.logger.child({ plugin: PLUGIN_NAME });
+
+    core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
+      const cfg = config.metrics as MetricsConfig | undefined;
+      if (!cfg?.enabled) return;
+      if (core.runs('check')) this.probes = new ProbeStats(cfg.maxFailureReasons);
+      if (core.runs('main')) await this.listen(core, cfg, log);
+    });
+
+    core.hooks.checkResult.tap(PLUGIN_NAME, (target, result) => {
+      this.probes?.record(target.check, result);
+    });
+
+    core.hooks.reload.tap(PLUGIN_NAME, (diff) => {
+      for (const c of diff.checks.removed) this.probes?.forget(c);
+    });
+
+    core.hooks.event.tap(PLUGIN_NAME, (ev: HacoreEvent) => this.onEvent(ev));
+
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => {
+      let out = doc;
+      if (this.probes) out = { ...out, probes: this.probes.snapshot() };
+      if (this.status) out = { ...out, metrics: { ...this.status } };
+      return out;
+    });
+
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+      const s = this.server;
+      this.server = undefined;
+      if (!s) return;
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    });
+  }
+
+  private onEvent(ev: HacoreEvent): void {
+    const c = this.eventCounters;
+    if (!c) return;
+    c.events.inc({ kind: ev.kind });
+    switch (ev.kind) {
+      case 'target-state':
+        c.target.inc({ check: ev.check, to: ev.to });
+        break;
+      case 'vrrp-transition':
+        c.vrrp.inc({ instance: ev.instance, from: ev.from, to: ev.to });
+        this.events.vrrp.set(ev.instance, ev.to);
+        break;
+      case 'vrrp-group-transition':
+        c.group.inc({ group: ev.group, to: ev.to });
+        break;
+      case 'real-server':
+        c.realServer.inc({ virtual_server: ev.virtualServer, real_server: ev.realServer, to: ev.up ? 'up' : 'down' });
+        break;
+      case 'quorum':
+        c.quorum.inc({ virtual_server: ev.virtualServer, to: ev.up ? 'up' : 'down' });
+        break;
+      case 'daemon':
+        c.daemon.inc({ what: ev.what });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async listen(core: HacoreCore, cfg: MetricsConfig, log: Logger): Promise<void> {
+    const registry = new Registry();
+    this.registry = registry;
+    this.eventCounters = makeEventCounters(registry);
+    if (cfg.processMetrics) collectDefaultMetrics({ register: registry });
+    for (const d of STATUS_FAMILIES) {
+      const m = new SnapshotMetric(d);
+      this.snapshot.set(d.name, m);
+      registry.registerMetric(m as unknown as Metric);
+    }
+    const addr = cfg.listen ?? parseListen(DEFAULT_LISTEN)!;
+    const server = http.createServer((req, res) => {
+      void this.handle(core, cfg, req, res, log);
+    });
+    server.keepAliveTimeout = 5000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 15_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(addr.port, addr.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => log.error({ err }, 'metrics listener error'));
+    this.server = server;
+    this.status = { listen: hostPort(server.address() as AddressInfo), scrapes: 0, statusErrors: 0 };
+    log.info({ listen: this.status.listen }, `metrics and status on http://${this.status.listen}/metrics and /status`);
+  }
+
+  private async statusAll(core: HacoreCore, ms: number): Promise<Record<string, StatusReport>> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        core.statusAll(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no status from every process within ${ms}ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async handle(core: HacoreCore, cfg: MetricsConfig, req: http.IncomingMessage, res: http.ServerResponse, log: Logger): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (code: number, type: string, body: string): void => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      send(405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      return;
+    }
+    try {
+      if (url.pathname === '/metrics') {
+        this.status!.scrapes++;
+        let all: Record<string, StatusReport> | undefined;
+        try {
+          all = await this.statusAll(core, cfg.statusTimeout);
+        } catch (err) {
+          // Event-derived and process metrics are still worth serving.
+          this.status!.statusErrors++;
+          log.warn({ err }, 'metrics scrape without the status documents');
+        }
+        const fams = mapStatus(all ?? {}, this.events);
+        for (const [name, m] of this.snapshot) m.samples = fams.get(name) ?? [];
+        this.eventCounters!.scrapeErrors.reset();
+        this.eventCounters!.scrapeErrors.inc(this.status!.statusErrors);
+        const text = await this.registry!.metrics();
+        send(200, this.registry!.contentType, text);
+      } else if (url.pathname === '/status') {
+        const all = await this.statusAll(core, cfg.statusTimeout);
+        send(200, 'application/json; charset=utf-8', `${JSON.stringify(all, null, 2)}\n`);
+      } else if (url.pathname === '/') {
+        send(200, 'text/plain; charset=utf-8', 'hacore: /metrics (Prometheus), /status (JSON)\n');
+      } else {
+        send(404, 'text/plain; charset=utf-8', 'not found\n');
+      }
+    } catch (err) {
+      log.warn({ err, path: url.pathname }, 'metrics request failed');
+      if (!res.headersSent) send(503, 'text/plain; charset=utf-8', `${(err as Error).message}\n`);
+      else res.destroy();
+    }
+  }
+}
+
+function makeEventCounters(registry: Registry) {
+  const reg = [registry];
+  return {
+    events: new Counter({ name: 'hacore_events_total', help: 'Events seen by the supervisor, by kind.', labelNames: ['kind'], registers: reg }),
+    target: new Counter({ name: 'hacore_target_transitions_total', help: 'Target state changes after rise/fall, by check and new state.', labelNames: ['check', 'to'], registers: reg }),
+    vrrp: new Counter({ name: 'hacore_vrrp_transitions_total', help: 'VRRP instance transitions seen in events.', labelNames: ['instance', 'from', 'to'], registers: reg }),
+    group: new Counter({ name: 'hacore_vrrp_group_transitions_total', help: 'VRRP sync group transitions seen in events.', labelNames: ['group', 'to'], registers: reg }),
+    realServer: new Counter({ name: 'hacore_real_server_transitions_total', help: 'Real server up/down events.', labelNames: ['virtual_server', 'real_server', 'to'], registers: reg }),
+    quorum: new Counter({ name: 'hacore_quorum_transitions_total', help: 'Virtual server quorum gained/lost events.', labelNames: ['virtual_server', 'to'], registers: reg }),
+    daemon: new Counter({ name: 'hacore_daemon_events_total', help: 'Daemon lifecycle events (start, reload, child-exit, ...).', labelNames: ['what'], registers: reg }),
+    scrapeErrors: new Counter({ name: 'hacore_metrics_status_errors_total', help: 'Scrapes served without the status documents (a process did not answer in time).', registers: reg }),
+  };
+}
+
+export default MetricsPlugin;

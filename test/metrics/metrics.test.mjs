@@ -1,0 +1,200 @@
+// @hacore/metrics: scraped over HTTP from a real daemon core with real TCP
+// checks, parsed by a strict Prometheus text-format parser, compared with the
+// daemon's own status document.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { nextEvent, pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from '../notifiers/helpers.mjs';
+import { parsePrometheus, value } from './prom-parse.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FAKE = path.join(here, 'fake-sections-plugin.mjs');
+
+function get(url, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('metrics', () => {
+  let tmp;
+  before(() => (tmp = tempDir('metrics')));
+  after(() => {
+    delete globalThis.hacoreFakeSections;
+    tmp.cleanup();
+  });
+
+  test('scraped values match the daemon state; /status equals statusAll()', async () => {
+    const web = new TcpTarget();
+    await web.up();
+    const closed = new TcpTarget();
+    await closed.up();
+    const closedPort = closed.port;
+    await closed.down();
+    globalThis.hacoreFakeSections = {
+      vrrp: {
+        instances: [
+          { name: 'VI_9', state: 'BACKUP', priority: 100, effectivePriority: 90, stats: { advertsSent: 7, advertsReceived: 42, transitions: 3, drops: { ttl: 2, checksum: 1 } } },
+        ],
+        drops: { vrid: 5 },
+      },
+      ipvs: {
+        opsApplied: 12, opsFailed: 1, passes: 4, errors: [{ at: 1, message: 'x' }],
+        virtualServers: [{ name: 'web', quorum: { up: true, liveWeight: 3, quorum: 1 }, realServers: [{ id: '198.51.100.11:80', up: true, weight: 3 }, { id: '198.51.100.12:80', up: false, weight: 0 }] }],
+      },
+    };
+    const hour = '1h';
+    const core = await startDaemon(tmp.dir, {
+      plugins: [pluginPath('checker-tcp'), pluginPath('metrics'), pluginPath('notifier-webhook'), FAKE],
+      checks: [
+        { name: 'web', type: 'tcp', address: '127.0.0.1', port: web.port, interval: hour, timeout: '500ms', warmup: '0ms', weight: 5 },
+        { name: 'db', type: 'tcp', address: '127.0.0.1', port: closedPort, interval: hour, timeout: '500ms', warmup: '0ms' },
+      ],
+      // A webhook that cannot deliver, so that notifier counters show up.
+      webhooks: { shutdownGrace: '0ms', endpoints: [{ name: 'nowhere', url: `http://127.0.0.1:${closedPort}/`, retries: 0, events: ['target-state'] }] },
+      metrics: { listen: '127.0.0.1:0' },
+    }, { start: false });
+    const downEvent = nextEvent(core, (e) => e.kind === 'target-state' && e.check === 'db');
+    const upEvent = nextEvent(core, (e) => e.kind === 'target-state' && e.check === 'web');
+    await core.start();
+    try {
+      await Promise.all([downEvent, upEvent]);
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_1', vrid: 1, from: 'INIT', to: 'BACKUP', priority: 100, reason: 'test' });
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_1', vrid: 1, from: 'BACKUP', to: 'MASTER', priority: 100, reason: 'test' });
+      await core.emit({ kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 1 });
+      await waitFor(() => core.status().webhooks.failed === 2, { what: 'both webhook deliveries to fail' });
+      const listen = core.status().metrics.listen;
+      assert.match(listen, /^127\.0\.0\.1:\d+$/);
+      const res = await get(`http://${listen}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+      const m = parsePrometheus(res.body);
+      const status = core.status();
+      const tWeb = status.targets.find((t) => t.check === 'web');
+      const tDb = status.targets.find((t) => t.check === 'db');
+
+      // Target state, from the status document of the process running the checks.
+      assert.equal(value(m, 'hacore_target_up', { check: 'web' }), 1);
+      assert.equal(value(m, 'hacore_target_up', { check: 'db' }), 0);
+      assert.equal(m.get('hacore_target_up').samples.find((s) => s.labels.check === 'web').labels.target, `127.0.0.1:${web.port}`);
+      assert.equal(value(m, 'hacore_target_state', { check: 'db', state: 'down' }), 1);
+      assert.equal(value(m, 'hacore_target_state', { check: 'db', state: 'up' }), 0);
+      assert.equal(value(m, 'hacore_target_weight', { check: 'web' }), 5);
+      assert.equal(value(m, 'hacore_target_last_latency_seconds', { check: 'web' }), tWeb.lastResult.latencyMs / 1000);
+      assert.equal(value(m, 'hacore_target_state_since_seconds', { check: 'db' }), tDb.since / 1000);
+      // Probes and failures by reason: one probe each (the interval is an hour).
+      assert.equal(value(m, 'hacore_probes_total', { check: 'web', result: 'ok' }), 1);
+      assert.equal(value(m, 'hacore_probes_total', { check: 'db', result: 'failed' }), 1);
+      assert.equal(value(m, 'hacore_probe_failures_total', { check: 'db', reason: tDb.lastResult.reason }), 1);
+      assert.equal(m.get('hacore_probe_failures_total').samples.filter((s) => s.labels.check === 'db').length, 1);
+      // The latency histogram holds the one probe in the right bucket.
+      const lat = tWeb.lastResult.latencyMs / 1000;
+      assert.equal(value(m, 'hacore_probe_latency_seconds', { check: 'web' }, 'hacore_probe_latency_seconds_count'), 1);
+      assert.equal(value(m, 'hacore_probe_latency_seconds', { check: 'web' }, 'hacore_probe_latency_seconds_sum'), lat);
+      for (const s of m.get('hacore_probe_latency_seconds').samples.filter((x) => x.name.endsWith('_bucket') && x.labels.check === 'web')) {
+        assert.equal(s.value, lat <= (s.labels.le === '+Inf' ? Infinity : Number(s.labels.le)) ? 1 : 0, `bucket le=${s.labels.le}`);
+      }
+      // Event-derived counters.
+      assert.equal(value(m, 'hacore_target_transitions_total', { check: 'web', to: 'up' }), 1);
+      assert.equal(value(m, 'hacore_target_transitions_total', { check: 'db', to: 'down' }), 1);
+      assert.equal(value(m, 'hacore_vrrp_transitions_total', { instance: 'VI_1', from: 'BACKUP', to: 'MASTER' }), 1);
+      assert.equal(value(m, 'hacore_quorum_transitions_total', { virtual_server: 'web', to: 'down' }), 1);
+      assert.equal(value(m, 'hacore_events_total', { kind: 'target-state' }), 2);
+      assert.equal(value(m, 'hacore_daemon_events_total', { what: 'start' }), 1);
+      // VRRP state: VI_1 from events (no status section reports it), VI_9 from the vrrp section.
+      assert.equal(value(m, 'hacore_vrrp_state', { instance: 'VI_1', state: 'MASTER' }), 1);
+      assert.equal(value(m, 'hacore_vrrp_state', { instance: 'VI_1', state: 'BACKUP' }), 0);
+      assert.equal(value(m, 'hacore_vrrp_state', { instance: 'VI_9', state: 'BACKUP' }), 1);
+      assert.equal(value(m, 'hacore_vrrp_effective_priority', { instance: 'VI_9' }), 90);
+      assert.equal(value(m, 'hacore_vrrp_adverts_sent_total', { instance: 'VI_9' }), 7);
+      assert.equal(value(m, 'hacore_vrrp_adverts_received_total', { instance: 'VI_9' }), 42);
+      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: 'VI_9', reason: 'ttl' }), 2);
+      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: '', reason: 'vrid' }), 5);
+      // IPVS.
+      assert.equal(value(m, 'hacore_ipvs_operations_total', { result: 'applied' }), 12);
+      assert.equal(value(m, 'hacore_ipvs_operations_total', { result: 'failed' }), 1);
+      assert.equal(value(m, 'hacore_real_server_up', { virtual_server: 'web', real_server: '198.51.100.12:80' }), 0);
+      assert.equal(value(m, 'hacore_virtual_server_live_weight', { virtual_server: 'web' }), 3);
+      // Notifiers: the webhook endpoint's counters as in its status section.
+      const ep = status.webhooks.endpoints[0];
+      assert.equal(value(m, 'hacore_notifier_failures_total', { notifier: 'webhook', endpoint: 'nowhere' }), ep.failed);
+      assert.equal(value(m, 'hacore_notifier_deliveries_total', { notifier: 'webhook', endpoint: 'nowhere' }), 0);
+      // Process metrics and the daemon's own.
+      assert.ok(value(m, 'process_cpu_user_seconds_total') > 0);
+      assert.ok(m.has('nodejs_heap_size_used_bytes'));
+      assert.equal(value(m, 'hacore_info', { role: 'single' }), 1);
+      assert.equal(value(m, 'hacore_plugin_errors_total', { role: 'single' }), undefined, 'no plugin errors, no series');
+
+      // /status is the statusAll() document, as `hacore status --json` prints it.
+      const st = await get(`http://${listen}/status`);
+      assert.equal(st.status, 200);
+      assert.match(st.headers['content-type'], /^application\/json/);
+      const json = JSON.parse(st.body);
+      assert.deepEqual(json, JSON.parse(JSON.stringify(await core.statusAll())));
+      assert.deepEqual(Object.keys(json), ['single']);
+      assert.equal(json.single.probes.web.ok, 1);
+      assert.equal((await get(`http://${listen}/nope`)).status, 404);
+      assert.equal((await get(`http://${listen}/metrics`, 'POST')).status, 405);
+    } finally {
+      await core.stop();
+      await web.down();
+    }
+  });
+
+  test('state changes show in the next scrape; malformed plugin sections are harmless', async () => {
+    const web = new TcpTarget();
+    await web.up();
+    globalThis.hacoreFakeSections = {
+      vrrp: { instances: 'not a list', drops: [1, 2] },
+      ipvs: { virtualServers: { web: { quorum: 'yes', realServers: [null, 3, { id: 'x', up: 'maybe', weight: 'heavy' }] } }, opsApplied: '12' },
+      webhooks: { endpoints: 7 },
+    };
+    const core = await startDaemon(tmp.dir, {
+      plugins: [pluginPath('checker-tcp'), pluginPath('metrics'), FAKE],
+      checks: [{ name: 'web', type: 'tcp', address: '127.0.0.1', port: web.port, interval: '50ms', timeout: '200ms', warmup: '0ms' }],
+      metrics: { listen: '127.0.0.1:0', processMetrics: false },
+    }, { start: false });
+    const up = nextEvent(core, (e) => e.kind === 'target-state' && e.to === 'up');
+    await core.start();
+    try {
+      await up;
+      const listen = core.status().metrics.listen;
+      let m = parsePrometheus((await get(`http://${listen}/metrics`)).body);
+      assert.equal(value(m, 'hacore_target_up', { check: 'web' }), 1);
+      assert.equal(m.has('process_cpu_user_seconds_total'), false, 'process metrics off');
+      assert.equal(m.get('hacore_vrrp_state').samples.length, 0);
+      assert.equal(m.get('hacore_ipvs_operations_total').samples.length, 0);
+      assert.equal(m.get('hacore_real_server_up').samples.length, 0);
+      const down = nextEvent(core, (e) => e.kind === 'target-state' && e.to === 'down');
+      await web.down();
+      await down;
+      m = parsePrometheus((await get(`http://${listen}/metrics`)).body);
+      assert.equal(value(m, 'hacore_target_up', { check: 'web' }), 0);
+      assert.equal(value(m, 'hacore_target_transitions_total', { check: 'web', to: 'down' }), 1);
+      const probes = value(m, 'hacore_probes_total', { check: 'web', result: 'failed' });
+      assert.ok(probes >= 1);
+      assert.equal(value(m, 'hacore_probe_latency_seconds', { check: 'web' }, 'hacore_probe_latency_seconds_count'), value(m, 'hacore_probes_total', { check: 'web', result: 'ok' }) + probes);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  test('no metrics section: nothing listens', async () => {
+    const core = await startDaemon(tmp.dir, { plugins: [pluginPath('metrics')] });
+    try {
+      assert.equal(core.status().metrics, undefined);
+      assert.equal(core.status().probes, undefined);
+    } finally {
+      await core.stop();
+    }
+  });
+});
