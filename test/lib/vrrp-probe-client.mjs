@@ -37,13 +37,15 @@ if (mode === '--once') {
   const n = Number(count);
   const every = Number(everyMs);
   const start = performance.now();
+  // Attempts start on a fixed cadence and overlap (at most TIMEOUT_MS / EVERY_MS in flight),
+  // so a stalled connect does not hide the next 20 ms.
+  const pending = [];
   for (let i = 0; i < n && !stopped; i++) {
-    const r = await attempt();
-    process.stdout.write(JSON.stringify(r) + '\n');
-    // Keep a fixed cadence from the start, not from the end of each attempt.
+    pending.push(attempt().then((r) => process.stdout.write(JSON.stringify(r) + '\n')));
     const next = start + (i + 1) * every;
     const wait = next - performance.now();
     if (wait > 0) await new Promise((res) => setTimeout(res, wait));
   }
+  await Promise.all(pending);
   process.exit(0);
 }
