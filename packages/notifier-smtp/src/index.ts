@@ -1,1 +1,156 @@
-export {};
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { smtpSchema, type SmtpConfig } from './config.js';
+import { formatMail, type MailText } from './message.js';
+
+export { smtpSchema, parseServer, SMTP_EVENT_KINDS, type SmtpConfig } from './config.js';
+export { formatMail, type MailText } from './message.js';
+
+export const PLUGIN_NAME = '@hacore/notifier-smtp';
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+
+/** The `smtp` section of the status document. */
+export interface SmtpStatus {
+  server: string;
+  delivered: number;
+  failed: number;
+  dropped: number;
+  retries: number;
+  queued: number;
+  lastError?: string;
+  lastSuccessAt?: number;
+}
+
+/** Whether an SMTP failure may pass if tried again: no connection, a timeout, or a 4xx reply. */
+function transient(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string };
+  if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
+  return true;
+}
+
+/** Mail on state changes, as keepalived's smtp_alert (section `smtp`). */
+export class NotifierSmtpPlugin implements HacorePlugin {
+  readonly name = PLUGIN_NAME;
+  readonly version = pkg.version;
+  readonly hacore = pkg.hacore;
+  readonly roles = ['main'] as const;
+
+  private cfg: SmtpConfig | undefined;
+  private transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo> | undefined;
+  private readonly queue: MailText[] = [];
+  private sending = false;
+  private stopped = false;
+  private stats: SmtpStatus | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  apply(core: HacoreCore): void {
+    core.registerSection('smtp', smtpSchema, { roles: ['main'] });
+    const log = core.logger.child({ plugin: PLUGIN_NAME });
+    const host = os.hostname();
+
+    const configure = (cfg: SmtpConfig | undefined): void => {
+      this.transport?.close();
+      this.transport = undefined;
+      this.cfg = cfg;
+      if (!cfg) return;
+      const t = cfg.tls;
+      this.transport = nodemailer.createTransport({
+        host: cfg.smtpServer.host,
+        port: cfg.smtpServer.port,
+        secure: t === 'implicit',
+        requireTLS: t === 'required',
+        ignoreTLS: t === 'none',
+        name: cfg.smtpHeloName ?? host,
+        connectionTimeout: cfg.smtpConnectTimeout,
+        greetingTimeout: cfg.smtpConnectTimeout,
+        socketTimeout: cfg.smtpConnectTimeout,
+        ...(cfg.auth ? { auth: { user: cfg.auth.user, pass: cfg.auth.pass } } : {}),
+      });
+      const server = `${cfg.smtpServer.host}:${cfg.smtpServer.port}`;
+      this.stats = { server, delivered: this.stats?.delivered ?? 0, failed: this.stats?.failed ?? 0, dropped: this.stats?.dropped ?? 0, retries: this.stats?.retries ?? 0, queued: 0 };
+    };
+
+    core.hooks.start.tap(PLUGIN_NAME, (config) => configure(config.smtp as SmtpConfig | undefined));
+    core.hooks.reload.tap(PLUGIN_NAME, (diff) => {
+      if (diff.sections.includes('smtp')) configure(diff.next.smtp as SmtpConfig | undefined);
+    });
+
+    // Formats and queues; the sending happens outside the event stream.
+    core.hooks.event.tap(PLUGIN_NAME, (ev: HacoreEvent) => {
+      const cfg = this.cfg;
+      if (!cfg || this.stopped || !(cfg.events as readonly string[]).includes(ev.kind)) return;
+      const mail = formatMail(ev, cfg.subjectPrefix ?? host, host);
+      if (!mail) return;
+      this.queue.push(mail);
+      while (this.queue.length > cfg.maxQueue) {
+        this.queue.shift();
+        this.stats!.dropped++;
+      }
+      if (!this.sending) void this.drain(log, host);
+    });
+
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+      this.stopped = true;
+      // Let a mail in progress finish (bounded by the SMTP timeouts), then drop the rest.
+      const limit = (this.cfg?.smtpConnectTimeout ?? 30_000) + 1000;
+      let timer: NodeJS.Timeout | undefined;
+      if (this.sending) await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
+      clearTimeout(timer);
+      this.queue.length = 0;
+      this.transport?.close();
+    });
+
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => (this.stats ? { ...doc, smtp: { ...this.stats, queued: this.queue.length } } : doc));
+  }
+
+  private async drain(log: Logger, host: string): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const mail = this.queue.shift()!;
+        await this.send(mail, log, host);
+      }
+    } finally {
+      this.sending = false;
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  private async send(mail: MailText, log: Logger, host: string): Promise<void> {
+    const cfg = this.cfg;
+    const transport = this.transport;
+    const stats = this.stats;
+    if (!cfg || !transport || !stats) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await transport.sendMail({
+          from: cfg.notificationEmailFrom ?? `hacore@${host}`,
+          to: cfg.notificationEmail,
+          subject: mail.subject,
+          text: mail.text,
+          headers: { 'X-Mailer': `hacore-notifier-smtp/${pkg.version}` },
+        });
+        stats.delivered++;
+        stats.lastSuccessAt = Date.now();
+        log.info({ subject: mail.subject, to: cfg.notificationEmail }, 'alert mail sent');
+        return;
+      } catch (err) {
+        stats.lastError = (err as Error).message;
+        if (attempt >= cfg.retries || !transient(err) || this.stopped) {
+          stats.failed++;
+          log.warn({ err, subject: mail.subject, server: stats.server }, 'alert mail not sent');
+          return;
+        }
+        stats.retries++;
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+      }
+    }
+  }
+}
+
+export default NotifierSmtpPlugin;
