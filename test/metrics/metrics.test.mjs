@@ -43,9 +43,11 @@ describe('metrics', () => {
     globalThis.hacoreFakeSections = {
       vrrp: {
         instances: [
-          { name: 'VI_9', state: 'BACKUP', priority: 100, effectivePriority: 90, stats: { advertsSent: 7, advertsReceived: 42, transitions: 3, drops: { ttl: 2, checksum: 1 } } },
+          // The shape @hacore/vrrp writes (docs/vrrp.md, "Status").
+          { name: 'VI_9', interface: 'eth0', state: 'BACKUP', priority: 100, effectivePriority: 90, counters: { advertsSent: 7, advertsReceived: 42, transitions: 3, drops: { ttl: 2, checksum: 1 } } },
         ],
-        drops: { vrid: 5 },
+        syncGroups: [{ name: 'G1', state: 'BACKUP', instances: ['VI_9'] }],
+        sockets: [{ interface: 'eth0', family: 4, received: 50, sent: 7, drops: { unknownVrid: 5 } }],
       },
       ipvs: {
         opsApplied: 12, opsFailed: 1, passes: 4, errors: [{ at: 1, message: 'x' }],
@@ -117,8 +119,10 @@ describe('metrics', () => {
       assert.equal(value(m, 'hacore_vrrp_effective_priority', { instance: 'VI_9' }), 90);
       assert.equal(value(m, 'hacore_vrrp_adverts_sent_total', { instance: 'VI_9' }), 7);
       assert.equal(value(m, 'hacore_vrrp_adverts_received_total', { instance: 'VI_9' }), 42);
-      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: 'VI_9', reason: 'ttl' }), 2);
-      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: '', reason: 'vrid' }), 5);
+      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: 'VI_9', interface: 'eth0', reason: 'ttl' }), 2);
+      assert.equal(value(m, 'hacore_vrrp_drops_total', { instance: '', interface: 'eth0', reason: 'unknownVrid' }), 5);
+      assert.equal(value(m, 'hacore_vrrp_instance_transitions_total', { instance: 'VI_9' }), 3);
+      assert.equal(value(m, 'hacore_vrrp_group_state', { group: 'G1', state: 'BACKUP' }), 1);
       // IPVS.
       assert.equal(value(m, 'hacore_ipvs_operations_total', { result: 'applied' }), 12);
       assert.equal(value(m, 'hacore_ipvs_operations_total', { result: 'failed' }), 1);

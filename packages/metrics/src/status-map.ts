@@ -36,12 +36,13 @@ export const STATUS_FAMILIES = [
   def('hacore_probe_failures_total', 'counter', 'Failed probes by check and reason.'),
   def('hacore_probe_latency_seconds', 'histogram', 'Probe latency by check.'),
   def('hacore_vrrp_state', 'gauge', 'VRRP instance state, one series per state, 1 for the current one.'),
+  def('hacore_vrrp_group_state', 'gauge', 'VRRP sync group state, one series per state, 1 for the current one.'),
   def('hacore_vrrp_priority', 'gauge', 'Configured priority of the VRRP instance.'),
   def('hacore_vrrp_effective_priority', 'gauge', 'Effective priority of the VRRP instance (after tracking).'),
   def('hacore_vrrp_adverts_sent_total', 'counter', 'VRRP advertisements sent, per instance.'),
   def('hacore_vrrp_adverts_received_total', 'counter', 'Valid VRRP advertisements received, per instance.'),
   def('hacore_vrrp_instance_transitions_total', 'counter', 'State transitions counted by the VRRP plugin, per instance.'),
-  def('hacore_vrrp_drops_total', 'counter', 'Received VRRP packets dropped, by reason (instance "" when not attributable).'),
+  def('hacore_vrrp_drops_total', 'counter', 'Received VRRP packets dropped, by instance, interface and reason (instance "" for drops at the socket, before an instance is known).'),
   def('hacore_ipvs_operations_total', 'counter', 'IPVS netlink operations by result (applied / failed).'),
   def('hacore_ipvs_reconcile_passes_total', 'counter', 'IPVS reconcile passes.'),
   def('hacore_ipvs_recent_errors', 'gauge', 'IPVS errors kept in the status ring (the most recent ones).'),
@@ -168,10 +169,18 @@ export function mapStatus(all: unknown, events: EventState = { vrrp: new Map() }
         add('hacore_vrrp_adverts_sent_total', { instance }, field(i, 'advertsSent', 'advertisementsSent', 'sent'));
         add('hacore_vrrp_adverts_received_total', { instance }, field(i, 'advertsReceived', 'advertisementsReceived', 'received'));
         add('hacore_vrrp_instance_transitions_total', { instance }, field(i, 'transitions'));
-        const drops = i.drops ?? (isRec(i.stats) ? i.stats.drops : undefined) ?? i.dropped;
-        for (const [reason, n] of counts(drops)) add('hacore_vrrp_drops_total', { instance, reason }, n);
+        const drops = i.drops ?? (isRec(i.counters) ? i.counters.drops : undefined) ?? (isRec(i.stats) ? i.stats.drops : undefined);
+        const ifname = str(i.interface) ?? '';
+        for (const [reason, n] of counts(drops)) add('hacore_vrrp_drops_total', { instance, interface: ifname, reason }, n);
       }
-      for (const [reason, n] of counts(vrrp.drops)) add('hacore_vrrp_drops_total', { instance: '', reason }, n);
+      for (const [group, g] of named(vrrp.syncGroups)) {
+        const state = str(g.state)?.toUpperCase();
+        if (state !== undefined) for (const st of VRRP_STATES) add('hacore_vrrp_group_state', { group, state: st }, state === st ? 1 : 0);
+      }
+      // Drops on a socket before any instance could be chosen (unknown VRID, truncated, ...).
+      for (const sock of Array.isArray(vrrp.sockets) ? vrrp.sockets.filter(isRec) : []) {
+        for (const [reason, n] of counts(sock.drops)) add('hacore_vrrp_drops_total', { instance: '', interface: str(sock.interface) ?? '', reason }, n);
+      }
     }
 
     // IPVS (section `ipvs`, written by @hacore/ipvs).

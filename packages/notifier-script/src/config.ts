@@ -185,4 +185,5 @@ function resolveSection(v: NotifyInput, ctx: s.ParseContext, path: string): Noti
   return ctx.issues.length > before ? s.INVALID : out;
 }
 
-export const notifySchema = s.transform(baseSchema, resolveSection);
+/** The section's schema; `shape` is kept so that the configuration reference can list the keys. */
+export const notifySchema = Object.assign(s.transform(baseSchema, resolveSection), { shape: baseSchema.shape });
