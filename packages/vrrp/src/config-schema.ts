@@ -216,6 +216,7 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
   if (version === 3 && (adv % 10 !== 0 || adv < 10 || adv > 40_950)) bad('advertInterval', 'a multiple of 10ms from 10ms to 40.95s with version 3', `${adv}ms`);
   if (raw.preempt !== undefined && raw.nopreempt !== undefined && raw.preempt === raw.nopreempt) bad('nopreempt', `a value consistent with preempt: ${raw.preempt}`, raw.nopreempt);
   const preempt = raw.preempt ?? (raw.nopreempt !== undefined ? !raw.nopreempt : true);
+  if (raw.accept === false) bad('accept', 'true (accept: false, RFC 5798 Accept_Mode False, is not supported yet)', false);
   if (raw.authentication && version !== 2) bad('authentication', 'no authentication with version 3 (RFC 5798 removed it)', 'authentication');
   if (raw.unicastSource && isIP(raw.unicastSource) !== family) bad('unicastSource', `an IPv${family} address (the instance family)`, raw.unicastSource);
   raw.unicastPeers?.forEach((p, i) => {

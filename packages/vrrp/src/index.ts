@@ -1,3 +1,11 @@
 export * from './state-machine-types.js';
 export * from './config-schema.js';
-export { VrrpPlugin, VrrpPlugin as default } from './plugin.js';
+export { VrrpPlugin, VrrpPlugin as default, PLUGIN_NAME, VrrpPluginError, crossCheck, type VrrpHooks } from './plugin.js';
+export { VrrpInstance, type InstanceCounters, type TransitionInfo } from './instance.js';
+export { SyncGroup, groupStateOf, type GroupState } from './sync-group.js';
+export { evaluateTracking, TrackingSet, type TrackedItem, type TrackingResult, type TrackKind, type TrackItemState } from './tracking.js';
+export { RiseFallCounter, runScriptOnce, TrackScriptRunner } from './tracking-script.js';
+export { InterfaceTransport, TransportRegistry, peekVrid, type RawVrrpPacket } from './transport.js';
+export { NetlinkClient, NetlinkError } from './netlink.js';
+export { NetlinkReflector, type LinkInfo, type AddressInfo } from './netlink-reflector.js';
+export { AnnounceSender, type AnnounceTarget, type AnnounceSettings } from './announce-sender.js';

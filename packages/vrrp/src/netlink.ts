@@ -35,7 +35,9 @@ export class NetlinkError extends Error {
 function errnoOf(err: unknown): string | undefined {
   const e = err as { code?: unknown; errno?: unknown } | undefined;
   if (typeof e?.code === 'string') return e.code;
-  return undefined;
+  // netlink 0.3 rejects with a plain Error("Request rejected: EEXIST").
+  const m = /Request rejected: ([A-Z0-9]+)/.exec((err as Error)?.message ?? '');
+  return m?.[1];
 }
 
 export function ipBytes(text: string): Buffer {

@@ -1,18 +1,279 @@
 import { readFileSync } from 'node:fs';
-import type { HacoreCore, HacorePlugin } from '@hacore/core';
-import { vrrpSectionSchema } from './config-schema.js';
+import type { HacoreConfig, HacoreCore, HacorePlugin, Logger, VrrpInstanceInfo, VrrpState } from '@hacore/core';
+import { AsyncParallelHook, SyncHook } from 'tapable';
+import { closePacketSocket } from './announce-sender.js';
+import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
+import { VrrpInstance, type TransitionInfo } from './instance.js';
+import { nativeBinding } from './link-native.js';
+import { NetlinkClient } from './netlink.js';
+import { NetlinkReflector } from './netlink-reflector.js';
+import { SyncGroup, type GroupState } from './sync-group.js';
+import { TrackScriptRunner } from './tracking-script.js';
+import { TransportRegistry } from './transport.js';
 
 export const PLUGIN_NAME = '@hacore/vrrp';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
-/** VRRPv2/v3 (keepalived vrrp_instance) as a hacore plugin; runs in the `vrrp` child. */
+/** The plugin's own hooks, for other plugins: `VrrpPlugin.getHooks(core)`. */
+export interface VrrpHooks {
+  /** Parallel: an instance changed state, with the reason and the priority it now advertises. */
+  readonly transition: AsyncParallelHook<[VrrpInstanceInfo, TransitionInfo]>;
+  /** Sync: a received packet was dropped (instance name or `ifname/family` for the socket, reason). */
+  readonly drop: SyncHook<[string, string]>;
+}
+
+const hooksByCore = new WeakMap<HacoreCore, VrrpHooks>();
+
+/** Errors of the plugin itself (config facts only known at start, missing addon). */
+export class VrrpPluginError extends Error {
+  readonly code: 'HACORE_VRRP_ERR_CONFIG' | 'HACORE_VRRP_ERR_NATIVE';
+  constructor(code: VrrpPluginError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VrrpPluginError';
+    this.code = code;
+  }
+}
+
+/** Checks what the section schema cannot see: tracked checks must exist under `checks:`. */
+export function crossCheck(section: VrrpSectionConfig, config: Pick<HacoreConfig, 'checks'>): string[] {
+  const names = new Set(config.checks.map((c) => c.name));
+  const problems: string[] = [];
+  section.instances.forEach((inst, i) => {
+    inst.track.checks.forEach((t, j) => {
+      if (!names.has(t.name)) problems.push(`vrrp.instances[${i}].track.checks[${j}]: expected the name of a check under checks: (${[...names].join(', ') || 'none defined'}), found "${t.name}"`);
+    });
+  });
+  return problems;
+}
+
+/** VRRPv2/v3 (keepalived vrrp_instance / vrrp_sync_group) as a hacore plugin; runs in the `vrrp` child. */
 export class VrrpPlugin implements HacorePlugin {
   readonly name = PLUGIN_NAME;
   readonly version = pkg.version;
   readonly hacore = pkg.hacore;
   readonly roles = ['vrrp'] as const;
 
+  static getHooks(core: HacoreCore): VrrpHooks {
+    let h = hooksByCore.get(core);
+    if (!h) {
+      h = Object.freeze({
+        transition: new AsyncParallelHook<[VrrpInstanceInfo, TransitionInfo]>(['instance', 'transition']),
+        drop: new SyncHook<[string, string]>(['where', 'reason']),
+      });
+      hooksByCore.set(core, h);
+    }
+    return h;
+  }
+
   apply(core: HacoreCore): void {
     core.registerSection('vrrp', vrrpSectionSchema, { roles: ['vrrp'] });
+    let runtime: VrrpRuntime | undefined;
+    core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
+      if (!core.runs('vrrp')) return;
+      const section = config['vrrp'] as VrrpSectionConfig | undefined;
+      if (!section || section.instances.length === 0) return;
+      runtime = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+      await runtime.start(section, config);
+    });
+    core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
+      if (!core.runs('vrrp') || !diff.sections.includes('vrrp')) return;
+      const next = diff.next['vrrp'] as VrrpSectionConfig | undefined;
+      if (!runtime) {
+        if (!next || next.instances.length === 0) return;
+        runtime = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+        await runtime.start(next, diff.next);
+        return;
+      }
+      await runtime.reload(next ?? { instances: [], syncGroups: [], scripts: {} }, diff.next);
+    });
+    core.hooks.event.tap(PLUGIN_NAME, (event) => {
+      if (event.kind === 'target-state') runtime?.checkState(event.check, event.to);
+    });
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => {
+      if (runtime) doc['vrrp'] = runtime.status();
+      return doc;
+    });
+    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async (reason) => {
+      const r = runtime;
+      runtime = undefined;
+      await r?.stop(reason);
+    });
+  }
+}
+
+/** The live state of the plugin in one process. */
+class VrrpRuntime {
+  private readonly reflector = new NetlinkReflector();
+  private netlink: NetlinkClient | undefined;
+  private readonly transports: TransportRegistry;
+  private readonly instances = new Map<string, VrrpInstance>();
+  private readonly groups = new Map<string, SyncGroup>();
+  private readonly scripts = new Map<string, TrackScriptRunner>();
+  private section: VrrpSectionConfig | undefined;
+  private readonly hooks: VrrpHooks;
+
+  constructor(
+    private readonly core: HacoreCore,
+    private readonly log: Logger,
+  ) {
+    this.hooks = VrrpPlugin.getHooks(core);
+    this.transports = new TransportRegistry((ifname, err) => this.log.error({ err, ifname }, 'VRRP socket error'));
+  }
+
+  /** Validates what only the running config can tell, then opens sockets and starts the instances. */
+  async start(section: VrrpSectionConfig, config: HacoreConfig): Promise<void> {
+    const problems = crossCheck(section, config);
+    if (problems.length > 0) throw new VrrpPluginError('HACORE_VRRP_ERR_CONFIG', `invalid vrrp configuration:\n  ${problems.join('\n  ')}`);
+    try {
+      nativeBinding();
+    } catch (err) {
+      throw new VrrpPluginError('HACORE_VRRP_ERR_NATIVE', (err as Error).message, { cause: err });
+    }
+    this.netlink = new NetlinkClient();
+    await this.reflector.start();
+    this.section = section;
+    this.build(section, new Set(section.instances.map((i) => i.name)));
+    this.seedChecks();
+  }
+
+  private build(section: VrrpSectionConfig, toStart: Set<string>): void {
+    const netlink = this.netlink!;
+    for (const cfg of section.instances) {
+      if (!toStart.has(cfg.name)) continue;
+      const inst = new VrrpInstance(cfg, {
+        reflector: this.reflector,
+        netlink,
+        transports: this.transports,
+        logger: this.log,
+        onTransition: (i, t) => this.onTransition(i, t),
+        onDrop: (i, reason) => this.hooks.drop.call(i.name, reason),
+      });
+      this.instances.set(cfg.name, inst);
+    }
+    this.groups.clear();
+    for (const g of section.syncGroups) {
+      const members = g.instances.map((n) => this.instances.get(n)).filter((m): m is VrrpInstance => m !== undefined);
+      for (const m of members) m.group = g.name;
+      this.groups.set(g.name, new SyncGroup(g.name, members, (grp, from, to, reason) => this.onGroupTransition(grp, from, to, reason)));
+    }
+    this.syncScripts(section);
+    for (const name of toStart) this.instances.get(name)?.start();
+  }
+
+  private syncScripts(section: VrrpSectionConfig): void {
+    const used = new Set<string>();
+    for (const i of section.instances) for (const t of i.track.scripts) used.add(t.name);
+    for (const [name, runner] of this.scripts) {
+      if (!used.has(name) || JSON.stringify(section.scripts[name]) !== JSON.stringify(this.section?.scripts[name])) {
+        runner.stop();
+        this.scripts.delete(name);
+      }
+    }
+    for (const name of used) {
+      if (this.scripts.has(name)) {
+        // Hand the known state to instances that were just created.
+        const st = this.scripts.get(name)!.state;
+        for (const i of this.instances.values()) i.setTracked('script', name, st);
+        continue;
+      }
+      const cfg = section.scripts[name];
+      if (!cfg) continue;
+      const runner = new TrackScriptRunner(name, cfg, (n, state, reason) => {
+        this.log.info({ script: n, state, reason }, `track script ${n} is ${state}`);
+        for (const i of this.instances.values()) i.setTracked('script', n, state);
+      });
+      this.scripts.set(name, runner);
+      runner.start();
+    }
+  }
+
+  /** In single-process mode the checks run here: start from their current states. */
+  private seedChecks(): void {
+    for (const t of this.core.targets()) {
+      if (t.state === 'up' || t.state === 'down') this.checkState(t.check, t.state);
+    }
+  }
+
+  checkState(check: string, state: 'up' | 'down'): void {
+    for (const i of this.instances.values()) i.setTracked('check', check, state);
+  }
+
+  private info(i: VrrpInstance): VrrpInstanceInfo {
+    const info: VrrpInstanceInfo = {
+      name: i.name,
+      vrid: i.config.vrid,
+      interface: i.config.interface,
+      version: i.config.version,
+      family: i.config.family,
+      priority: i.config.priority,
+      effectivePriority: i.priority,
+    };
+    if (i.group !== undefined) info.group = i.group;
+    return info;
+  }
+
+  private onTransition(i: VrrpInstance, t: TransitionInfo): void {
+    const info = this.info(i);
+    // keepalived reports a stopped instance as STOP; notifiers expect it.
+    const to: VrrpState = t.to === 'INIT' && t.reason === 'shutdown' ? 'STOP' : t.to;
+    void this.core.hooks.vrrpTransition.promise(info, t.from, to);
+    void this.hooks.transition.promise(info, t).catch((err: unknown) => this.log.error({ err }, 'a vrrp transition tap failed'));
+    void this.core.emit({
+      kind: 'vrrp-transition',
+      instance: i.name,
+      ...(i.group !== undefined ? { group: i.group } : {}),
+      vrid: i.config.vrid,
+      from: t.from,
+      to,
+      priority: t.priority,
+      reason: t.reason,
+    });
+    if (i.group !== undefined) this.groups.get(i.group)?.memberTransition(i, t);
+  }
+
+  private onGroupTransition(g: SyncGroup, from: GroupState, to: GroupState, reason: string): void {
+    this.log.info({ group: g.name, from, to, reason }, `sync group ${g.name}: ${from} -> ${to}`);
+    void this.core.emit({ kind: 'vrrp-group-transition', group: g.name, from, to, reason });
+  }
+
+  /** Applies a new section: unchanged instances keep running; changed ones restart. */
+  async reload(next: VrrpSectionConfig, config: HacoreConfig): Promise<void> {
+    const problems = crossCheck(next, config);
+    if (problems.length > 0) throw new VrrpPluginError('HACORE_VRRP_ERR_CONFIG', `invalid vrrp configuration:\n  ${problems.join('\n  ')}`);
+    const byName = new Map<string, VrrpInstanceConfig>(next.instances.map((i) => [i.name, i]));
+    const groupOf = (s: VrrpSectionConfig | undefined, n: string): string | undefined => s?.syncGroups.find((g) => g.instances.includes(n))?.name;
+    const stop: VrrpInstance[] = [];
+    for (const [name, inst] of this.instances) {
+      const cfg = byName.get(name);
+      if (!cfg || JSON.stringify(cfg) !== JSON.stringify(inst.config) || groupOf(next, name) !== groupOf(this.section, name)) stop.push(inst);
+    }
+    await Promise.all(stop.map((i) => i.stop('reload')));
+    for (const i of stop) this.instances.delete(i.name);
+    const toStart = new Set(next.instances.map((i) => i.name).filter((n) => !this.instances.has(n)));
+    this.build(next, toStart);
+    this.section = next;
+    for (const t of this.core.targets()) if (t.state === 'up' || t.state === 'down') this.checkState(t.check, t.state);
+    this.log.info({ restarted: stop.map((i) => i.name), started: [...toStart] }, 'vrrp configuration reloaded');
+  }
+
+  async stop(reason: string): Promise<void> {
+    for (const r of this.scripts.values()) r.stop();
+    this.scripts.clear();
+    this.log.info({ reason }, 'stopping VRRP instances');
+    await Promise.all([...this.instances.values()].map((i) => i.stop('shutdown')));
+    this.instances.clear();
+    this.transports.closeAll();
+    this.reflector.stop();
+    this.netlink?.close();
+    closePacketSocket();
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      instances: [...this.instances.values()].map((i) => i.status()),
+      syncGroups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.current, instances: g.members.map((m) => m.name) })),
+      sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
+      scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),
+    };
   }
 }

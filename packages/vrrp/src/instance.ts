@@ -1,0 +1,653 @@
+/**
+ * One VRRP instance: the pure VrrpStateMachine under a thin shell of timers,
+ * the shared interface transport, rtnetlink addresses, GARP/NA and tracking.
+ *
+ * The shell runs the machine's actions in order. Timers and adverts happen at
+ * once; address changes and announcements go through one serial queue, so that
+ * GARP/NA always follow the addresses they announce and a removal never races
+ * an addition. A packet that fails decoding or validation is counted by reason
+ * and never reaches the machine (so it never touches a timer or the state).
+ */
+import type { Logger } from 'pino';
+import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';
+import { AnnounceSender, type AnnounceTarget } from './announce-sender.js';
+import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordAuthData, VRRP_AUTH_SIMPLE, type VrrpMessageInit } from './codec.js';
+import type { VirtualAddress, VrrpInstanceConfig } from './config-schema.js';
+import { DROP_REASONS, emptyDropCounters, type DropCounters, type DropReason } from './drop-reasons.js';
+import { normalizeIp } from './ip-address.js';
+import { Ipv4IdCounter } from './ip-header.js';
+import { formatMac } from './mac.js';
+import type { NetlinkClient } from './netlink.js';
+import type { AddressInfo, LinkInfo, NetlinkReflector } from './netlink-reflector.js';
+import { VrrpStateMachine } from './state-machine.js';
+import type { VrrpAction, VrrpInput, VrrpStateName } from './state-machine-types.js';
+import { TrackingSet, type TrackItemState, type TrackKind } from './tracking.js';
+import { VRRP_GROUP_V4, VRRP_GROUP_V6, type InterfaceTransport, type RawVrrpPacket, type ShellDropReason, type TransportRegistry } from './transport.js';
+import { validateIpv4Packet, validateIpv6Packet, type AdvertExpectations } from './validate.js';
+
+type TimerName = 'advert' | 'masterDown' | 'preempt';
+
+export interface InstanceCounters {
+  advertsSent: number;
+  advertsReceived: number;
+  sendErrors: number;
+  transitions: number;
+  becameMaster: number;
+  drops: DropCounters & Record<ShellDropReason, number>;
+  warnings: { vipMismatch: number; intervalMismatch: number };
+  vipRemovedExternally: number;
+}
+
+export interface TransitionInfo {
+  from: VrrpStateName;
+  to: VrrpStateName;
+  reason: string;
+  priority: number;
+}
+
+export interface InstanceDeps {
+  reflector: NetlinkReflector;
+  netlink: NetlinkClient;
+  transports: TransportRegistry;
+  logger: Logger;
+  /** Called for every transition, after the machine's state changed. */
+  onTransition(instance: VrrpInstance, t: TransitionInfo): void;
+  /** Called for each dropped packet (the plugin's `drop` hook). */
+  onDrop?(instance: VrrpInstance, reason: string): void;
+  /** Whether the instance is in a sync group (set by SyncGroup). */
+  group?: string;
+}
+
+/** A VIP placed on an interface. */
+interface PlacedVip {
+  vip: VirtualAddress;
+  ifname: string;
+}
+
+export class VrrpInstance {
+  readonly counters: InstanceCounters = {
+    advertsSent: 0,
+    advertsReceived: 0,
+    sendErrors: 0,
+    transitions: 0,
+    becameMaster: 0,
+    drops: { ...emptyDropCounters(), short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 },
+    warnings: { vipMismatch: 0, intervalMismatch: 0 },
+    vipRemovedExternally: 0,
+  };
+  readonly tracking: TrackingSet;
+  group: string | undefined;
+  private sm: VrrpStateMachine | undefined;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private transport: InterfaceTransport | undefined;
+  private ifindex = 0;
+  private source: string | undefined;
+  private readonly ids = new Ipv4IdCounter();
+  private readonly announcer: AnnounceSender;
+  private queue: Promise<void> = Promise.resolve();
+  /** Addresses we are removing ourselves: their RTM_DELADDR is not "someone else". */
+  private readonly removing = new Set<string>();
+  private vipsInstalled = false;
+  private effective: number;
+  private fault = false;
+  private faultReason = '';
+  /** Overrides the machine's reason for the next transition (shell-initiated moves). */
+  private reasonOverride: string | undefined;
+  private lastVipWarning = '';
+  private started = false;
+  private readonly log: Logger;
+  private readonly advertVips: string[];
+  private readonly peers: Set<string>;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    readonly config: VrrpInstanceConfig,
+    private readonly deps: InstanceDeps,
+  ) {
+    this.tracking = new TrackingSet(config.track);
+    this.effective = config.priority;
+    this.group = deps.group;
+    this.log = deps.logger.child({ instance: config.name });
+    this.advertVips = config.virtualAddresses.map((v) => v.address);
+    this.peers = new Set(config.unicastPeers.map((p) => normalizeIp(p) ?? p));
+    this.announcer = new AnnounceSender(
+      (t) => (t.family === 4 ? gratuitousArpFrame(t.address, formatMac(t.mac)) : unsolicitedNeighborAdvertFrame(t.address, formatMac(t.mac))),
+      (err, t) => this.log.warn({ err, vip: t.address, ifname: t.ifname }, 'could not send GARP/NA'),
+    );
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): VrrpStateName {
+    return this.sm?.state ?? 'INIT';
+  }
+
+  get priority(): number {
+    return this.sm?.priority ?? this.effective;
+  }
+
+  /** True if the instance is in Fault for a reason of its own (not forced by its sync group). */
+  get ownFault(): boolean {
+    const f = this.sm?.snapshot().faults;
+    return f ? f.interface || f.priority : false;
+  }
+
+  /** Opens the transport, seeds tracking from the reflector and starts the machine. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const r = this.deps.reflector;
+    const link = r.link(this.config.interface);
+    for (const name of this.tracking.names('interface')) {
+      const l = r.link(name);
+      this.tracking.set('interface', name, l ? (l.up ? 'up' : 'down') : 'down');
+    }
+    const onLink = (l: LinkInfo): void => this.onLink(l);
+    const onLinkRemoved = (l: LinkInfo): void => this.onLink({ ...l, up: false, adminUp: false, running: false });
+    const onAddrRemoved = (a: AddressInfo): void => this.onAddressRemoved(a);
+    const onAddr = (a: AddressInfo): void => this.onAddress(a);
+    r.on('link', onLink);
+    r.on('linkRemoved', onLinkRemoved);
+    r.on('addressRemoved', onAddrRemoved);
+    r.on('address', onAddr);
+    this.listeners.push(
+      () => r.off('link', onLink),
+      () => r.off('linkRemoved', onLinkRemoved),
+      () => r.off('addressRemoved', onAddrRemoved),
+      () => r.off('address', onAddr),
+    );
+    if (link) this.attach(link.index);
+    // VIPs left behind by an earlier run (kill -9 of the vrrp child) must go:
+    // this router is not Master yet, and a stale VIP would answer beside the real one.
+    if (this.placedVips().some((p) => this.vipPresent(p))) {
+      this.vipsInstalled = true;
+      this.enqueue(() => this.removeVips());
+    }
+    this.buildMachine();
+    this.evaluate(true);
+    this.feed({ type: 'startup' });
+  }
+
+  /** Stops: priority-0 advert and VIP removal if Master, then closes everything. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.reasonOverride = reason === 'shutdown' ? undefined : reason;
+    this.feed({ type: 'shutdown' });
+    for (const off of this.listeners.splice(0)) off();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.announcer.stop();
+    // Whatever the state, leave no VIP behind.
+    this.enqueue(() => this.removeVips());
+    await this.queue;
+    this.detach();
+  }
+
+  private attach(ifindex: number): void {
+    this.ifindex = ifindex;
+    try {
+      this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) });
+    } catch (err) {
+      this.log.error({ err }, `cannot open the VRRP socket on ${this.config.interface}`);
+      this.transport = undefined;
+    }
+    this.source = this.resolveSource();
+  }
+
+  private detach(): void {
+    if (this.transport) this.deps.transports.release(this.transport, this.config.vrid);
+    this.transport = undefined;
+  }
+
+  private resolveSource(): string | undefined {
+    if (this.config.unicastSource) return normalizeIp(this.config.unicastSource) ?? this.config.unicastSource;
+    if (!this.ifindex) return undefined;
+    const r = this.deps.reflector;
+    return this.config.family === 4 ? r.primaryIpv4(this.ifindex) : r.linkLocal6(this.ifindex);
+  }
+
+  /** The machine needs our primary address for tie-breaks; without one the instance waits in Fault. */
+  private buildMachine(): void {
+    const placeholder = this.config.family === 4 ? '0.0.0.0' : '::';
+    this.sm = new VrrpStateMachine({
+      name: this.config.name,
+      vrid: this.config.vrid,
+      version: this.config.version,
+      family: this.config.family,
+      priority: this.config.priority,
+      advertIntervalMs: this.config.advertInterval,
+      preempt: this.config.preempt,
+      preemptDelayMs: this.config.preemptDelay,
+      primaryAddress: this.source ?? placeholder,
+      initialState: this.config.state,
+    });
+  }
+
+  // ---- tracking ------------------------------------------------------------
+
+  /** Sets a tracked item's state (checks from target-state events, scripts from their runners). */
+  setTracked(kind: TrackKind, name: string, state: TrackItemState): void {
+    if (this.tracking.set(kind, name, state)) this.evaluate(false);
+  }
+
+  private ownInterfaceUp(): boolean {
+    const l = this.deps.reflector.link(this.config.interface);
+    return !!l && l.up && this.transport !== undefined && this.source !== undefined;
+  }
+
+  private evaluate(initial: boolean): void {
+    const own = { name: this.config.interface, up: this.ownInterfaceUp() };
+    const r = this.tracking.evaluate(this.config.priority, own);
+    let faultReason = r.faultReason;
+    if (r.fault && own.up === false) {
+      const l = this.deps.reflector.link(this.config.interface);
+      faultReason = !l || !l.up ? `interface ${this.config.interface} down` : this.transport === undefined ? `no VRRP socket on ${this.config.interface}` : `no source address on ${this.config.interface}`;
+    }
+    const priorityChanged = r.effective !== this.effective;
+    const faultChanged = r.fault !== this.fault || (r.fault && faultReason !== this.faultReason);
+    this.effective = r.effective;
+    this.fault = r.fault;
+    this.faultReason = faultReason ?? '';
+    if (initial) {
+      this.sm?.handle({ type: 'priority', effective: this.effective });
+      if (this.fault) this.sm?.handle({ type: 'fault', on: true, reason: this.faultReason });
+      return;
+    }
+    if (priorityChanged) this.feed({ type: 'priority', effective: this.effective });
+    if (faultChanged) this.feed({ type: 'fault', on: this.fault, reason: this.fault ? this.faultReason : 'tracking' });
+  }
+
+  private onLink(l: LinkInfo): void {
+    if (!this.started) return;
+    let changed = false;
+    if (l.name === this.config.interface) {
+      if (l.up && l.index !== this.ifindex) {
+        // New or re-created interface: the old socket is bound to a dead index.
+        this.detach();
+        this.attach(l.index);
+      }
+      changed = true;
+    }
+    if (this.tracking.has('interface', l.name)) changed = this.tracking.set('interface', l.name, l.up ? 'up' : 'down') || changed;
+    if (changed) this.evaluate(false);
+  }
+
+  /** Our source address may have come, gone or changed: follow it. */
+  private refreshSource(): void {
+    if (this.config.unicastSource) return;
+    const next = this.resolveSource();
+    if (next === this.source) return;
+    this.source = next;
+    const placeholder = this.config.family === 4 ? '0.0.0.0' : '::';
+    if (next !== undefined && (this.state === 'FAULT' || this.state === 'INIT') && this.sm?.params.primaryAddress !== next) {
+      // The machine compares with its primary address (tie-breaks): rebuild it
+      // with the new one. In Fault there is no protocol state to lose.
+      if (this.sm?.params.primaryAddress !== placeholder) this.log.info({ source: next }, 'source address changed');
+      this.clearAllTimers();
+      this.buildMachine();
+      this.evaluate(true);
+      this.feed({ type: 'startup' });
+      return;
+    }
+    this.evaluate(false);
+  }
+
+  private onAddress(a: AddressInfo): void {
+    if (!this.started || a.index !== this.ifindex || a.family !== this.config.family) return;
+    this.refreshSource();
+  }
+
+  private onAddressRemoved(a: AddressInfo): void {
+    if (!this.started) return;
+    if (a.index === this.ifindex && a.family === this.config.family) this.refreshSource();
+    const key = `${a.index}/${a.address}`;
+    if (this.removing.has(key)) return;
+    if (this.state !== 'MASTER' || !this.vipsInstalled) return;
+    const placed = this.placedVips().find((p) => normalizeIp(p.vip.address) === a.address && this.deps.reflector.link(p.ifname)?.index === a.index);
+    if (!placed) return;
+    this.counters.vipRemovedExternally++;
+    if (this.config.vipRemoved === 'restore') {
+      this.log.warn({ vip: a.address }, 'a VIP was removed by someone else; restoring it');
+      this.enqueue(async () => {
+        if (this.state !== 'MASTER') return;
+        await this.addOne(placed);
+        const t = this.announceTarget(placed);
+        if (t) this.announcer.announce([t], this.config.garpRepeat, this.config.garpInterval);
+      });
+    } else {
+      this.log.warn({ vip: a.address }, 'a VIP was removed by someone else; going Backup so the election runs again');
+      this.reasonOverride = 'vip-removed';
+      this.feed({ type: 'force', state: 'BACKUP', reason: 'vip-removed' });
+      this.reasonOverride = undefined;
+    }
+  }
+
+  // ---- receive -------------------------------------------------------------
+
+  private expectations(): AdvertExpectations {
+    const exp: AdvertExpectations = {
+      vrid: this.config.vrid,
+      version: this.config.version,
+      family: this.config.family,
+      advertIntervalMs: this.config.advertInterval,
+      vips: this.advertVips,
+      localAddresses: this.source ? [this.source] : [],
+    };
+    if (this.config.authentication) exp.auth = { type: 'pass', password: this.config.authentication.password };
+    return exp;
+  }
+
+  private drop(reason: DropReason | ShellDropReason, detail: string): void {
+    this.counters.drops[reason]++;
+    this.deps.onDrop?.(this, reason);
+    this.log.debug({ reason, detail }, 'dropped a VRRP packet');
+  }
+
+  /** Called by the transport for every packet with our VRID. Never throws. */
+  onPacket(p: RawVrrpPacket): void {
+    try {
+      const exp = this.expectations();
+      const v =
+        p.family === 4
+          ? validateIpv4Packet(p.bytes, exp)
+          : validateIpv6Packet(p.bytes, { src: p.src, dst: p.dst ?? VRRP_GROUP_V6, hopLimit: p.hopLimit ?? -1 }, exp);
+      if (!v.ok) {
+        this.drop(v.reason, v.detail);
+        return;
+      }
+      if (this.peers.size > 0 && !this.peers.has(normalizeIp(v.advert.source) ?? v.advert.source)) {
+        this.drop('notOurPeer', `source ${v.advert.source} is not a unicast peer`);
+        return;
+      }
+      this.counters.advertsReceived++;
+      if (v.warnings.includes('intervalMismatch')) this.counters.warnings.intervalMismatch++;
+      if (v.warnings.includes('vipMismatch')) {
+        this.counters.warnings.vipMismatch++;
+        const key = JSON.stringify(v.vipDiff);
+        if (key !== this.lastVipWarning) {
+          this.lastVipWarning = key;
+          this.log.warn({ from: v.advert.source, ...v.vipDiff }, 'advert VIP list differs from ours (keepalived 2.2.7 would ignore such adverts: use the same VIPs on every router)');
+        }
+      }
+      this.feed({ type: 'advert', advert: v.advert });
+    } catch (err) {
+      // The codec and validator never throw; this guards the shell's own code.
+      this.log.error({ err }, 'error while handling a received packet');
+    }
+  }
+
+  // ---- machine -------------------------------------------------------------
+
+  private feed(input: VrrpInput): void {
+    if (!this.sm) return;
+    let actions: VrrpAction[];
+    try {
+      actions = this.sm.handle(input);
+    } catch (err) {
+      this.log.error({ err, input: input.type }, 'state machine error');
+      return;
+    }
+    for (const a of actions) this.perform(a);
+  }
+
+  private perform(a: VrrpAction): void {
+    switch (a.type) {
+      case 'setTimer': {
+        const old = this.timers.get(a.timer);
+        if (old) clearTimeout(old);
+        const t = setTimeout(() => {
+          if (this.timers.get(a.timer) === t) this.timers.delete(a.timer);
+          this.feed({ type: 'timer', timer: a.timer });
+        }, Math.max(0, a.ms));
+        this.timers.set(a.timer, t);
+        break;
+      }
+      case 'clearTimer': {
+        const t = this.timers.get(a.timer);
+        if (t) clearTimeout(t);
+        this.timers.delete(a.timer);
+        break;
+      }
+      case 'sendAdvert':
+        this.sendAdvert(a.priority);
+        break;
+      case 'addVips':
+        this.enqueue(() => this.addVips());
+        break;
+      case 'removeVips':
+        this.announcer.stop();
+        this.enqueue(() => this.removeVips());
+        break;
+      case 'announce':
+        this.enqueue(async () => {
+          if (this.state !== 'MASTER') return;
+          this.announcer.start(() => this.announceTargets(), {
+            repeat: this.config.garpRepeat,
+            masterDelay: this.config.garpMasterDelay,
+            interval: this.config.garpInterval,
+            refreshRepeat: this.config.garpRefreshRepeat,
+            ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
+          });
+        });
+        break;
+      case 'transition': {
+        this.counters.transitions++;
+        if (a.to === 'MASTER') this.counters.becameMaster++;
+        if (a.from === 'MASTER') this.announcer.stop();
+        const reason = this.reasonOverride ?? a.reason;
+        this.log.info({ from: a.from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${a.from} -> ${a.to} (${reason})`);
+        try {
+          this.deps.onTransition(this, { from: a.from, to: a.to, reason, priority: this.priority });
+        } catch (err) {
+          this.log.error({ err }, 'transition listener failed');
+        }
+        break;
+      }
+    }
+  }
+
+  private clearAllTimers(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Shell-initiated moves for sync groups (see sync-group.ts). */
+  force(state: 'BACKUP' | 'FAULT', reason: string): void {
+    this.reasonOverride = `sync-group: ${reason}`;
+    try {
+      this.feed({ type: 'force', state, reason });
+    } finally {
+      this.reasonOverride = undefined;
+    }
+  }
+
+  /**
+   * Sync group: a peer became Master, so this Backup takes over now, as
+   * keepalived moves a whole group. The machine's own Master_Down_Timer is the
+   * only way into Master; firing it early is the shell's prerogative (it owns
+   * the timers) and the machine ignores it unless it armed that timer.
+   */
+  takeOverNow(reason: string): void {
+    if (this.state !== 'BACKUP' || !this.timers.has('masterDown')) return;
+    const t = this.timers.get('masterDown');
+    if (t) clearTimeout(t);
+    this.timers.delete('masterDown');
+    this.reasonOverride = `sync-group: ${reason}`;
+    try {
+      this.feed({ type: 'timer', timer: 'masterDown' });
+    } finally {
+      this.reasonOverride = undefined;
+    }
+  }
+
+  // ---- send ----------------------------------------------------------------
+
+  private messageInit(priority: number): VrrpMessageInit {
+    const init: VrrpMessageInit = {
+      version: this.config.version,
+      vrid: this.config.vrid,
+      priority,
+      adverInt: intervalMsToAdverInt(this.config.version, this.config.advertInterval),
+      addresses: this.advertVips,
+    };
+    if (this.config.authentication) {
+      init.authType = VRRP_AUTH_SIMPLE;
+      init.authData = simplePasswordAuthData(this.config.authentication.password);
+    }
+    return init;
+  }
+
+  private sendAdvert(priority: number): void {
+    const t = this.transport;
+    const src = this.source;
+    if (!t || !src) return;
+    const init = this.messageInit(priority);
+    const dsts = this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+    for (const dst of dsts) {
+      try {
+        if (this.config.family === 4) {
+          const pkt = encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init);
+          this.counters.advertsSent++;
+          t.send4(pkt, dst).catch((err: unknown) => {
+            this.counters.sendErrors++;
+            this.log.warn({ err, dst }, 'could not send an advert');
+          });
+        } else {
+          t.send6(encodeVrrp(init, { family: 6, src, dst }), dst, src);
+          this.counters.advertsSent++;
+        }
+      } catch (err) {
+        this.counters.sendErrors++;
+        this.log.warn({ err, dst }, 'could not send an advert');
+      }
+    }
+  }
+
+  // ---- addresses -----------------------------------------------------------
+
+  private enqueue(job: () => Promise<void>): void {
+    this.queue = this.queue.then(job).catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
+  }
+
+  private placedVips(): PlacedVip[] {
+    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: vip.dev ?? this.config.interface }));
+  }
+
+  private vipPresent(p: PlacedVip): boolean {
+    const link = this.deps.reflector.link(p.ifname);
+    return !!link && this.deps.reflector.hasAddress(link.index, p.vip.family, normalizeIp(p.vip.address) ?? p.vip.address);
+  }
+
+  private async addOne(p: PlacedVip): Promise<void> {
+    const link = this.deps.reflector.link(p.ifname);
+    if (!link) {
+      this.log.warn({ vip: p.vip.address, ifname: p.ifname }, 'cannot add a VIP: no such interface');
+      return;
+    }
+    await this.deps.netlink.addAddress(link.index, p.vip);
+  }
+
+  private async addVips(): Promise<void> {
+    if (this.state !== 'MASTER') return;
+    this.vipsInstalled = true;
+    for (const p of this.placedVips()) {
+      try {
+        await this.addOne(p);
+      } catch (err) {
+        this.log.error({ err, vip: p.vip.address }, 'could not add a VIP');
+      }
+    }
+    for (const r of this.config.virtualRoutes) {
+      const link = this.deps.reflector.link(r.dev ?? this.config.interface);
+      if (!link) continue;
+      try {
+        await this.deps.netlink.addRoute(link.index, r);
+      } catch (err) {
+        this.log.error({ err, route: `${r.to.address}/${r.to.prefix}` }, 'could not add a virtual route');
+      }
+    }
+  }
+
+  private async removeVips(): Promise<void> {
+    // Removing is idempotent; only skip the netlink calls when we never added.
+    if (!this.vipsInstalled) return;
+    if (this.state === 'MASTER') return; // a later transition made us Master again
+    this.vipsInstalled = false;
+    for (const r of this.config.virtualRoutes) {
+      const link = this.deps.reflector.link(r.dev ?? this.config.interface);
+      if (!link) continue;
+      try {
+        await this.deps.netlink.deleteRoute(link.index, r);
+      } catch (err) {
+        this.log.error({ err }, 'could not remove a virtual route');
+      }
+    }
+    for (const p of this.placedVips()) {
+      const link = this.deps.reflector.link(p.ifname);
+      if (!link) continue;
+      const key = `${link.index}/${normalizeIp(p.vip.address) ?? p.vip.address}`;
+      this.removing.add(key);
+      try {
+        await this.deps.netlink.deleteAddress(link.index, p.vip);
+      } catch (err) {
+        this.log.error({ err, vip: p.vip.address }, 'could not remove a VIP');
+      } finally {
+        // The RTM_DELADDR notification arrives on the reflector socket shortly after the ack.
+        setTimeout(() => this.removing.delete(key), 2000).unref();
+      }
+    }
+  }
+
+  private announceTarget(p: PlacedVip): AnnounceTarget | undefined {
+    const link = this.deps.reflector.link(p.ifname);
+    if (!link?.mac || link.mac.length !== 6) return undefined;
+    return { family: p.vip.family, address: p.vip.address, ifindex: link.index, ifname: p.ifname, mac: link.mac };
+  }
+
+  private announceTargets(): AnnounceTarget[] {
+    return this.placedVips()
+      .map((p) => this.announceTarget(p))
+      .filter((t): t is AnnounceTarget => t !== undefined);
+  }
+
+  // ---- status --------------------------------------------------------------
+
+  status(): Record<string, unknown> {
+    const snap = this.sm?.snapshot();
+    return {
+      name: this.config.name,
+      interface: this.config.interface,
+      vrid: this.config.vrid,
+      version: this.config.version,
+      family: this.config.family,
+      group: this.group,
+      state: this.state,
+      priority: this.config.priority,
+      effectivePriority: snap?.advertisedPriority ?? this.effective,
+      source: this.source,
+      master: snap?.masterAddress,
+      masterPriority: snap?.masterPriority,
+      masterAdverIntervalMs: snap?.masterAdverIntervalMs,
+      masterDownIntervalMs: snap?.masterDownIntervalMs,
+      fault: this.fault ? this.faultReason : undefined,
+      faults: snap?.faults,
+      vips: this.vipsInstalled ? this.placedVips().map((p) => `${p.vip.address}/${p.vip.prefix}`) : [],
+      tracked: this.tracking.list().map((t) => ({ ...t })),
+      counters: {
+        ...this.counters,
+        drops: { ...this.counters.drops },
+        warnings: { ...this.counters.warnings },
+        garpSent: this.announcer.counters.garpSent,
+        naSent: this.announcer.counters.naSent,
+        announceErrors: this.announcer.counters.errors,
+        answersSent: snap?.answersSent ?? 0,
+        answersSuppressed: snap?.answersSuppressed ?? 0,
+      },
+    };
+  }
+}
+
+export { DROP_REASONS };
