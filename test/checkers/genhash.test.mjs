@@ -82,7 +82,7 @@ describe('hacore-genhash', () => {
     const r = await run(bin, ['--url', `http://127.0.0.1:${port}/index.bin`, '--verbose']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^status: 200 OK$/m);
-    assert.match(r.stdout, /^content-length: 150000$/m);
+    assert.match(r.stdout, /^content-length: 150000$/im);
     assert.match(r.stdout, new RegExp(`^MD5SUM = ${expected}$`, 'm'));
   });
 

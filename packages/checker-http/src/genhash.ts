@@ -148,10 +148,14 @@ export function formatGenhash(req: Pick<GenhashRequest, 'verbose' | 'plain' | 'p
   let out = '';
   if (req.verbose) {
     out += DELIM('HTTP Header Ascii Buffer');
-    // undici does not expose the raw status line; the headers come lower-cased.
+    // undici does not expose the raw status line (nor the HTTP version).
     out += `status: ${res.status} ${res.statusText}\n`;
-    for (const [name, value] of Object.entries(res.headers)) {
-      for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined) out += `${name}: ${one}\n`;
+    if (res.rawHeaders) {
+      for (const [name, value] of res.rawHeaders) out += `${name}: ${value}\n`;
+    } else {
+      for (const [name, value] of Object.entries(res.headers)) {
+        for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined) out += `${name}: ${one}\n`;
+      }
     }
     out += '\n';
     out += DELIM('       HTML Body        ');
@@ -208,6 +212,7 @@ export async function runGenhash(argv: string[]): Promise<GenhashResult> {
         maxBodyBytes: req.maxBodyBytes,
         digest: true,
         keepBody: false,
+        rawHeaders: req.verbose,
       },
       ctrl.signal,
     );

@@ -73,8 +73,8 @@ export class HttpChecker implements Checker {
   private readonly urls: CompiledUrl[];
   private readonly material: TlsMaterial;
   private readonly conn: Omit<ConnectionOptions, 'servername'>;
-  /** Reused clients by SNI name ('' for none), only with reuseConnection. */
-  private readonly kept = new Map<string, Client>();
+  /** Clients by SNI name ('' for none). */
+  private readonly clients = new Map<string, Client>();
   private closed = false;
 
   constructor(private readonly spec: HttpCheckSpec) {
@@ -121,45 +121,53 @@ export class HttpChecker implements Checker {
   }
 
   private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string }> {
+    // One Client per SNI name, kept across probes. Without reuseConnection every
+    // request carries `Connection: close`, so undici opens a connection for it
+    // and closes it after the answer: a fresh connection per probe, without
+    // building a Client (and its connector) each time.
     const key = url.servername ?? '';
-    let client = this.kept.get(key);
-    const fresh = !client;
+    let client = this.clients.get(key);
     if (!client) {
       client = createClient({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material);
-      if (this.spec.reuseConnection) this.kept.set(key, client);
+      this.clients.set(key, client);
     }
-    try {
-      const out = await fetchUrl(
-        client,
-        {
-          path: url.path,
-          method: this.spec.method,
-          headers: url.headers,
-          maxBodyBytes: this.spec.maxBodyBytes,
-          digest: url.digest !== undefined,
-          keepBody: url.regex !== undefined,
-          acceptStatus: (code) => statusMatches(url.status, code),
-        },
-        signal,
-      );
-      if (!out.ok) return { ok: false, reason: out.reason };
-      const res = out.response;
-      if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch' };
-      if (url.regex) {
-        const matched = url.regex.test(res.body!.toString('utf8'));
-        if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
-      }
-      return { ok: true, reason: `status ${res.status}` };
-    } finally {
-      // Destroy on every path of a fresh-connection probe: no socket outlives it.
-      if (fresh && !this.spec.reuseConnection) await client.destroy().catch(() => {});
+    const out = await fetchUrl(
+      client,
+      {
+        path: url.path,
+        method: this.spec.method,
+        headers: url.headers,
+        maxBodyBytes: this.spec.maxBodyBytes,
+        digest: url.digest !== undefined,
+        keepBody: url.regex !== undefined,
+        acceptStatus: (code) => statusMatches(url.status, code),
+      },
+      signal,
+    );
+    if (!out.ok) {
+      // A failed exchange may leave a connect in flight or a half-read socket:
+      // drop the whole Client so that nothing outlives the probe.
+      if (!this.spec.reuseConnection) await this.drop(key, client);
+      return { ok: false, reason: out.reason };
     }
+    const res = out.response;
+    if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch' };
+    if (url.regex) {
+      const matched = url.regex.test(res.body!.toString('utf8'));
+      if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
+    }
+    return { ok: true, reason: `status ${res.status}` };
+  }
+
+  private async drop(key: string, client: Client): Promise<void> {
+    if (this.clients.get(key) === client) this.clients.delete(key);
+    await client.destroy().catch(() => {});
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const clients = [...this.kept.values()];
-    this.kept.clear();
+    const clients = [...this.clients.values()];
+    this.clients.clear();
     await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
   }
 }
