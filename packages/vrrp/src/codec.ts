@@ -111,14 +111,27 @@ export function adverIntToMs(version: VrrpVersion, adverInt: number): number {
   return version === 2 ? adverInt * 1000 : adverInt * 10;
 }
 
+/** Interval field for `ms`, rounded to the version's unit (at least 1), without range check. Never throws. */
+export function nearestAdverInt(version: VrrpVersion, ms: number): number {
+  return Math.max(1, Math.round(ms / (version === 2 ? 1000 : 10)));
+}
+
+/**
+ * The interval actually used on the wire for a configured one: whole seconds for
+ * v2 (keepalived rounds `advert_int 0.1` to 1 s), centiseconds for v3. Throws if
+ * it does not fit the field.
+ */
+export function wireAdvertIntervalMs(version: VrrpVersion, ms: number): number {
+  return adverIntToMs(version, intervalMsToAdverInt(version, ms));
+}
+
 /**
  * Milliseconds -> interval field, rounding to the unit of the version as keepalived
  * does (v2 rounds 0.1 s to whole seconds, at least 1). Throws if out of range.
  */
 export function intervalMsToAdverInt(version: VrrpVersion, ms: number): number {
-  const unit = version === 2 ? 1000 : 10;
   const max = version === 2 ? 0xff : VRRP_V3_MAX_ADVER_INT;
-  const v = Math.max(1, Math.round(ms / unit));
+  const v = nearestAdverInt(version, ms);
   if (!Number.isFinite(ms) || v > max) throw new VrrpCodecError(`advert interval ${ms} ms does not fit VRRPv${version} (max ${adverIntToMs(version, max)} ms)`);
   return v;
 }

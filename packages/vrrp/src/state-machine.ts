@@ -10,6 +10,7 @@
  * Adverts reaching `handle` must already have passed validate.ts: a dropped
  * packet never reaches the state machine, so it can never touch a timer.
  */
+import { nearestAdverInt, wireAdvertIntervalMs } from './codec.js';
 import { compareIp, parseAnyIp } from './ip-address.js';
 import { IntervalRateLimiter } from './rate-limit.js';
 import type { ReceivedAdvert, VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName } from './state-machine-types.js';
@@ -93,6 +94,8 @@ export interface VrrpStateSnapshot {
 
 export class VrrpStateMachine {
   readonly params: Readonly<VrrpInstanceParams>;
+  /** Our interval as sent on the wire (v2 whole seconds, v3 centiseconds). */
+  readonly #interval: number;
   #state: VrrpStateName = 'INIT';
   #effective: number;
   #mai: number;
@@ -112,9 +115,10 @@ export class VrrpStateMachine {
     checkParams(params);
     this.params = Object.freeze({ ...params });
     this.#effective = params.priority;
-    this.#mai = params.advertIntervalMs;
+    this.#interval = wireAdvertIntervalMs(params.version, params.advertIntervalMs);
+    this.#mai = this.#interval;
     this.#now = options.now ?? (() => performance.now());
-    this.#limiter = new IntervalRateLimiter(options.answerWindowMs ?? params.advertIntervalMs);
+    this.#limiter = new IntervalRateLimiter(options.answerWindowMs ?? this.#interval);
   }
 
   get state(): VrrpStateName {
@@ -144,7 +148,7 @@ export class VrrpStateMachine {
       configuredPriority: this.params.priority,
       effectivePriority: this.#effective,
       advertisedPriority: this.priority,
-      advertIntervalMs: this.params.advertIntervalMs,
+      advertIntervalMs: this.#interval,
       masterAdverIntervalMs: this.#mai,
       skewMs: this.skewMs,
       masterDownIntervalMs: this.masterDownIntervalMs,
@@ -233,7 +237,7 @@ export class VrrpStateMachine {
     out.push({ type: 'announce' });
     this.#clearTimer(out, 'masterDown');
     this.#clearTimer(out, 'preempt');
-    this.#setTimer(out, 'advert', this.params.advertIntervalMs);
+    this.#setTimer(out, 'advert', this.#interval);
     this.#limiter.reset();
     this.#masterAddress = this.params.primaryAddress;
     this.#masterPriority = this.priority;
@@ -242,7 +246,7 @@ export class VrrpStateMachine {
 
   /** Startup and leaving FAULT: the Initialize -> {Master, Backup} step of RFC 5798 6.4.1. */
   #initialize(out: VrrpAction[], reason: string, ownerReason: string): void {
-    this.#mai = this.params.advertIntervalMs;
+    this.#mai = this.#interval;
     this.#masterAddress = undefined;
     this.#masterPriority = undefined;
     if (this.priority === VRRP_OWNER_PRIORITY) {
@@ -342,7 +346,7 @@ export class VrrpStateMachine {
     const local = this.priority;
     if (advert.priority === 0) {
       out.push({ type: 'sendAdvert', priority: local });
-      this.#setTimer(out, 'advert', this.params.advertIntervalMs);
+      this.#setTimer(out, 'advert', this.#interval);
       return;
     }
     if (advert.priority > local || (advert.priority === local && compareIp(advert.source, this.params.primaryAddress) > 0)) {
@@ -365,7 +369,7 @@ export class VrrpStateMachine {
     if (!this.#armed.delete(timer)) return;
     if (timer === 'advert' && this.#state === 'MASTER') {
       out.push({ type: 'sendAdvert', priority: this.priority });
-      this.#setTimer(out, 'advert', this.params.advertIntervalMs);
+      this.#setTimer(out, 'advert', this.#interval);
     } else if (timer === 'masterDown' && this.#state === 'BACKUP') {
       this.#becomeMaster(out, TRANSITION_REASONS.masterDown);
     } else if (timer === 'preempt' && this.#state === 'BACKUP') {
@@ -385,7 +389,7 @@ export class VrrpStateMachine {
     if (this.#state === 'MASTER') {
       // Advertise the new priority at once so a preempting Backup need not wait.
       out.push({ type: 'sendAdvert', priority: this.priority });
-      this.#setTimer(out, 'advert', this.params.advertIntervalMs);
+      this.#setTimer(out, 'advert', this.#interval);
       this.#masterPriority = this.priority;
     } else if (this.#state === 'BACKUP' && this.#masterPriority !== undefined && this.#masterPriority >= this.priority) {
       // No longer above the Master: nothing to preempt.
@@ -405,7 +409,7 @@ export class VrrpStateMachine {
     if (this.#state === 'MASTER') this.#masterToBackup(out, why);
     else if (this.#state === 'FAULT' && !this.#faulty()) {
       // The group recovers to Backup; the election decides who is Master.
-      this.#mai = this.params.advertIntervalMs;
+      this.#mai = this.#interval;
       this.#setTimer(out, 'masterDown', this.masterDownIntervalMs);
       this.#transition(out, 'BACKUP', why);
     }
@@ -422,6 +426,8 @@ function checkParams(p: VrrpInstanceParams): void {
   if (p.version === 2 && p.family === 6) bad('VRRPv2 is IPv4 only; use version 3 for IPv6');
   if (!Number.isInteger(p.priority) || p.priority < 1 || p.priority > 255) bad(`priority must be 1..255, got ${p.priority}`);
   if (!(p.advertIntervalMs > 0) || !Number.isFinite(p.advertIntervalMs)) bad(`advertIntervalMs must be > 0, got ${p.advertIntervalMs}`);
+  // v2 carries whole seconds (1..255), v3 centiseconds (1..4095): the timers must match the wire.
+  if (nearestAdverInt(p.version, p.advertIntervalMs) > (p.version === 2 ? 255 : 4095)) bad(`advertIntervalMs ${p.advertIntervalMs} does not fit VRRPv${p.version}`);
   if (!(p.preemptDelayMs >= 0) || !Number.isFinite(p.preemptDelayMs)) bad(`preemptDelayMs must be >= 0, got ${p.preemptDelayMs}`);
   const addr = parseAnyIp(p.primaryAddress);
   if (!addr || addr.family !== p.family) bad(`primaryAddress must be an IPv${p.family} address, got "${p.primaryAddress}"`);

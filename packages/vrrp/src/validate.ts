@@ -16,7 +16,7 @@
  *   misconfigured owners still settle on one Master by address.
  */
 import type { IpFamily, ReceivedVrrp, VrrpMessage, VrrpVersion } from './codec.js';
-import { VRRP_AUTH_NONE, VRRP_AUTH_SIMPLE, decodeIpv4Vrrp, decodeIpv6Vrrp, simplePasswordAuthData } from './codec.js';
+import { VRRP_AUTH_NONE, VRRP_AUTH_SIMPLE, decodeIpv4Vrrp, decodeIpv6Vrrp, nearestAdverInt, simplePasswordAuthData } from './codec.js';
 import type { Ipv6ReceiveInfo } from './codec.js';
 import type { DropReason } from './drop-reasons.js';
 import { normalizeIp } from './ip-address.js';
@@ -103,13 +103,15 @@ export function validateReceived(rx: ReceivedVrrp, exp: AdvertExpectations): Val
   const authProblem = checkAuth(m, exp.auth);
   if (authProblem) return drop('auth', authProblem);
   const warnings: AdvertWarning[] = [];
+  // Compared in wire units: ours is what we send after rounding (v2: whole seconds).
+  const ours = nearestAdverInt(m.version, exp.advertIntervalMs);
   if (m.version === 2) {
     // RFC 3768 7.1: MUST discard an advert whose interval differs from ours.
-    if (m.advertIntervalMs !== exp.advertIntervalMs) return drop('interval', `advert interval ${m.adverInt} s, ours is ${exp.advertIntervalMs / 1000} s`);
+    if (m.adverInt !== ours) return drop('interval', `advert interval ${m.adverInt} s, ours is ${ours} s`);
   } else {
     // A zero Max Adver Int would make every Backup's Master_Down_Interval a bare skew.
     if (m.adverInt === 0) return drop('interval', 'Max Adver Int 0');
-    if (m.advertIntervalMs !== exp.advertIntervalMs) warnings.push('intervalMismatch');
+    if (m.adverInt !== ours) warnings.push('intervalMismatch');
   }
   const diff = compareVips(m.addresses, exp.vips);
   const result: ValidateResult = {

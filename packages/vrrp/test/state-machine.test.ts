@@ -30,7 +30,12 @@ describe('timer formulas', () => {
   it('rejects parameters the protocol cannot run with, with a coded error', () => {
     const ok: VrrpInstanceParams = { name: 'vi', vrid: 1, version: 3, family: 4, priority: 100, advertIntervalMs: 1000, preempt: true, preemptDelayMs: 0, primaryAddress: '10.0.0.1' };
     assert.doesNotThrow(() => new VrrpStateMachine(ok));
-    for (const bad of [{ vrid: 0 }, { priority: 0 }, { priority: 256 }, { advertIntervalMs: 0 }, { version: 2 as const, family: 6 as const, primaryAddress: 'fe80::1' }, { primaryAddress: 'fe80::1' }, { preemptDelayMs: -1 }]) {
+    // Timers follow the wire: v2 carries whole seconds (keepalived rounds 0.1 s to 1 s), v3 centiseconds.
+    const v2 = new VrrpStateMachine({ ...ok, version: 2, advertIntervalMs: 100 });
+    assert.equal(v2.snapshot().advertIntervalMs, 1000);
+    assert.deepEqual(v2.handle({ type: 'startup' })[0], { type: 'setTimer', timer: 'masterDown', ms: masterDownIntervalMs(2, 100, 1000) });
+    assert.equal(new VrrpStateMachine({ ...ok, advertIntervalMs: 1234 }).snapshot().advertIntervalMs, 1230);
+    for (const bad of [{ vrid: 0 }, { priority: 0 }, { advertIntervalMs: 41_000 }, { version: 2 as const, advertIntervalMs: 256_000 }, { priority: 256 }, { advertIntervalMs: 0 }, { version: 2 as const, family: 6 as const, primaryAddress: 'fe80::1' }, { primaryAddress: 'fe80::1' }, { preemptDelayMs: -1 }]) {
       assert.throws(() => new VrrpStateMachine({ ...ok, ...bad }), (e: unknown) => e instanceof VrrpParamsError && e.code === 'HACORE_ERR_VRRP_PARAMS');
     }
   });

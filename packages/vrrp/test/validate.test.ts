@@ -58,6 +58,9 @@ describe('validate: receive-side checks (RFC 5798 7.1 / RFC 3768 7.1)', () => {
       ['short', good.subarray(0, 10), exp2, 'short'],
     ];
     for (const [what, bytes, e, want] of table) assert.equal(reason(validateIpv4Packet(bytes, e)), want, what);
+    // Intervals compare in wire units: a v2 instance configured with 1.4 s sends and expects 1 s.
+    assert.equal(reason(validateIpv4Packet(good, { ...exp2, advertIntervalMs: 1400 })), 'ok');
+    assert.equal(reason(validateIpv4Packet(good, { ...exp2, advertIntervalMs: 1600 })), 'interval');
     // The right password is accepted.
     assert.equal(reason(validateIpv4Packet(v4({ authType: 1, authData: simplePasswordAuthData('secret') }), { ...exp2, auth: { type: 'pass', password: 'secret' } })), 'ok');
   });
