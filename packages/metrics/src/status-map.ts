@@ -24,6 +24,7 @@ const def = (name: string, type: FamilyDef['type'], help: string): FamilyDef => 
 
 /** Every metric derived from the status documents at scrape time. */
 export const STATUS_FAMILIES = [
+  def('hacore_process_up', 'gauge', '1 when the daemon process answered the status request of this scrape, 0 when it did not.'),
   def('hacore_info', 'gauge', 'Always 1, per daemon process; labels carry the version and the pid.'),
   def('hacore_process_started_seconds', 'gauge', 'Start time of each daemon process, seconds since the epoch.'),
   def('hacore_plugin_errors_total', 'counter', 'Exceptions thrown by plugin taps, per process and plugin.'),
@@ -120,6 +121,10 @@ export function mapStatus(all: unknown, events: EventState = { vrrp: new Map() }
   const vrrpSeen = new Set<string>();
   for (const [role, doc] of isRec(all) ? Object.entries(all) : []) {
     if (!isRec(doc)) continue;
+    // The supervisor puts `{ error }` in place of a child that did not answer.
+    const answered = typeof doc.error !== 'string';
+    add('hacore_process_up', { role }, answered ? 1 : 0);
+    if (!answered) continue;
     add('hacore_info', { role, version: str(doc.version) ?? '', pid: str(doc.pid) ?? '' }, 1);
     const started = num(doc.startedAt);
     if (started !== undefined) add('hacore_process_started_seconds', { role }, started / 1000);

@@ -61,3 +61,9 @@ test('listen addresses', () => {
   assert.equal(parseListen('127.0.0.1:70000'), undefined);
   assert.equal(parseListen('127.0.0.1'), undefined);
 });
+
+test('a child that did not answer shows as down, with no other series', () => {
+  const m = mapStatus({ main: { version: '0.1.0', pid: 1, targets: [] }, check: { error: 'timeout' } });
+  assert.deepEqual(m.get('hacore_process_up'), [{ labels: { role: 'main' }, value: 1 }, { labels: { role: 'check' }, value: 0 }]);
+  assert.deepEqual(m.get('hacore_info')?.map((s) => s.labels.role), ['main']);
+});
