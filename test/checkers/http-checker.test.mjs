@@ -277,8 +277,9 @@ describe('HTTP checker: resources', () => {
   function handles() {
     return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
   }
-  /** Polls (bounded) until `pred` holds: sockets close asynchronously after destroy(). */
-  async function settle(pred, ms = 3000) {
+  /** Polls (bounded) until `pred` holds: sockets close asynchronously after destroy(), within
+   *  milliseconds; an idle keep-alive socket would stay for seconds and fail this. */
+  async function settle(pred, ms = 500) {
     const end = Date.now() + ms;
     while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     return pred();
@@ -300,20 +301,24 @@ describe('HTTP checker: resources', () => {
     const ports = JSON.parse(await new Promise((r) => child.stdout.once('data', r)));
     const baseFds = fdCount();
     const baseHandles = handles().length;
+    // Long-lived checkers, as the scheduler keeps them: between two probes of a
+    // fresh-connection check nothing may stay open.
+    const checkers = {
+      up: new HttpChecker(spec(ports.ok, { urls: [{ path: '/' }] })),
+      refused: new HttpChecker(spec(ports.closed, {})),
+      big: new HttpChecker(spec(ports.ok, { maxBodyBytes: 100, urls: [{ path: '/big' }] })),
+      digest: new HttpChecker(spec(ports.ok, { urls: [{ path: '/', digest: '0'.repeat(32) }] })),
+      mute: new HttpChecker(spec(ports.mute, {})),
+    };
     const outcomes = {};
     for (let i = 0; i < 1000; i++) {
-      let sp;
-      switch (i % 4) {
-        case 0: sp = spec(ports.ok, { urls: [{ path: '/' }] }); break;
-        case 1: sp = spec(ports.closed, {}); break;
-        case 2: sp = spec(ports.ok, { maxBodyBytes: 100, urls: [{ path: '/big' }] }); break;
-        default: sp = i % 100 === 3 ? spec(ports.mute, {}, { timeout: 30 }) : spec(ports.ok, { urls: [{ path: '/', digest: '0'.repeat(32) }] });
-      }
-      const r = await probe(sp);
+      const which = ['up', 'refused', 'big', i % 100 === 3 ? 'mute' : 'digest'][i % 4];
+      const r = await checkers[which].probe(AbortSignal.timeout(which === 'mute' ? 30 : 1000));
       outcomes[r.reason] = (outcomes[r.reason] ?? 0) + 1;
     }
     assert.deepEqual(outcomes, { 'status 200': 250, ECONNREFUSED: 250, 'body over 100 bytes': 250, 'digest mismatch': 240, timeout: 10 });
     const settled = await settle(() => fdCount() <= baseFds && handles().length <= baseHandles);
     assert.ok(settled, `fds ${baseFds} -> ${fdCount()}, handles ${baseHandles} -> ${handles().length}: ${handles()}`);
+    await Promise.all(Object.values(checkers).map((c) => c.close()));
   });
 });
