@@ -224,5 +224,6 @@ export function virtualServersSchema(lookup: CheckTypeLookup): Schema<VirtualSer
     if (!ok) return s.INVALID;
     return { ...v, name, realServers } as VirtualServerConfig;
   });
-  return s.array(one);
+  // `shape` lets the reference generator (scripts/gen-config-docs.mjs) list the fields of one virtual server.
+  return Object.assign(s.array(Object.assign(one, { shape: base.shape })), { shape: base.shape });
 }
