@@ -72,16 +72,18 @@ export class VrrpPlugin implements HacorePlugin {
       if (!core.runs('vrrp')) return;
       const section = config['vrrp'] as VrrpSectionConfig | undefined;
       if (!section || section.instances.length === 0) return;
-      runtime = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
-      await runtime.start(section, config);
+      const r = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+      await r.start(section, config);
+      runtime = r;
     });
     core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
       if (!core.runs('vrrp') || !diff.sections.includes('vrrp')) return;
       const next = diff.next['vrrp'] as VrrpSectionConfig | undefined;
       if (!runtime) {
         if (!next || next.instances.length === 0) return;
-        runtime = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
-        await runtime.start(next, diff.next);
+        const r = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+        await r.start(next, diff.next);
+        runtime = r;
         return;
       }
       await runtime.reload(next ?? { instances: [], syncGroups: [], scripts: {} }, diff.next);
@@ -129,11 +131,16 @@ class VrrpRuntime {
     } catch (err) {
       throw new VrrpPluginError('HACORE_VRRP_ERR_NATIVE', (err as Error).message, { cause: err });
     }
-    this.netlink = new NetlinkClient();
-    await this.reflector.start();
-    this.section = section;
-    this.build(section, new Set(section.instances.map((i) => i.name)));
-    this.seedChecks();
+    try {
+      this.netlink = new NetlinkClient();
+      await this.reflector.start();
+      this.section = section;
+      this.build(section, new Set(section.instances.map((i) => i.name)));
+      this.seedChecks();
+    } catch (err) {
+      await this.stop('start failed').catch(() => {});
+      throw err;
+    }
   }
 
   private build(section: VrrpSectionConfig, toStart: Set<string>): void {
