@@ -17,6 +17,6 @@ export {
   type GroupMemberConfig,
   type IpvsOptionsConfig,
 } from './config-schema.js';
-export { IpvsPlugin, PLUGIN_NAME, type IpvsPluginOptions, type IpvsStatus, type DataplaneSource } from './plugin.js';
+export { IpvsPlugin, PLUGIN_NAME, openNetlinkDataplane, type IpvsPluginOptions, type IpvsStatus, type DataplaneSource } from './plugin.js';
 import { IpvsPlugin } from './plugin.js';
 export default IpvsPlugin;

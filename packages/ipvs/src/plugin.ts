@@ -67,7 +67,8 @@ function specsOf(config: HacoreConfig): { specs: VirtualServerSpec[]; issues: Re
   return compileVirtualServers(c.virtualServers ?? [], c.virtualServerGroups ?? {});
 }
 
-async function openDefaultDataplane(): Promise<IpvsDataplane> {
+/** Opens the generic-netlink client, the default backend. */
+export async function openNetlinkDataplane(): Promise<IpvsDataplane> {
   // Resolved at run time so that this module, and tests with an injected
   // backend, do not load the netlink binding.
   const mod = (await import(new URL('./netlink-client.js', import.meta.url).href)) as Record<string, unknown>;
@@ -165,7 +166,7 @@ export class IpvsPlugin implements HacorePlugin {
   private async start(config: HacoreConfig): Promise<void> {
     const src = this.opts.dataplane;
     if (src === undefined) {
-      this.dp = await openDefaultDataplane();
+      this.dp = await openNetlinkDataplane();
       this.ownsDataplane = true;
     } else this.dp = typeof src === 'function' ? await src() : src;
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };

@@ -1,0 +1,189 @@
+// End to end inside the IPVS VM: a client and three real servers in network
+// namespaces, real Node HTTP servers, IPVS NAT (masq) on a VIP held by a load
+// balancer namespace where the real `hacore` daemon runs (single process, IPVS
+// plugin + TCP checks). Requests spread round-robin; a real server's process
+// is stopped and, once hacore has seen it, no request fails; it comes back and
+// gets traffic again. Runs only inside the VM.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Lab } from '../../lib/lab.mjs';
+
+const run = promisify(execFile);
+const inVm = process.env.HACORE_VM === '1';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const VIP = '203.0.113.100';
+const RS = { rs1: '198.51.100.21', rs2: '198.51.100.22', rs3: '198.51.100.23' };
+
+const SERVER = `import http from 'node:http';
+const name = process.argv[2];
+const srv = http.createServer((req, res) => { res.setHeader('connection', 'close'); res.end(name); });
+srv.listen(80, '0.0.0.0', () => console.log('listening'));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+// Sequential requests, each on a new connection; prints {"rs1":n,...,"errors":[...]}.
+const CLIENT = `import http from 'node:http';
+const [vip, n] = [process.argv[2], Number(process.argv[3])];
+const out = { errors: [] };
+for (let i = 0; i < n; i++) {
+  try {
+    const body = await new Promise((resolve, reject) => {
+      const req = http.get({ host: vip, port: 80, path: '/', agent: false, timeout: 3000 }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
+    out[body] = (out[body] ?? 0) + 1;
+  } catch (err) {
+    out.errors.push(err.code ?? err.message);
+  }
+}
+console.log(JSON.stringify(out));
+`;
+
+/** Resolves with the first line of `child`'s output that matches `re`. */
+function waitLine(child, re, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (re.test(line)) {
+          done();
+          resolve(line);
+          return;
+        }
+      }
+    };
+    const onExit = (code) => {
+      done();
+      reject(new Error(`${what}: process exited (${code}) before ${re}`));
+    };
+    const t = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function done() {
+      clearTimeout(t);
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      child.off('exit', onExit);
+    }
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+describe('hacore + IPVS NAT end to end', { skip: !inVm && 'needs the IPVS VM (node test/vm/run.mjs)' }, () => {
+  let lab;
+  let dir;
+  let hacore;
+  const servers = {};
+
+  async function startServer(name) {
+    const child = lab.spawn(name, process.execPath, [path.join(dir, 'server.mjs'), name]);
+    await waitLine(child, /^listening$/, 15000, `server ${name}`);
+    servers[name] = child;
+  }
+
+  async function requests(n) {
+    const out = await lab.exec('cli', process.execPath, [path.join(dir, 'client.mjs'), VIP, String(n)]);
+    return JSON.parse(out.trim().split('\n').pop());
+  }
+
+  async function ipvsTable() {
+    return lab.exec('lb', 'ipvsadm', ['-Ln']);
+  }
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hacore-e2e-'));
+    writeFileSync(path.join(dir, 'server.mjs'), SERVER);
+    writeFileSync(path.join(dir, 'client.mjs'), CLIENT);
+    lab = await Lab.create('ve2e', ['cli', 'lb', 'rs1', 'rs2', 'rs3'], {
+      addresses: {
+        cli: ['203.0.113.10/24'],
+        lb: ['203.0.113.1/24', `${VIP}/24`, '198.51.100.1/24'],
+        rs1: [`${RS.rs1}/24`],
+        rs2: [`${RS.rs2}/24`],
+        rs3: [`${RS.rs3}/24`],
+      },
+    });
+    // Replies from the real servers go back through the balancer, which un-NATs them.
+    await Promise.all(Object.keys(RS).map((h) => lab.ip(h, ['route', 'add', 'default', 'via', '198.51.100.1'])));
+    await lab.exec('lb', 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    await Promise.all(Object.keys(RS).map(startServer));
+    writeFileSync(
+      path.join(dir, 'hacore.config.json'),
+      JSON.stringify({
+        plugins: [path.join(ROOT, 'packages/checker-tcp/dist/src/index.js'), path.join(ROOT, 'packages/ipvs/dist/src/index.js')],
+        controlSocket: path.join(dir, 'hacore.sock'),
+        pidFile: path.join(dir, 'hacore.pid'),
+        virtualServers: [
+          {
+            name: 'web',
+            address: VIP,
+            port: 80,
+            scheduler: 'rr',
+            forwarding: 'masq',
+            delayLoop: '300ms',
+            realServers: Object.values(RS).map((address) => ({ address, checks: [{ type: 'tcp', timeout: '1s', warmup: 0 }] })),
+          },
+        ],
+      }),
+    );
+    hacore = lab.spawn('lb', process.execPath, [path.join(ROOT, 'packages/core/bin/hacore.js'), 'start', '--single-process', '--config', path.join(dir, 'hacore.config.json')], {
+      env: { ...process.env, HACORE_LOG_PRETTY: '0' },
+    });
+    await waitLine(hacore, /hacore started/, 30000, 'hacore');
+  });
+
+  after(async () => {
+    if (hacore) await lab?.kill(hacore, 'SIGTERM', 5000);
+    // hacore removes its service at stop: the balancer's table is empty again.
+    const left = lab ? await ipvsTable().catch(() => '') : '';
+    await lab?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    assert.ok(!left.includes(`${VIP}:80`), `service removed at stop:\n${left}`);
+  });
+
+  it('spreads requests per the scheduler, survives a real server stopping, and uses it again when it is back', async () => {
+    const table = await ipvsTable();
+    for (const a of Object.values(RS)) assert.match(table, new RegExp(`${a.replace(/\./g, '\\.')}:80\\s+Masq\\s+1`));
+
+    // rr over three equal servers, one new connection per request.
+    const spread = await requests(30);
+    assert.deepEqual(spread.errors, []);
+    for (const name of Object.keys(RS)) assert.ok(Math.abs((spread[name] ?? 0) - 10) <= 1, JSON.stringify(spread));
+
+    // Stop rs2's server; hacore sees it down and takes it out.
+    const down = waitLine(hacore, /real server 198\.51\.100\.22:80 of web is down/, 20000, 'hacore');
+    await lab.kill(servers.rs2);
+    await down;
+    assert.doesNotMatch(await ipvsTable(), /198\.51\.100\.22:80/);
+    const without = await requests(20);
+    assert.deepEqual(without.errors, [], 'no request fails once the failure is detected');
+    assert.equal(without.rs2, undefined);
+    assert.equal((without.rs1 ?? 0) + (without.rs3 ?? 0), 20);
+
+    // It comes back and gets traffic again.
+    const up = waitLine(hacore, /real server 198\.51\.100\.22:80 of web is up/, 20000, 'hacore');
+    await startServer('rs2');
+    await up;
+    const back = await requests(30);
+    assert.deepEqual(back.errors, []);
+    for (const name of Object.keys(RS)) assert.ok(Math.abs((back[name] ?? 0) - 10) <= 1, JSON.stringify(back));
+  });
+});
