@@ -406,7 +406,12 @@ export class VrrpStateMachine {
       return;
     }
     this.#syncFault = false;
-    if (this.#state === 'MASTER') this.#masterToBackup(out, why);
+    if (this.#state === 'MASTER') {
+      // We no longer know who is Master: the next advert (or the down timer) tells.
+      this.#masterAddress = undefined;
+      this.#masterPriority = undefined;
+      this.#masterToBackup(out, why);
+    }
     else if (this.#state === 'FAULT' && !this.#faulty()) {
       // The group recovers to Backup; the election decides who is Master.
       this.#mai = this.#interval;
