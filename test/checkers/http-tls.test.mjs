@@ -64,7 +64,7 @@ describe('HTTPS checker', () => {
   let srv;
   test('setup', async () => {
     srv = await httpsServer({}, (req, res) => {
-      seen.push({ host: req.headers.host, servername: req.socket.servername, protocol: req.socket.getProtocol() });
+      seen.push({ host: req.headers.host, servername: req.socket.servername, protocol: req.socket.getProtocol(), resumed: req.socket.isSessionReused() });
       res.end('secure ok');
     });
   });
@@ -84,6 +84,16 @@ describe('HTTPS checker', () => {
     assert.deepEqual([r.ok, r.reason], [true, 'status 200']);
     assert.equal(seen.at(-1).servername, false, 'no SNI for an address');
     assert.equal(seen.at(-1).host, `127.0.0.1:${srv.address().port}`);
+  });
+
+  test('every probe of one checker makes a full handshake (no session resumption)', async () => {
+    const c = new HttpChecker(spec(srv.address().port, { ca: server.cert, virtualhost: 'www.example.test' }));
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await c.probe(AbortSignal.timeout(2000))).ok, true);
+    } finally {
+      await c.close();
+    }
+    assert.deepEqual(seen.slice(-3).map((x) => x.resumed), [false, false, false]);
   });
 
   test('virtualhost is the Host header and the SNI name, and the name the certificate must carry', async () => {

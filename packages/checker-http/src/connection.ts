@@ -47,6 +47,9 @@ export function readTlsMaterial(opts: Pick<ConnectionOptions, 'ca' | 'cert' | 'k
 export function createClient(opts: ConnectionOptions, material: TlsMaterial): Client {
   const connect: Record<string, unknown> = { timeout: opts.connectTimeout };
   if (opts.tls) {
+    // A full handshake per connection, as keepalived makes: a resumed session
+    // would skip the certificate, so an expired or replaced one would go unseen.
+    connect.maxCachedSessions = 0;
     connect.rejectUnauthorized = opts.tlsVerify !== false;
     if (material.ca) connect.ca = material.ca;
     if (material.cert) connect.cert = material.cert;

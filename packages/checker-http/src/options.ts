@@ -74,7 +74,7 @@ export const httpCheckOptions = s.object({
   method: s.optional(s.enumOf(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const), 'GET').describe('Request method. Default GET (keepalived only sends GET).'),
   headers: s
     .optional(s.record(s.string(), { keyPattern: /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/ }))
-    .describe('Extra request headers, e.g. {Authorization: "Basic ..."}; they replace the default User-Agent: KeepAliveClient.'),
+    .describe('Extra request headers, e.g. {Authorization: "Basic ..."}; a User-Agent here replaces the default KeepAliveClient.'),
   connectTimeout: s.optional(s.duration({ min: 1 })).describe('Connect (and TLS handshake) timeout (keepalived connect_timeout). Default: the check timeout.'),
   maxBodyBytes: s.optional(s.integer({ min: 1, max: 1 << 30 }), DEFAULT_MAX_BODY_BYTES).describe('Body bytes read at most; a longer body fails the probe. Default 1 MiB.'),
   reuseConnection: s.optional(s.boolean(), false).describe('Keep one connection open between probes. Default: a fresh connection per probe, as keepalived does.'),
