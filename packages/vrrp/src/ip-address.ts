@@ -4,68 +4,109 @@
  * (RFC 5798 6.4.3), so addresses are handled as bytes, never as strings.
  */
 
+/** Parse dotted-quad IPv4 text at text[from..to) into out[at..at+4); false if it is not one. */
+function parseIpv4Into(text: string, from: number, to: number, out: Uint8Array, at: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? text.charCodeAt(i) : 46; // a virtual '.' ends the last part
+    if (c === 46) {
+      // Reject empty parts and leading zeros (ambiguous octal in some tools).
+      if (digits === 0 || part > 3 || (digits > 1 && text.charCodeAt(i - digits) === 48)) return false;
+      out[at + part] = value;
+      part++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
 /** Parse dotted-quad IPv4 text into 4 bytes, or undefined if it is not one. */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string;
-    // Reject empty parts, signs, hex and leading zeros (ambiguous octal in some tools).
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
+  return parseIpv4Into(text, 0, text.length, out, 0) ? out : undefined;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /**
  * Parse IPv6 text (RFC 4291 2.2, with `::` and an embedded dotted quad) into 16
  * bytes. A zone id (`fe80::1%eth0`), which socket libraries put on link-local
- * sources, is ignored: it is not part of the address.
+ * sources, is ignored: it is not part of the address. Hand-written rather than
+ * regex-based: it runs for every received packet.
  */
 export function parseIpv6(text: string): Uint8Array | undefined {
   const pct = text.indexOf('%');
-  const addr = pct >= 0 ? text.slice(0, pct) : text;
-  if (addr.length === 0 || addr.length > 45) return undefined;
-  const halves = addr.split('::');
-  if (halves.length > 2) return undefined;
-  const parseGroups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const groups = s.split(':');
-    const words: number[] = [];
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] as string;
-      if (i === groups.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (!v4) return undefined;
-        words.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      words.push(parseInt(g, 16));
-    }
-    return words;
-  };
-  const head = parseGroups(halves[0] as string);
-  if (!head) return undefined;
-  let words: number[];
-  if (halves.length === 2) {
-    const tail = parseGroups(halves[1] as string);
-    if (!tail) return undefined;
-    const fill = 8 - head.length - tail.length;
-    if (fill < 1) return undefined;
-    words = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  } else {
-    words = head;
+  const end = pct >= 0 ? pct : text.length;
+  if (end === 0 || end > 45) return undefined;
+  const words = new Array<number>(8);
+  let n = 0; // words written
+  let gap = -1; // index in words where '::' was
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+    if (i === end) return expand(words, n, gap);
   }
-  if (words.length !== 8) return undefined;
+  for (;;) {
+    // One group: up to 4 hex digits, or a dotted quad as the last group.
+    const groupStart = i;
+    let value = 0;
+    let digits = 0;
+    while (i < end) {
+      const h = hexValue(text.charCodeAt(i));
+      if (h < 0) break;
+      value = value * 16 + h;
+      i++;
+      digits++;
+    }
+    if (i < end && text.charCodeAt(i) === 46) {
+      if (n > 6) return undefined;
+      const quad = new Uint8Array(4);
+      if (!parseIpv4Into(text, groupStart, end, quad, 0)) return undefined;
+      words[n++] = ((quad[0] as number) << 8) | (quad[1] as number);
+      words[n++] = ((quad[2] as number) << 8) | (quad[3] as number);
+      return expand(words, n, gap);
+    }
+    if (digits === 0 || digits > 4 || n >= 8) return undefined;
+    words[n++] = value;
+    if (i === end) return expand(words, n, gap);
+    if (text.charCodeAt(i) !== 58) return undefined;
+    i++;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return undefined;
+      gap = n;
+      i++;
+      if (i === end) return expand(words, n, gap);
+    } else if (i === end) {
+      return undefined; // trailing single ':'
+    }
+  }
+}
+
+function expand(words: number[], n: number, gap: number): Uint8Array | undefined {
+  if (gap < 0 ? n !== 8 : n > 7) return undefined;
   const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[i * 2] = w >> 8;
-    out[i * 2 + 1] = w & 0xff;
-  });
+  const fill = 8 - n;
+  for (let k = 0; k < n; k++) {
+    const w = words[k] as number;
+    const pos = gap >= 0 && k >= gap ? k + fill : k;
+    out[pos * 2] = w >> 8;
+    out[pos * 2 + 1] = w & 0xff;
+  }
   return out;
 }
 
@@ -115,10 +156,21 @@ export function formatIp(bytes: Uint8Array, family: 4 | 6, offset = 0): string {
   return family === 4 ? formatIpv4(bytes, offset) : formatIpv6(bytes, offset);
 }
 
-/** Canonical text of an address (so `2001:DB8:0::1` and `2001:db8::1` compare equal), or undefined. */
+const normalized = new Map<string, string | undefined>();
+const NORMALIZED_CACHE_MAX = 1024;
+
+/**
+ * Canonical text of an address (so `2001:DB8:0::1` and `2001:db8::1` compare equal),
+ * or undefined. Memoised (bounded): validation calls it per packet on the same few
+ * configured addresses.
+ */
 export function normalizeIp(text: string): string | undefined {
+  if (normalized.has(text)) return normalized.get(text);
   const p = parseAnyIp(text);
-  return p ? formatIp(p.bytes, p.family) : undefined;
+  const v = p ? formatIp(p.bytes, p.family) : undefined;
+  if (normalized.size >= NORMALIZED_CACHE_MAX) normalized.clear();
+  normalized.set(text, v);
+  return v;
 }
 
 /**

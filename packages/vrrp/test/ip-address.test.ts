@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { compareIp, formatIpv4, formatIpv6, normalizeIp, parseIpv4, parseIpv6 } from '../src/ip-address.js';
 import { IntervalRateLimiter } from '../src/rate-limit.js';
@@ -28,6 +29,20 @@ describe('ip-address', () => {
       { numRuns: 2000 },
     );
     fc.assert(fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), (b) => assert.deepEqual(parseIpv4(formatIpv4(b)), b)));
+  });
+
+  it('accepts exactly what node:net accepts, and canonicalises as WHATWG URL does (random token soup)', () => {
+    const token = fc.constantFrom('0', '1', '9', 'a', 'F', 'ffff', '12345', '::', ':', '.', '1.2.3.4', '255', '256', '00', '01', '');
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 14 }), (parts) => {
+        const text = parts.join('');
+        const v6 = parseIpv6(text);
+        assert.equal(v6 !== undefined, isIPv6(text), `IPv6 "${text}"`);
+        if (v6) assert.equal(formatIpv6(v6), new URL(`http://[${text}]/`).hostname.slice(1, -1), `canonical "${text}"`);
+        assert.equal(parseIpv4(text) !== undefined, isIPv4(text), `IPv4 "${text}"`);
+      }),
+      { numRuns: 20000 },
+    );
   });
 
   it('compares as unsigned integers in network byte order', () => {
