@@ -139,6 +139,18 @@ describe('hacore-genhash and keepalived genhash agree', { skip: keepalivedGenhas
     'close-delimited': 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, the close ends it',
     'past content-length': 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA BYTES',
   };
+  test('TLS: keepalived accepts a self-signed certificate unverified; hacore-genhash -k gives the same digest', async () => {
+    const key = path.join(tmp, 'k.key');
+    const cert = path.join(tmp, 'k.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const tp = await listen(https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => res.end(readFileSync(bodyFile))));
+    const theirs = await run(keepalivedGenhash, ['-S', '-s', '127.0.0.1', '-p', String(tp), '-u', '/']);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    assert.match(theirs.stdout, new RegExp(expected));
+    const ours = await run(bin, ['-S', '-k', '-s', '127.0.0.1', '-p', String(tp), '-u', '/', '--plain']);
+    assert.equal(ours.stdout, `${expected}\n`);
+  });
+
   for (const [name, answer] of Object.entries(cases)) {
     test(name, async () => {
       const raw = net.createServer((c) => {
