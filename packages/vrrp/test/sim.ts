@@ -62,6 +62,8 @@ export class Router {
   accepted = 0;
   vipsHeld = false;
   linkUp = true;
+  /** See receive(): reproduce keepalived 2.2.7's advert timer restart, for contrast only. */
+  modelKeepalivedTimerRestart = false;
   running = true;
   readonly expectations: AdvertExpectations;
   readonly #ids = new Ipv4IdCounter();
@@ -101,14 +103,7 @@ export class Router {
     const t = this.net.now;
     switch (a.type) {
       case 'setTimer':
-        this.timers.set(a.timer, t + a.ms);
-        this.net.schedule(t + a.ms, () => {
-          // Fire only if this exact timer is still pending (a shell's clearTimeout).
-          if (this.running && this.timers.get(a.timer) === t + a.ms) {
-            this.timers.delete(a.timer);
-            this.input({ type: 'timer', timer: a.timer });
-          }
-        });
+        this.#arm(a.timer, t + a.ms);
         break;
       case 'clearTimer':
         this.timers.delete(a.timer);
@@ -134,6 +129,17 @@ export class Router {
     }
   }
 
+  #arm(timer: TimerName, at: number): void {
+    this.timers.set(timer, at);
+    this.net.schedule(at, () => {
+      // Fire only if this exact timer is still pending (a shell's clearTimeout).
+      if (this.running && this.timers.get(timer) === at) {
+        this.timers.delete(timer);
+        this.input({ type: 'timer', timer });
+      }
+    });
+  }
+
   /** Our advert as bytes on the wire (IPv4 with header; IPv6 payload). */
   encode(priority: number, over: Partial<VrrpMessageInit> = {}): Uint8Array {
     const p = this.params;
@@ -154,6 +160,12 @@ export class Router {
   /** A packet arrives from the wire: validate, count drops, feed the state machine only if valid. */
   receive(bytes: Uint8Array, src: string, hopLimit = 255): void {
     if (!this.running || !this.linkUp) return;
+    if (this.modelKeepalivedTimerRestart && this.timers.has('advert')) {
+      // A model of keepalived 2.2.7 (not of hacore): any packet for the VRID, valid or
+      // not, restarts the Master's advert timer. Used to show the attack traffic of the
+      // tests is able to hurt, so that hacore passing them means something.
+      this.#arm('advert', this.net.now + this.params.advertIntervalMs);
+    }
     const r = this.params.family === 4 ? validateIpv4Packet(bytes, this.expectations) : validateIpv6Packet(bytes, { src, dst: VRRP_MULTICAST_V6, hopLimit }, this.expectations);
     if (!r.ok) {
       this.drops[r.reason]++;

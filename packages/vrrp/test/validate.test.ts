@@ -132,6 +132,21 @@ describe('validate + state machine: a dropped packet never touches a timer (keep
     assert.equal(a.sm.snapshot().answersSent, 0);
   });
 
+  it('the same attack against a model of keepalived 2.2.7\'s timer restart silences its Master and flaps the Backup', () => {
+    const net = new Net();
+    const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
+    const b = net.add({ name: 'b', address: '198.51.100.12', priority: 100 });
+    a.modelKeepalivedTimerRestart = true;
+    net.at(0, () => a.input({ type: 'startup' }));
+    net.at(0, () => b.input({ type: 'startup' }));
+    const attack = [...invalidFrom('198.51.100.12', 255), ...invalidFrom('198.51.100.11', 0)];
+    for (let i = 0; i < 120; i++) net.inject(10_000 + i * 500, attack[i % attack.length] as Uint8Array, '198.51.100.99');
+    net.run(75_000);
+    const flaps = b.transitions.filter((t) => t.to === 'MASTER').length;
+    assert.ok(flaps >= 10, `the Backup became Master ${flaps} times in 60 s`);
+    assert.ok(Math.max(...a.advertGaps(10_000, 70_000)) > 3000, 'the Master went silent');
+  });
+
   it('invalid packets spoofing a dead Master do not delay the takeover by a microsecond', () => {
     const net = new Net();
     const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
