@@ -1,5 +1,5 @@
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
-import { familyOf } from './address.js';
+import { canonicalAddress, familyOf } from './address.js';
 import { IcmpError } from './errors.js';
 import { processIcmpSockets, type IcmpSocket, type IcmpSocketKey, type IcmpSocketPool } from './icmp-socket.js';
 
@@ -30,12 +30,14 @@ export class IcmpChecker implements Checker {
   private socket: IcmpSocket | undefined;
   private closed = false;
   private readonly key: IcmpSocketKey;
+  private readonly canonical: string;
 
   constructor(
     private readonly spec: IcmpCheckSpec,
     private readonly pool: IcmpSocketPool = processIcmpSockets,
   ) {
     this.key = socketKeyOf(spec);
+    this.canonical = canonicalAddress(spec.target.address);
   }
 
   async probe(signal: AbortSignal): Promise<CheckResult> {
@@ -48,7 +50,7 @@ export class IcmpChecker implements Checker {
         return { ok: false, latencyMs: 0, reason: e.code ?? e.message };
       }
     }
-    const r = await this.socket.ping({ address: this.spec.target.address, timeoutMs: this.spec.timeout, payloadBytes: this.spec.payloadBytes, signal });
+    const r = await this.socket.ping({ address: this.spec.target.address, canonical: this.canonical, timeoutMs: this.spec.timeout, payloadBytes: this.spec.payloadBytes, signal });
     return r.ok ? { ok: true, latencyMs: r.rttMs, reason: 'echo reply' } : { ok: false, latencyMs: r.rttMs, reason: r.reason };
   }
 

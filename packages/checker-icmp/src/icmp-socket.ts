@@ -14,6 +14,14 @@ interface RawSocket {
   send(buffer: Buffer, offset: number, length: number, address: string, before: () => void, after: (err: Error | null, bytes: number) => void): void;
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
   close(): void;
+  /** raw-socket's native handle: used directly for batched reads and immediate sends. */
+  wrap?: RawWrap;
+}
+interface RawWrap {
+  on(event: 'recvReady', fn: () => void): void;
+  removeAllListeners(event: 'recvReady'): void;
+  recv(buffer: Buffer, cb: (buffer: Buffer, bytes: number, source: string) => void): void;
+  send(buffer: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void;
 }
 interface RawSocketModule {
   createSocket(opts: { addressFamily: number; protocol: number; bufferSize?: number }): RawSocket;
@@ -24,6 +32,8 @@ interface RawSocketModule {
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
+const SO_SNDBUF = 7;
+const SO_SNDBUFFORCE = 32;
 const SO_BINDTODEVICE = 25;
 const IPPROTO_IP = 0;
 const IP_HDRINCL = 3;
@@ -33,7 +43,9 @@ const SOL_RAW = 255;
 const ICMP_FILTER = 1;
 const IPPROTO_ICMPV6 = 58;
 const ICMP6_FILTER = 1;
-const RECEIVE_BUFFER_BYTES = 4 << 20;
+const SOCKET_BUFFER_BYTES = 4 << 20;
+/** Packets read per readable event at most, so one busy socket cannot starve the loop. */
+const READS_PER_EVENT = 256;
 
 /** Send errors that may belong to an earlier packet (a pending socket error), so one retry is due. */
 const MAYBE_STALE_ERRORS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE']);
@@ -64,6 +76,8 @@ export function socketKeyId(k: IcmpSocketKey): string {
 
 export interface PingOptions {
   address: string;
+  /** canonicalAddress(address), when the caller has it already (saves a parse per probe). */
+  canonical?: string;
   timeoutMs: number;
   payloadBytes: number;
   signal?: AbortSignal;
@@ -78,6 +92,8 @@ export interface IcmpSocketStats extends ProbeTableCounters {
   refs: number;
   inFlight: number;
   sent: number;
+  /** Sends that found the socket buffer full and waited in raw-socket's queue. */
+  queuedSends: number;
   sendErrors: number;
   received: number;
   ignored: number;
@@ -98,7 +114,7 @@ export class IcmpSocket {
   private closed = false;
   private readonly cookie = randomBytes(8);
   private readonly sourceBytes: Buffer | undefined;
-  private readonly stats = { sent: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
+  private readonly stats = { sent: 0, queuedSends: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
 
   private constructor(key: IcmpSocketKey) {
     this.key = key;
@@ -139,7 +155,31 @@ export class IcmpSocket {
       sock.close();
       throw err;
     }
-    sock.on('message', (buf, source) => this.onMessage(buf, source));
+    const wrap = sock.wrap;
+    if (wrap && typeof wrap.recv === 'function' && typeof wrap.removeAllListeners === 'function') {
+      // raw-socket reads one packet per readable event, which falls behind
+      // thousands of replies a second; drain the queue (bounded) instead.
+      const buffer = Buffer.alloc(65_536);
+      wrap.removeAllListeners('recvReady');
+      wrap.on('recvReady', () => {
+        for (let i = 0; i < READS_PER_EVENT && this.raw === sock; i++) {
+          let got = false;
+          try {
+            wrap.recv(buffer, (b, bytes, source) => {
+              got = true;
+              this.onMessage(b.subarray(0, bytes), source);
+            });
+          } catch (err) {
+            if (errnoName(err) === 'EAGAIN') break;
+            // A pending socket error (an ICMP error for an earlier packet), now consumed.
+            this.stats.socketErrors++;
+          }
+          if (!got) break;
+        }
+      });
+    } else {
+      sock.on('message', (buf, source) => this.onMessage(buf, source));
+    }
     // A pending socket error (an ICMP error for an earlier packet) surfaces on recv; the packet queue stays readable.
     sock.on('error', () => void this.stats.socketErrors++);
     sock.on('close', () => {
@@ -172,14 +212,18 @@ export class IcmpSocket {
       }
       set('ICMP6_FILTER', IPPROTO_ICMPV6, ICMP6_FILTER, filter, 32);
     }
-    // Thousands of replies can arrive in a burst; root may exceed rmem_max.
-    try {
-      sock.setOption(SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER_BYTES);
-    } catch {
+    // Thousands of replies can arrive in a burst, and thousands of requests
+    // can be in the kernel at once (a full send buffer means EAGAIN and the
+    // slow path); root may exceed rmem_max / wmem_max.
+    for (const [force, plain] of [[SO_RCVBUFFORCE, SO_RCVBUF], [SO_SNDBUFFORCE, SO_SNDBUF]] as const) {
       try {
-        sock.setOption(SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+        sock.setOption(SOL_SOCKET, force, SOCKET_BUFFER_BYTES);
       } catch {
-        // The default buffer still works, with more drops under bursts.
+        try {
+          sock.setOption(SOL_SOCKET, plain, SOCKET_BUFFER_BYTES);
+        } catch {
+          // The default buffer still works, with more drops or queued sends under bursts.
+        }
       }
     }
     if (device) {
@@ -214,7 +258,7 @@ export class IcmpSocket {
       let packet: Buffer;
       let key: number;
       try {
-        address = canonicalAddress(opts.address);
+        address = opts.canonical ?? canonicalAddress(opts.address);
         key = this.table.allocate();
         packet = this.encode(opts.address, key, makePayload(this.cookie, key, opts.payloadBytes));
       } catch (err) {
@@ -242,22 +286,35 @@ export class IcmpSocket {
         settle: (o) => done(o.kind === 'reply' ? { ok: true, rttMs: since() } : { ok: false, reason: o.reason, rttMs: since() }),
       });
       let retried = false;
+      const afterSend = (err: Error | null): void => {
+        if (!err) {
+          this.stats.sent++;
+          return;
+        }
+        const errno = errnoName(err) ?? err.message;
+        // A socket error left by an ICMP error for another probe is reported
+        // by the next send, whoever it is for: try once more before blaming this target.
+        if (!retried && MAYBE_STALE_ERRORS.has(errno) && this.table.has(key) && !this.closed) {
+          retried = true;
+          return send();
+        }
+        this.stats.sendErrors++;
+        if (this.table.remove(key)) done({ ok: false, reason: errno, rttMs: since() });
+      };
       const send = (): void => {
-        raw.send(packet, 0, packet.length, opts.address, () => void (sentAt = performance.now()), (err) => {
-          if (!err) {
-            this.stats.sent++;
-            return;
+        const wrap = raw.wrap;
+        if (wrap && typeof wrap.send === 'function') {
+          // An immediate sendto; only a full socket buffer falls back to raw-socket's queue.
+          sentAt = performance.now();
+          try {
+            wrap.send(packet, 0, packet.length, opts.address, () => {});
+            return afterSend(null);
+          } catch (err) {
+            if (errnoName(err) !== 'EAGAIN') return afterSend(err as Error);
           }
-          const errno = errnoName(err) ?? err.message;
-          // A socket error left by an ICMP error for another probe is reported
-          // by the next send, whoever it is for: try once more before blaming this target.
-          if (!retried && MAYBE_STALE_ERRORS.has(errno) && this.table.has(key) && !this.closed) {
-            retried = true;
-            return send();
-          }
-          this.stats.sendErrors++;
-          if (this.table.remove(key)) done({ ok: false, reason: errno, rttMs: since() });
-        });
+        }
+        this.stats.queuedSends++;
+        raw.send(packet, 0, packet.length, opts.address, () => void (sentAt = performance.now()), (err) => afterSend(err));
       };
       send();
     });
