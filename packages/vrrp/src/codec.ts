@@ -10,7 +10,7 @@
 import { IPPROTO_VRRP, checksumWithPseudoHeader, internetChecksum } from './checksum.js';
 import { VrrpCodecError } from './codec-error.js';
 import type { DropReason } from './drop-reasons.js';
-import { formatIp, parseIp } from './ip-address.js';
+import { formatIp, normalizeIp, parseIp } from './ip-address.js';
 import { IPV4_HEADER_LENGTH, IPV6_HEADER_LENGTH, decodeIpv4Header, decodeIpv6Header, encodeIpv4Header, encodeIpv6Header } from './ip-header.js';
 import type { Ipv4Header } from './ip-header.js';
 
@@ -278,8 +278,7 @@ export function decodeIpv6VrrpPacket(packet: Uint8Array): ReceivedVrrpResult {
 }
 
 function normalizeV6(text: string): string {
-  const b = parseIp(text, 6);
-  return b ? formatIp(b, 6) : text;
+  return normalizeIp(text) ?? text;
 }
 
 export interface Ipv4VrrpPacketInit {
