@@ -132,7 +132,7 @@ describe('codec: keepalived 2.2.7 known-answer vectors', () => {
 describe('codec: round trips and edge cases', () => {
   it('v2 with a simple password and several addresses', () => {
     const authData = simplePasswordAuthData('s3cret');
-    const init = { version: 2 as const, vrid: 7, priority: 200, adverInt: 3, addresses: ['10.0.0.1', '10.0.0.2', '192.0.2.255'], authType: 1, authData };
+    const init = { version: 2 as const, vrid: 7, priority: 200, adverInt: 3, addresses: ['10.0.0.1', '10.0.0.2', '198.51.100.255'], authType: 1, authData };
     const p = encodeIpv4VrrpPacket({ src: '10.0.0.5', dst: '224.0.0.18', id: 42 }, init);
     assert.equal(p.length, 20 + vrrpMessageLength(2, 4, 3));
     const r = decodeIpv4Vrrp(p);

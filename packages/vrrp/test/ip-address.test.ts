@@ -10,7 +10,7 @@ describe('ip-address', () => {
     assert.deepEqual([...(parseIpv4('198.51.100.200') ?? [])], [198, 51, 100, 200]);
     for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-4', '', 'a.b.c.d', '1.2.3.4 ']) assert.equal(parseIpv4(bad), undefined, bad);
     for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', ':::', '12345::', 'g::1', '1:2:3:4:5:6:7::8', '::ffff:1.2.3', '']) assert.equal(parseIpv6(bad), undefined, bad);
-    assert.equal(formatIpv6(parseIpv6('::ffff:192.0.2.1') as Uint8Array), '::ffff:c000:201');
+    assert.equal(formatIpv6(parseIpv6('::ffff:203.0.113.1') as Uint8Array), '::ffff:cb00:7101');
     assert.equal(normalizeIp('FE80::68:6CFF:FE61:620B%eth0'), 'fe80::68:6cff:fe61:620b');
     assert.equal(normalizeIp('2001:db8:0:0:1:0:0:1'), '2001:db8::1:0:0:1', 'leftmost longest run');
     assert.equal(normalizeIp('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1', 'a single zero word is not compressed');

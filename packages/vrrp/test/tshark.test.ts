@@ -64,7 +64,7 @@ describe('tshark decodes what hacore sends', { skip: hasTshark ? false : 'tshark
       },
       { frame: v4({ version: 2, vrid: 51, priority: 0, adverInt: 1, addresses: ['198.51.100.200'] }, ids), expect: ['Priority: 0'] },
       { frame: v4({ version: 3, vrid: 51, priority: 150, adverInt: 2, addresses: ['198.51.100.200'] }, ids), expect: ['Version 3, Packet type 1', 'Adver Int: 2'] },
-      { frame: v4({ version: 3, vrid: 200, priority: 255, adverInt: 4095, addresses: ['192.0.2.1', '192.0.2.2'] }, ids, '192.0.2.9', '192.0.2.10'), expect: ['Adver Int: 4095', 'Priority: 255', 'Destination Address: 192.0.2.10'] },
+      { frame: v4({ version: 3, vrid: 200, priority: 255, adverInt: 4095, addresses: ['203.0.113.1', '203.0.113.2'] }, ids, '203.0.113.9', '203.0.113.10'), expect: ['Adver Int: 4095', 'Priority: 255', 'Destination Address: 203.0.113.10'] },
       { frame: v6({ version: 3, vrid: 51, priority: 150, adverInt: 100, addresses: ['2001:db8::200'] }), expect: ['IPv6 Address: 2001:db8::200', 'Hop Limit: 255', 'Traffic Class: 0xc0'] },
       { frame: v6({ version: 3, vrid: 9, priority: 0, adverInt: 10, addresses: ['2001:db8::1', 'fd00::abcd'] }), expect: ['IPv6 Address: fd00::abcd', 'Priority: 0'] },
       { frame: gratuitousArpFrame('198.51.100.200', MAC), expect: ['Is gratuitous: True', 'Sender IP address: 198.51.100.200', 'Target IP address: 198.51.100.200', 'Opcode: request (1)'] },
