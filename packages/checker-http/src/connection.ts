@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { SecureVersion } from 'node:tls';
-import { Client } from 'undici';
+import { Client, buildConnector } from 'undici';
 
 /** How to reach a server: everything that shapes the connection, not the request. */
 export interface ConnectionOptions {
@@ -24,8 +24,12 @@ export interface ConnectionOptions {
 }
 
 export function originOf(address: string, port: number, tls: boolean): string {
-  const host = isIP(address) === 6 ? `[${address}]` : address;
-  return `${tls ? 'https' : 'http'}://${host}:${port}`;
+  return `${tls ? 'https' : 'http'}://${hostPort(address, port)}`;
+}
+
+/** `address:port`, bracketing IPv6: keepalived's Host header when there is no virtual host. */
+export function hostPort(address: string, port: number): string {
+  return `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
 }
 
 /** PEM contents read once per checker, so a probe never touches the disk. */
@@ -43,23 +47,60 @@ export function readTlsMaterial(opts: Pick<ConnectionOptions, 'ca' | 'cert' | 'k
   return out;
 }
 
-/** A Client for one origin, with the check's TLS and timeouts. */
-export function createClient(opts: ConnectionOptions, material: TlsMaterial): Client {
-  const connect: Record<string, unknown> = { timeout: opts.connectTimeout };
+/** A connect that hit connectTimeout; the code is undici's, so it reads `connect timeout`. */
+function connectTimeoutError(ms: number): Error {
+  return Object.assign(new Error(`connect timeout (${ms} ms)`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+}
+
+/** Why we end a connect ourselves: the probe that wanted it is over. */
+function connectAbortedError(): Error {
+  return Object.assign(new Error('connect aborted: the probe ended'), { code: 'UND_ERR_ABORTED' });
+}
+
+/** An undici Client plus the connects it has in flight, which undici alone cannot cancel. */
+export interface ManagedClient {
+  readonly client: Client;
+  /** Ends connects in flight at once, then destroys the Client and its sockets. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A Client for one origin, with the check's TLS options. The connect goes
+ * through our own wrapper of undici's connector because undici cannot cancel a
+ * connect in flight (destroying the Client leaves a SYN-SENT socket until its
+ * connect timer fires) and its connect timer ticks in 0.5-1 s steps; here the
+ * timeout is exact and `destroy()` ends a pending connect immediately.
+ */
+export function createClient(opts: ConnectionOptions, material: TlsMaterial): ManagedClient {
+  const tlsOptions: Record<string, unknown> = {};
   if (opts.tls) {
     // A full handshake per connection, as keepalived makes: a resumed session
     // would skip the certificate, so an expired or replaced one would go unseen.
-    connect.maxCachedSessions = 0;
-    connect.rejectUnauthorized = opts.tlsVerify !== false;
-    if (material.ca) connect.ca = material.ca;
-    if (material.cert) connect.cert = material.cert;
-    if (material.key) connect.key = material.key;
-    if (opts.minVersion) connect.minVersion = opts.minVersion;
+    tlsOptions.maxCachedSessions = 0;
+    tlsOptions.rejectUnauthorized = opts.tlsVerify !== false;
+    if (material.ca) tlsOptions.ca = material.ca;
+    if (material.cert) tlsOptions.cert = material.cert;
+    if (material.key) tlsOptions.key = material.key;
+    if (opts.minVersion) tlsOptions.minVersion = opts.minVersion;
     // RFC 6066 forbids an address as SNI; Node warns about it. Names only.
-    if (opts.servername && isIP(opts.servername) === 0) connect.servername = opts.servername;
+    if (opts.servername && isIP(opts.servername) === 0) tlsOptions.servername = opts.servername;
   }
-  return new Client(originOf(opts.address, opts.port, opts.tls), {
-    connect,
+  // timeout 0: undici sets no connect timer of its own; ours is below.
+  const base = buildConnector({ ...tlsOptions, timeout: 0 }) as unknown as (o: buildConnector.Options, cb: buildConnector.Callback) => Socket;
+  const inflight = new Set<Socket>();
+  const connect = (o: buildConnector.Options, cb: buildConnector.Callback): Socket => {
+    let timer: NodeJS.Timeout | undefined;
+    const socket = base(o, (...args) => {
+      clearTimeout(timer);
+      inflight.delete(socket);
+      cb(...args);
+    });
+    inflight.add(socket);
+    timer = setTimeout(() => socket.destroy(connectTimeoutError(opts.connectTimeout)), opts.connectTimeout);
+    return socket;
+  };
+  const client = new Client(originOf(opts.address, opts.port, opts.tls), {
+    connect: connect as unknown as buildConnector.connector,
     // The check's AbortSignal bounds every probe; undici's own timers would only duplicate it.
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -67,4 +108,12 @@ export function createClient(opts: ConnectionOptions, material: TlsMaterial): Cl
     ...(opts.sourceAddress ? { localAddress: opts.sourceAddress } : {}),
     ...(opts.keepAlive ? { keepAliveTimeout: opts.keepAlive.timeout, keepAliveMaxTimeout: opts.keepAlive.timeout } : {}),
   });
+  return {
+    client,
+    async destroy() {
+      for (const s of inflight) s.destroy(connectAbortedError());
+      inflight.clear();
+      await client.destroy().catch(() => {});
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createClient, readTlsMaterial } from './connection.js';
+import { createClient, hostPort, readTlsMaterial } from './connection.js';
 import { fetchUrl, type FetchResponse } from './fetch-url.js';
 import { requestHeaders } from './http-checker.js';
 import { DEFAULT_MAX_BODY_BYTES } from './options.js';
@@ -204,11 +204,11 @@ export async function runGenhash(argv: string[]): Promise<GenhashResult> {
   const started = performance.now();
   try {
     const out = await fetchUrl(
-      client,
+      client.client,
       {
         path: req.path,
         method: 'GET',
-        headers: requestHeaders({ headers: req.headers, reuseConnection: false }, req.virtualhost),
+        headers: requestHeaders({ headers: req.headers, reuseConnection: false }, req.virtualhost ?? hostPort(req.address, req.port)),
         maxBodyBytes: req.maxBodyBytes,
         digest: true,
         keepBody: false,
@@ -225,6 +225,6 @@ export async function runGenhash(argv: string[]): Promise<GenhashResult> {
     return { exitCode: 0, stdout: formatGenhash(req, out.response, elapsedUs), stderr: warn };
   } finally {
     clearTimeout(timer);
-    await client.destroy().catch(() => {});
+    await client.destroy();
   }
 }

@@ -1,7 +1,6 @@
 import type { SecureVersion } from 'node:tls';
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
-import type { Client } from 'undici';
-import { createClient, readTlsMaterial, type ConnectionOptions, type TlsMaterial } from './connection.js';
+import { createClient, hostPort, readTlsMaterial, type ConnectionOptions, type ManagedClient, type TlsMaterial } from './connection.js';
 import { fetchUrl } from './fetch-url.js';
 import { DEFAULT_STATUS, statusMatches, type StatusRange } from './status-codes.js';
 
@@ -53,11 +52,13 @@ interface CompiledUrl {
   servername: string | undefined;
 }
 
-/** Builds the request headers: ours, then the user's (which win), then the virtual host. */
-export function requestHeaders(spec: Pick<HttpCheckOptions, 'headers' | 'reuseConnection'>, virtualhost: string | undefined): Record<string, string> {
-  const h: Record<string, string> = { 'user-agent': DEFAULT_USER_AGENT };
+/**
+ * Builds the request headers: ours, then the user's (which win). `host` is the
+ * virtual host, or `address:port` as keepalived sends it (even for port 80).
+ */
+export function requestHeaders(spec: Pick<HttpCheckOptions, 'headers' | 'reuseConnection'>, host: string): Record<string, string> {
+  const h: Record<string, string> = { 'user-agent': DEFAULT_USER_AGENT, host };
   for (const [k, v] of Object.entries(spec.headers ?? {})) h[k.toLowerCase()] = v;
-  if (virtualhost !== undefined) h.host = virtualhost;
   // A fresh connection per probe: ask the server to close first, so the
   // TIME_WAIT lands on its side as it does with keepalived's HTTP/1.0 request.
   if (!spec.reuseConnection) h.connection = 'close';
@@ -74,7 +75,7 @@ export class HttpChecker implements Checker {
   private readonly material: TlsMaterial;
   private readonly conn: Omit<ConnectionOptions, 'servername'>;
   /** Clients by SNI name ('' for none). */
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new Map<string, ManagedClient>();
   private closed = false;
 
   constructor(private readonly spec: HttpCheckSpec) {
@@ -99,7 +100,7 @@ export class HttpChecker implements Checker {
         digest: u.digest?.toLowerCase(),
         regex: u.regex !== undefined ? new RegExp(u.regex, u.regexFlags ?? '') : undefined,
         regexNoMatch: u.regexNoMatch,
-        headers: requestHeaders(spec, vhost),
+        headers: requestHeaders(spec, vhost ?? hostPort(spec.target.address, port)),
         servername: vhost,
       };
     });
@@ -132,7 +133,7 @@ export class HttpChecker implements Checker {
       this.clients.set(key, client);
     }
     const out = await fetchUrl(
-      client,
+      client.client,
       {
         path: url.path,
         method: this.spec.method,
@@ -159,15 +160,15 @@ export class HttpChecker implements Checker {
     return { ok: true, reason: `status ${res.status}` };
   }
 
-  private async drop(key: string, client: Client): Promise<void> {
+  private async drop(key: string, client: ManagedClient): Promise<void> {
     if (this.clients.get(key) === client) this.clients.delete(key);
-    await client.destroy().catch(() => {});
+    await client.destroy();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(clients.map((c) => c.destroy().catch(() => {})));
+    await Promise.all(clients.map((c) => c.destroy()));
   }
 }
