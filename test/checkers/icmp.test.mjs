@@ -151,20 +151,22 @@ describe('ICMP checker in a namespace lab', () => {
     assert.equal(viaCore.sockets, 0);
   });
 
-  test('through the core: Hacore.load, start, target-state events, status section, stop', async () => {
+  test('through the core: Hacore.load, start, target-state events, status section, stop; a bad interface fails only its check', async () => {
     const r = await runChild(lab, 'chk', {
       mode: 'core',
-      want: 2,
+      want: 3,
       config: {
         plugins: [PLUGIN],
         checks: [
           { name: 'up4', type: 'icmp', address: A.up, interval: '100ms', timeout: '300ms', warmup: '0ms' },
           { name: 'drop6', type: 'icmp', address: A.drop6, interval: '100ms', timeout: '300ms', warmup: '0ms' },
+          // A missing interface fails its own check, not the start.
+          { name: 'badif', type: 'icmp', address: A.up, interface: 'nosuch0', interval: '100ms', timeout: '300ms', warmup: '0ms' },
         ],
       },
     });
     const states = Object.fromEntries(r.events.filter((e) => e.kind === 'target-state').map((e) => [e.check, [e.to, e.reason]]));
-    assert.deepEqual(states, { up4: ['up', 'echo reply'], drop6: ['down', 'timeout'] });
+    assert.deepEqual(states, { up4: ['up', 'echo reply'], drop6: ['down', 'timeout'], badif: ['down', 'HACORE_ERR_ICMP_SOCKET'] });
     assert.deepEqual(Object.keys(r.icmp.sockets).sort(), ['ipv4', 'ipv6']);
     assert.ok(r.icmp.sockets.ipv4.matched >= 1);
     assert.equal(typeof r.icmp.sockets.ipv4.late, 'number');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineCheckType, schema as s, type HacoreConfig, type HacoreCore, type HacorePlugin } from '@hacore/core';
 import { IcmpChecker, socketKeyOf, type IcmpCheckSpec } from './icmp-checker.js';
+import type { IcmpError } from './errors.js';
 import { processIcmpSockets, socketKeyId, type IcmpSocket, type IcmpSocketKey } from './icmp-socket.js';
 import { MIN_PAYLOAD_BYTES } from './payload.js';
 
@@ -46,8 +47,21 @@ export class IcmpCheckerPlugin implements HacorePlugin {
       }
       return keys;
     };
+    const log = core.logger.child({ plugin: PLUGIN_NAME });
     const hold = (keys: Map<string, IcmpSocketKey>): void => {
-      for (const [id, key] of keys) if (!held.has(id)) held.set(id, pool.acquire(key));
+      for (const [id, key] of keys) {
+        if (held.has(id)) continue;
+        try {
+          held.set(id, pool.acquire(key));
+        } catch (err) {
+          // Without the capability (or the native module) no ICMP check can work: refuse to start.
+          const code = (err as IcmpError).code;
+          if (code === 'HACORE_ERR_ICMP_CAP_NET_RAW' || code === 'HACORE_ERR_ICMP_RAW_SOCKET_MISSING') throw err;
+          // Anything else (an interface that does not exist yet) fails only the checks
+          // that need this socket, each probe trying again.
+          log.warn({ err, socket: id }, `cannot open ICMP socket ${id}: ${(err as Error).message}`);
+        }
+      }
       for (const [id, sock] of [...held]) {
         if (keys.has(id)) continue;
         held.delete(id);
