@@ -161,7 +161,8 @@ describe('notifier-script', () => {
           }
         }, { timeoutMs: 2000, what: `process ${pid} to be gone` });
       }
-      const st = core.status().notify;
+      // The line is written before the run is counted: wait for the count.
+      const st = await waitFor(() => (core.status().notify.delivered === 1 ? core.status().notify : undefined), { what: 'the second run counted' });
       assert.equal(st.timeouts, 1);
       assert.equal(st.failed, 1);
       assert.equal(st.delivered, 1);

@@ -138,6 +138,8 @@ describe('notifier-webhook', () => {
       await waitFor(() => late.requests.length >= 1, { what: 'delivery once the port listens' });
       assert.equal(late.requests[0].json.event.instance, 'VI_1');
       assert.equal(late.requests[0].json.id === ids[0], false, 'each endpoint has its own document id');
+      // A receiver has the request before the sender has read the response: wait for the counts.
+      await waitFor(() => core.status().webhooks.delivered === 2, { what: 'both deliveries counted' });
       const [flaky, lateSt] = core.status().webhooks.endpoints;
       assert.equal(flaky.delivered, 1);
       assert.equal(flaky.retries, 2);
