@@ -105,6 +105,30 @@ describe('notifier-script', () => {
     }
   });
 
+  test('a FIFO reader script (keepalived notify_fifo_script) gets every line, and is stopped with the daemon', async () => {
+    const fifo = path.join(tmp.dir, 'reader.fifo');
+    const out = path.join(tmp.dir, 'reader.out');
+    const reader = writeScript(path.join(tmp.dir, 'reader.sh'), `#!/bin/sh\nwhile IFS= read -r line; do printf '%s\\n' "$line" >> "${out}"; done < "$1"\n`);
+    const core = await startDaemon(tmp.dir, { plugins: PLUGINS, notify: { fifo, fifoScript: [reader] } });
+    let pid;
+    try {
+      // Emitted at once: lines written before the reader has opened the FIFO wait in the pipe.
+      for (const [i, to] of ['BACKUP', 'MASTER', 'FAULT'].entries()) {
+        await core.emit({ kind: 'vrrp-transition', instance: 'VI_7', vrid: 7, from: 'INIT', to, priority: 10 + i, reason: 'test' });
+      }
+      await waitFor(() => lines(out).length >= 3, { what: 'the reader script to get three lines' });
+      assert.deepEqual(lines(out), ['INSTANCE "VI_7" BACKUP 10', 'INSTANCE "VI_7" MASTER 11', 'INSTANCE "VI_7" FAULT 12']);
+      const st = core.status().notify.fifo;
+      assert.equal(st.written, 3);
+      assert.equal(st.script.starts, 1);
+      pid = st.script.pid;
+      assert.ok(pid > 0);
+    } finally {
+      await core.stop();
+    }
+    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the reader script is stopped with the daemon');
+  });
+
   test('target-state events from real TCP checks run notifyUp/notifyDown and the generic notify', async () => {
     const log = path.join(tmp.dir, 'checks.log');
     const server = new TcpTarget();

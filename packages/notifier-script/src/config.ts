@@ -50,6 +50,7 @@ export const notifyShape = {
   virtualServers: s.optional(s.record(virtualServerScripts)).describe('Quorum and real-server scripts by virtual server name; "*" matches virtual servers not listed.'),
   checks: s.optional(s.record(checkScripts)).describe('Scripts by check name (hacore target-state events); "*" matches checks not listed.'),
   fifo: s.optional(s.string({ pattern: /^\//, patternText: 'an absolute path' })).describe('FIFO that receives one line per event (keepalived notify_fifo); created if missing.'),
+  fifoScript: cmd('Long-running reader of the FIFO, started with the FIFO path as its last argument and restarted if it exits (keepalived notify_fifo_script). Needs fifo.'),
   user: s.optional(s.string({ minLength: 1 })).describe('Run scripts as this user (name or uid; keepalived script_user). Default: the daemon user.'),
   group: s.optional(s.string({ minLength: 1 })).describe('Run scripts with this group (name or gid). Default: the user\'s primary group.'),
   timeout: s.optional(s.duration({ min: 1 }), 10_000).describe('A script still running after this is killed with its whole process group. Default 10s.'),
@@ -89,6 +90,7 @@ export interface NotifyConfig {
   virtualServers: Record<string, VirtualServerScripts>;
   checks: Record<string, CheckScripts>;
   fifo?: string;
+  fifoScript?: Command;
   uid?: number;
   gid?: number;
   timeout: number;
@@ -180,6 +182,11 @@ function resolveSection(v: NotifyInput, ctx: s.ParseContext, path: string): Noti
     scriptSecurity: v.scriptSecurity,
   };
   if (v.fifo !== undefined) out.fifo = v.fifo;
+  if (v.fifoScript !== undefined) {
+    if (v.fifo === undefined) s.fail(ctx, `${path}.fifoScript`, 'a fifo to read (set notify.fifo)', v.fifoScript);
+    const c = command(v.fifoScript, `${path}.fifoScript`);
+    if (c) out.fifoScript = c;
+  }
   if (top?.uid !== undefined) out.uid = top.uid;
   if (top?.gid !== undefined) out.gid = top.gid;
   return ctx.issues.length > before ? s.INVALID : out;

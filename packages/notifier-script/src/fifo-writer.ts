@@ -5,9 +5,12 @@ import { promisify } from 'node:util';
 const execFileP = promisify(execFile);
 
 /**
- * Writes keepalived notify_fifo lines without ever blocking the daemon: the FIFO
- * is opened non-blocking, a line (shorter than PIPE_BUF, so written whole) that
- * finds no reader or a full pipe is dropped and counted.
+ * Writes keepalived notify_fifo lines without ever blocking the daemon. The FIFO
+ * is opened read-write and non-blocking (Linux allows O_RDWR on a FIFO): the open
+ * never waits for a reader, lines written while no reader is attached wait in
+ * the pipe (64 KiB by default) for the next one, and a line that finds the pipe
+ * full is dropped and counted. Lines are shorter than PIPE_BUF, so each is
+ * written whole.
  */
 export class FifoWriter {
   private fd: number | undefined;
@@ -29,22 +32,19 @@ export class FifoWriter {
 
   write(line: string): boolean {
     const data = Buffer.from(`${line.replace(/[\r\n]/g, ' ')}\n`);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        if (this.fd === undefined) this.fd = openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND);
-        writeSync(this.fd, data);
-        this.written++;
-        return true;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        this.lastError = code;
-        this.close();
-        // EPIPE: the reader went away; one reopen finds a new reader if there is one.
-        if (code !== 'EPIPE') break;
-      }
+    try {
+      if (this.fd === undefined) this.fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_APPEND);
+      writeSync(this.fd, data);
+      this.written++;
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      this.lastError = code;
+      // EAGAIN is a full pipe: keep the descriptor. Anything else: reopen at the next line.
+      if (code !== 'EAGAIN') this.close();
+      this.dropped++;
+      return false;
     }
-    this.dropped++;
-    return false;
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
 import { notifySchema, type NotifyConfig } from './config.js';
 import { jobFor, scriptEnv, type Job } from './dispatch.js';
+import { FifoScriptRunner } from './fifo-script.js';
 import { FifoWriter } from './fifo-writer.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { runCommand, type CommandResult } from './run-command.js';
@@ -12,6 +13,7 @@ export { checkScript, type ScriptProblem } from './script-security.js';
 export { runCommand, type CommandResult, type CommandSpec } from './run-command.js';
 export { KeyedQueue } from './keyed-queue.js';
 export { FifoWriter } from './fifo-writer.js';
+export { FifoScriptRunner } from './fifo-script.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-script';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
@@ -29,7 +31,7 @@ export interface NotifyStatus {
   /** Events waiting and scripts running now. */
   queued: number;
   running: number;
-  fifo?: { path: string; written: number; dropped: number; lastError?: string };
+  fifo?: { path: string; written: number; dropped: number; lastError?: string; script?: { pid: number | null; starts: number } };
 }
 
 /** keepalived-compatible notify scripts and notify FIFO, as a hacore plugin (section `notify`). */
@@ -42,6 +44,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
   private cfg: NotifyConfig | undefined;
   private queue: KeyedQueue<Job> | undefined;
   private fifo: FifoWriter | undefined;
+  private fifoScript: FifoScriptRunner | undefined;
   private stopped = false;
   private readonly counts = { delivered: 0, failed: 0, timeouts: 0 };
 
@@ -56,6 +59,11 @@ export class NotifierScriptPlugin implements HacorePlugin {
       if (cfg.fifo) {
         this.fifo = new FifoWriter(cfg.fifo);
         await this.fifo.prepare();
+        if (cfg.fifoScript) {
+          const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
+          this.fifoScript = new FifoScriptRunner(cfg.fifoScript, cfg.fifo, env, cfg.killGrace, log);
+          this.fifoScript.start();
+        }
       }
     });
 
@@ -67,6 +75,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
       }
       // Queued jobs keep the commands they were resolved with; new events use the new config.
       this.configure(cfg, log);
+      // A new FIFO path takes effect at once; the FIFO reader script is started once, at start.
       if (cfg.fifo !== this.fifo?.path) {
         this.fifo?.close();
         this.fifo = cfg.fifo ? new FifoWriter(cfg.fifo) : undefined;
@@ -92,6 +101,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
         await Promise.race([q.idle(), new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
         clearTimeout(timer);
       }
+      await this.fifoScript?.stop();
       this.fifo?.close();
     });
 
@@ -106,6 +116,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
       if (this.fifo) {
         st.fifo = { path: this.fifo.path, written: this.fifo.written, dropped: this.fifo.dropped };
         if (this.fifo.lastError) st.fifo.lastError = this.fifo.lastError;
+        if (this.fifoScript) st.fifo.script = { pid: this.fifoScript.pid ?? null, starts: this.fifoScript.starts };
       }
       return { ...doc, notify: st };
     });
