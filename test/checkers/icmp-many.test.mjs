@@ -39,7 +39,7 @@ after(async () => {
 });
 
 test('500 IPv4 + 100 IPv6 targets at once: every reply matched to its own target, twice over', async () => {
-  const r = await runInNamespace(lab.ns('chk'), { mode: 'probe', timeoutMs: 1500, rounds: 2, targets: [...v4, ...v6] });
+  const r = await runInNamespace(lab.ns('chk'), { mode: 'probe', timeoutMs: 3000, rounds: 2, targets: [...v4, ...v6] });
   assert.equal(r.rounds.length, 2);
   for (const round of r.rounds) {
     assert.equal(round.length, v4.length + v6.length);

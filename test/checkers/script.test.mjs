@@ -21,7 +21,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function spec(command, extra = {}) {
   return {
-    name: 'script', type: 'script', target: { address: '' }, interval: 1000, timeout: 2000, rise: 1, fall: 1,
+    name: 'script', type: 'script', target: { address: '' }, interval: 1000, timeout: 10_000, rise: 1, fall: 1,
     retryDelay: 1000, warmup: 0, alpha: false, dynamicWeight: false, maxOutputBytes: 4096, command, ...extra,
   };
 }
@@ -58,7 +58,7 @@ test('exit 0 is up, non-zero is down, with the code in the reason', async () => 
   assert.deepEqual(pick(await probe(spec(['/bin/false']))), { ok: false, reason: 'exit 1' });
   assert.deepEqual(pick(await probe(spec(['/bin/sh', '-c', 'exit 3']))), { ok: false, reason: 'exit 3' });
   const r = await probe(spec(['/bin/sh', '-c', 'exit 0']));
-  assert.ok(r.latencyMs > 0 && r.latencyMs < 2000);
+  assert.ok(r.latencyMs > 0 && r.latencyMs < 10_000);
   assert.equal(r.weight, undefined);
 });
 
@@ -85,7 +85,7 @@ test('the timeout kills the whole process group, grandchild included', async () 
   assert.equal(alive(gc), true, 'the grandchild runs while the script runs');
   const r = await p;
   assert.deepEqual(pick(r), { ok: false, reason: 'killed after timeout' });
-  assert.ok(r.latencyMs >= 450 && r.latencyMs < 1500, `latency ${r.latencyMs}`);
+  assert.ok(r.latencyMs >= 450 && r.latencyMs < 5000, `latency ${r.latencyMs}`);
   await waitFor(() => !alive(gc), { timeoutMs: 2000, what: `grandchild ${gc} gone` });
 });
 
@@ -95,7 +95,7 @@ test('the AbortSignal kills the group as the timeout does', async () => {
   setTimeout(() => ctrl.abort(new Error('timeout')), 100);
   const r = await p;
   assert.equal(r.reason, 'killed after timeout');
-  assert.ok(r.latencyMs < 2000);
+  assert.ok(r.latencyMs < 5000);
 });
 
 test('what a script leaves running in its group when it exits is killed too', async () => {
