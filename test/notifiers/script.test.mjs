@@ -240,6 +240,30 @@ describe('notifier-script', () => {
     }
   });
 
+  test('reload: new scripts apply to new events; a reload with an insecure script is refused and the old ones keep running', async () => {
+    const log = path.join(tmp.dir, 'reload.log');
+    const base = { plugins: PLUGINS, notify: { instances: { VI_8: { notify: [rec, log, 'first'] } } } };
+    const core = await startDaemon(tmp.dir, base);
+    const configFile = path.join(tmp.dir, 'hacore.config.json');
+    const ev = (to) => core.emit({ kind: 'vrrp-transition', instance: 'VI_8', vrid: 8, from: 'INIT', to, priority: 1, reason: 'test' });
+    try {
+      await ev('BACKUP');
+      await waitFor(() => lines(log).length >= 1, { what: 'the first line' });
+      writeFileSync(configFile, JSON.stringify({ ...base, notify: { instances: { VI_8: { notify: [rec, log, 'second'] } } } }));
+      await core.reload();
+      await ev('MASTER');
+      await waitFor(() => lines(log).length >= 2, { what: 'the second line' });
+      const open = writeScript(path.join(tmp.dir, 'open2.sh'), '#!/bin/sh\n', 0o666 | 0o111);
+      writeFileSync(configFile, JSON.stringify({ ...base, notify: { instances: { VI_8: { notify: [open] } } } }));
+      await assert.rejects(core.reload(), (err) => err.code === 'HACORE_ERR_CONFIG_INVALID' && err.message.includes(`${open} is writable by others`));
+      await ev('FAULT');
+      await waitFor(() => lines(log).length >= 3, { what: 'the third line' });
+      assert.deepEqual(lines(log), ['[first][INSTANCE][VI_8][BACKUP][1]', '[second][INSTANCE][VI_8][MASTER][1]', '[second][INSTANCE][VI_8][FAULT][1]']);
+    } finally {
+      await core.stop();
+    }
+  });
+
   test('a script that others can write, or that sits in a directory others can write, is refused at load', async () => {
     const open = writeScript(path.join(tmp.dir, 'open.sh'), '#!/bin/sh\n', 0o777);
     await assert.rejects(

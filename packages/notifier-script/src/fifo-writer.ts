@@ -26,7 +26,12 @@ export class FifoWriter {
       lstatSync(this.path);
     } catch {
       // Node has no mkfifo(3); coreutils' mkfifo is on every Linux this daemon targets.
-      await execFileP('mkfifo', ['-m', '0600', this.path]);
+      try {
+        await execFileP('mkfifo', ['-m', '0600', this.path]);
+      } catch (err) {
+        const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+        throw new Error(`notify.fifo: cannot create the FIFO ${this.path}: ${why}`, { cause: err });
+      }
     }
   }
 
