@@ -65,9 +65,10 @@ const v6 = {
   destinations: [{ address: '2001:db8::21', port: 443, forwarding: 'droute', weight: 2 }],
 };
 
-describe('reconciler against the kernel', { skip: !inVm && 'needs the IPVS VM (node test/vm/run.mjs)' }, () => {
+describe('reconciler against the kernel', () => {
   let kernel;
   before(async () => {
+    assert.ok(inVm, 'this file runs inside the test VM: node test/vm/run.mjs test/vm/suite/reconciler.test.mjs');
     kernel = await openNetlinkDataplane();
   });
   after(async () => {
