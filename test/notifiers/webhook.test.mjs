@@ -1,6 +1,7 @@
 // @hacore/notifier-webhook against a receiver the test runs, driven by a real
 // daemon core with real TCP checks.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -75,7 +76,7 @@ describe('notifier-webhook', () => {
       webhooks: {
         host: 'lb1.example',
         endpoints: [
-          { name: 'ops', url: `http://127.0.0.1:${rx.port}/hook?token=secret`, events: ['target-state'], headers: { Authorization: 'Bearer t0k3n' } },
+          { name: 'ops', url: `http://127.0.0.1:${rx.port}/hook?token=secret`, events: ['target-state'], headers: { Authorization: 'Bearer t0k3n' }, secret: 'a-shared-secret-of-some-length' },
           { name: 'all', url: `http://127.0.0.1:${rx.port}/all` },
         ],
       },
@@ -86,6 +87,8 @@ describe('notifier-webhook', () => {
       assert.equal(req.method, 'POST');
       assert.equal(req.headers['content-type'], 'application/json');
       assert.equal(req.headers.authorization, 'Bearer t0k3n');
+      assert.equal(req.headers['x-hacore-signature'], `sha256=${createHmac('sha256', 'a-shared-secret-of-some-length').update(req.body).digest('hex')}`);
+      assert.equal(rx.requests.find((r) => r.url === '/all').headers['x-hacore-signature'], undefined, 'no secret, no signature');
       const doc = req.json;
       assert.deepEqual(Object.keys(doc).sort(), ['event', 'host', 'id', 'schema', 'sentAt']);
       assert.equal(doc.schema, 'hacore.event/v1');

@@ -19,6 +19,7 @@ export const endpointSchema = s.object({
   url: url.describe('Where to POST each event.'),
   events: s.optional(s.array(s.enumOf(EVENT_KINDS), { minItems: 1 })).describe('Event kinds to send. Default: every kind.'),
   headers: s.optional(s.record(s.string())).describe('Extra request headers, e.g. Authorization: Bearer <token>.'),
+  secret: s.optional(s.string({ minLength: 16 })).describe('Shared secret (16+ characters): each request carries x-hacore-signature: sha256=<hex HMAC-SHA256 of the body>, so the receiver can check who sent it.'),
   timeout: s.optional(s.duration({ min: 1 }), 5000).describe('Timeout of one attempt, connect included. Default 5s.'),
   retries: s.optional(s.integer({ min: 0, max: 10_000 }), 5).describe('Attempts after the first one, on a connection error, a timeout, 408, 429 or 5xx. Default 5.'),
   backoff: s.optional(s.duration({ min: 1 }), 500).describe('Delay before the first retry; it doubles each retry, with jitter. Default 500ms.'),

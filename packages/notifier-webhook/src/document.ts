@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { HacoreEvent } from '@hacore/core';
 
 /** The version tag of the document; a breaking change of its shape changes it. */
@@ -35,4 +35,9 @@ export function backoffDelay(n: number, base: number, max: number, random: () =>
 /** Whether a response status deserves another attempt. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
+}
+
+/** The `x-hacore-signature` header value: `sha256=` and the hex HMAC-SHA256 of the exact body bytes. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }

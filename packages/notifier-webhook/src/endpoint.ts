@@ -1,7 +1,7 @@
 import type { HacoreEvent, Logger } from '@hacore/core';
 import { Agent, request } from 'undici';
 import type { EndpointConfig } from './config.js';
-import { backoffDelay, makeDocument, retryableStatus, serialize, type WebhookDocument } from './document.js';
+import { backoffDelay, makeDocument, retryableStatus, serialize, signature, type WebhookDocument } from './document.js';
 
 /** Counters of one endpoint, as shown in the status document. */
 export interface EndpointStatus {
@@ -145,10 +145,12 @@ export class Endpoint {
   private async attempt(doc: Omit<WebhookDocument, 'sentAt'>): Promise<'ok' | 'retry' | 'fatal'> {
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.cfg.timeout)]);
     try {
+      const body = serialize(doc, new Date());
+      const headers = this.cfg.secret ? { ...this.headers, 'x-hacore-signature': signature(this.cfg.secret, body) } : this.headers;
       const res = await request(this.cfg.url, {
         method: 'POST',
-        headers: this.headers,
-        body: serialize(doc, new Date()),
+        headers,
+        body,
         dispatcher: this.agent,
         signal,
         headersTimeout: this.cfg.timeout,
