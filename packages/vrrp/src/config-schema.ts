@@ -138,6 +138,7 @@ export const instanceShape = {
   state: s.optional(s.enumOf(['BACKUP', 'MASTER'] as const), 'BACKUP').describe('Initial state (keepalived `state`); the election decides in the end.'),
   unicastSource: s.optional(s.ip()).describe('Source address of the adverts (keepalived unicast_src_ip / mcast_src_ip). Default: the interface primary address (IPv4) or its link-local address (IPv6).'),
   unicastPeers: s.optional(s.array(s.ip(), { single: true }), []).describe('Send adverts by unicast to these peers instead of multicast (keepalived unicast_peer).'),
+  checkUnicastSource: s.optional(s.boolean(), false).describe('With unicastPeers: drop adverts whose source is not a listed peer (keepalived check_unicast_src). Default false.'),
   authentication: s.optional(authenticationSchema).describe('VRRPv2 simple password (keepalived authentication { auth_type PASS; auth_pass }).'),
   accept: s.optional(s.boolean(), true).describe('Accept mode: whether a Master answers traffic to the VIPs. false installs an nftables drop rule (see docs).'),
   track: s.optional(trackSchema, { interfaces: [], checks: [], scripts: [] }).describe('Tracked interfaces, checks and scripts.'),
@@ -169,6 +170,7 @@ export interface VrrpInstanceConfig {
   state: 'BACKUP' | 'MASTER';
   unicastSource?: string;
   unicastPeers: string[];
+  checkUnicastSource: boolean;
   authentication?: { type: 'PASS'; password: string };
   accept: boolean;
   track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[] };
@@ -243,6 +245,7 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
     preemptDelay: raw.preemptDelay ?? 0,
     state: raw.state ?? 'BACKUP',
     unicastPeers: raw.unicastPeers ?? [],
+    checkUnicastSource: raw.checkUnicastSource ?? false,
     accept: raw.accept ?? true,
     track: {
       interfaces: track.interfaces ?? [],

@@ -358,7 +358,7 @@ export class VrrpInstance {
         this.drop(v.reason, v.detail);
         return;
       }
-      if (this.peers.size > 0 && !this.peers.has(normalizeIp(v.advert.source) ?? v.advert.source)) {
+      if (this.config.checkUnicastSource && this.peers.size > 0 && !this.peers.has(normalizeIp(v.advert.source) ?? v.advert.source)) {
         this.drop('notOurPeer', `source ${v.advert.source} is not a unicast peer`);
         return;
       }
