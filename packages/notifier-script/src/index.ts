@@ -124,7 +124,10 @@ export class NotifierScriptPlugin implements HacorePlugin {
 
   private configure(cfg: NotifyConfig, log: Logger): void {
     this.cfg = cfg;
-    if (this.queue) return;
+    if (this.queue) {
+      this.queue.setLimits(cfg.concurrency, cfg.maxQueuedPerKey);
+      return;
+    }
     this.queue = new KeyedQueue<Job>((_key, job) => this.runJob(job, log), {
       concurrency: cfg.concurrency,
       maxPending: cfg.maxQueuedPerKey,

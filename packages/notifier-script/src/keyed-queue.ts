@@ -18,6 +18,13 @@ export class KeyedQueue<J> {
     private readonly opts: { concurrency: number; maxPending: number; onDrop?: (key: string, job: J) => void },
   ) {}
 
+  /** New limits (a reload): they apply to the next push and the next start. */
+  setLimits(concurrency: number, maxPending: number): void {
+    this.opts.concurrency = concurrency;
+    this.opts.maxPending = maxPending;
+    this.pump();
+  }
+
   push(key: string, job: J): void {
     let q = this.pending.get(key);
     if (!q) {
