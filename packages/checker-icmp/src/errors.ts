@@ -7,7 +7,9 @@ export type IcmpErrorCode =
   /** The raw-socket native module could not be loaded. */
   | 'HACORE_ERR_ICMP_RAW_SOCKET_MISSING'
   /** A raw socket could not be opened or configured for another reason. */
-  | 'HACORE_ERR_ICMP_SOCKET';
+  | 'HACORE_ERR_ICMP_SOCKET'
+  /** A check's sourceAddress is not of its target's address family. */
+  | 'HACORE_ERR_ICMP_SOURCE_FAMILY';
 
 export class IcmpError extends Error {
   readonly code: IcmpErrorCode;

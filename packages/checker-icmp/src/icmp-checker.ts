@@ -18,6 +18,9 @@ export type IcmpCheckSpec = CheckSpec<IcmpCheckOptions>;
 export function socketKeyOf(spec: IcmpCheckSpec): IcmpSocketKey {
   const family = familyOf(spec.target.address);
   if (!family) throw new TypeError(`check "${spec.name}": "${spec.target.address}" is not an IP address`);
+  if (spec.sourceAddress && familyOf(spec.sourceAddress) !== family) {
+    throw new IcmpError('HACORE_ERR_ICMP_SOURCE_FAMILY', `check "${spec.name}": sourceAddress ${spec.sourceAddress} is not of the address family of ${spec.target.address}`);
+  }
   return { family, device: spec.interface, source: spec.sourceAddress };
 }
 

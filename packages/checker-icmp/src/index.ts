@@ -69,13 +69,7 @@ export class IcmpCheckerPlugin implements HacorePlugin {
       }
     };
 
-    defineCheckType(core, PLUGIN_NAME, 'icmp', icmpCheckOptions, (spec) => {
-      const key = socketKeyOf(spec as unknown as IcmpCheckSpec);
-      if (key.source && key.source.includes(':') !== (key.family === 6)) {
-        throw new TypeError(`check "${spec.name}": sourceAddress ${key.source} is not of the family of ${spec.target.address}`);
-      }
-      return new IcmpChecker(spec as unknown as IcmpCheckSpec, pool);
-    });
+    defineCheckType(core, PLUGIN_NAME, 'icmp', icmpCheckOptions, (spec) => new IcmpChecker(spec as unknown as IcmpCheckSpec, pool));
     core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => hold(keysOf(config)));
     core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => hold(keysOf(diff.next)));
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => hold(new Map()));
