@@ -33,6 +33,8 @@ export interface ServiceConfig {
   /** Persistence netmask (IPv4 dotted mask or IPv6 prefix length as number). */
   netmask?: string | number;
   flags?: ServiceFlags;
+  /** Persistence engine (`sip`); only with persistence. */
+  pe?: string;
 }
 
 export interface DestinationConfig {
@@ -47,6 +49,8 @@ export interface DestinationConfig {
   tunnelType?: TunnelType;
   tunnelPort?: number;
   tunnelNoChecksum?: boolean;
+  /** Remote checksum offload (IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM) for gue/gre. */
+  tunnelRemoteChecksum?: boolean;
 }
 
 export interface IpvsStats {
@@ -64,6 +68,8 @@ export interface IpvsStats {
 
 export interface Service extends ServiceConfig {
   stats?: IpvsStats;
+  /** The raw IP_VS_SVC_F_* bits the kernel reported (read-only). */
+  flagBits?: number;
 }
 
 export interface Destination extends DestinationConfig {
@@ -71,6 +77,8 @@ export interface Destination extends DestinationConfig {
   inactiveConnections?: number;
   persistentConnections?: number;
   stats?: IpvsStats;
+  /** The kernel reports a masq destination on a local address as "Local". */
+  localNode?: boolean;
 }
 
 export interface IpvsTimeouts {
@@ -108,4 +116,22 @@ export interface IpvsDataplane {
   addDestination(key: ServiceKey, dest: DestinationConfig): Promise<void>;
   editDestination(key: ServiceKey, dest: DestinationConfig): Promise<void>;
   deleteDestination(key: ServiceKey, dest: Pick<DestinationConfig, 'address' | 'port'>): Promise<void>;
+  /**
+   * Optional: many changes in one pipelined round (the netlink client sends
+   * them several per datagram). Each op gets its own result, in order; a
+   * refused op does not stop the others.
+   */
+  applyBatch?(ops: readonly IpvsBatchOp[]): Promise<IpvsBatchResult[]>;
 }
+
+/** One change for IpvsDataplane.applyBatch. */
+export type IpvsBatchOp =
+  | { op: 'addService'; service: ServiceConfig }
+  | { op: 'editService'; service: ServiceConfig }
+  | { op: 'deleteService'; key: ServiceKey }
+  | { op: 'addDestination'; key: ServiceKey; destination: DestinationConfig }
+  | { op: 'editDestination'; key: ServiceKey; destination: DestinationConfig }
+  | { op: 'deleteDestination'; key: ServiceKey; destination: Pick<DestinationConfig, 'address' | 'port' | 'family'> };
+
+/** The outcome of one IpvsBatchOp: `error` is an IpvsError (with `errno` and `op`). */
+export type IpvsBatchResult = { ok: true } | { ok: false; error: Error & { errno?: string; op?: string } };

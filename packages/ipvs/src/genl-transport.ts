@@ -1,0 +1,256 @@
+/**
+ * A generic-netlink conversation with one kernel family, over the `netlink`
+ * package's GenericNetlinkSocket: the family is resolved by name through the
+ * controller, then requests are framed here so that the kernel's errno comes
+ * back as a number (the package's own error path only keeps its text).
+ *
+ * One operation at a time: netlink dumps arrive as multipart replies that must
+ * not interleave with other replies on the same socket, so every call waits
+ * for the previous one (`exclusive`). `batch` pipelines many commands inside
+ * one turn: several per datagram, the kernel acknowledging only failures and
+ * the last command of each datagram.
+ */
+import { createGenericNetlink, genl, type GenericNetlinkSocket, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { IpvsProtocolError, IpvsUnavailableError } from './errors.js';
+
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
+const NLMSG_ERROR = 2;
+const NLMSG_HDRLEN = 16;
+const GENL_HDRLEN = 4;
+/** Bytes per datagram in a batch; far below the socket's send buffer. */
+const BATCH_DATAGRAM_BYTES = 48 * 1024;
+
+/** A generic-netlink message received: its command and attribute payload. */
+export interface GenlReply {
+  cmd: number;
+  payload: Buffer;
+}
+
+export interface GenlRequest {
+  cmd: number;
+  attrs: Buffer;
+}
+
+export interface GenlTransportOptions {
+  /** Per-request timeout in milliseconds (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface GenlFamilyInfo {
+  name: string;
+  id: number;
+  version: number;
+  operations: number;
+}
+
+interface Pending {
+  resolve: (errno: number) => void;
+}
+
+function readErrno(msg: NetlinkMessage): number {
+  if (msg.data.length < 4) throw new IpvsProtocolError('truncated netlink ERROR message');
+  return -msg.data.readInt32LE(0);
+}
+
+export class GenlTransport {
+  readonly family: GenlFamilyInfo;
+  readonly #genl: GenericNetlinkSocket;
+  readonly #nl: NetlinkSocket;
+  readonly #timeoutMs: number;
+  #turn: Promise<unknown> = Promise.resolve();
+  readonly #pending = new Map<number, Pending>();
+  #closed = false;
+
+  private constructor(sock: GenericNetlinkSocket, family: GenlFamilyInfo, timeoutMs: number) {
+    this.#genl = sock;
+    this.#nl = sock.socket;
+    this.family = family;
+    this.#timeoutMs = timeoutMs;
+    // Replies nobody awaits through NetlinkSocket.request: the errors and
+    // acknowledgements of batched commands, dispatched here by sequence.
+    this.#nl.on('message', (msgs) => {
+      for (const m of msgs) {
+        if (m.type !== NLMSG_ERROR) continue;
+        const p = this.#pending.get(m.seq);
+        if (p) {
+          this.#pending.delete(m.seq);
+          p.resolve(readErrno(m));
+        }
+      }
+    });
+  }
+
+  /** Opens a socket and resolves `familyName`; IpvsUnavailableError when the kernel lacks it. */
+  static async open(familyName: string, options: GenlTransportOptions = {}): Promise<GenlTransport> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    let sock: GenericNetlinkSocket;
+    try {
+      sock = createGenericNetlink();
+    } catch (err) {
+      throw new IpvsUnavailableError(`cannot open a generic netlink socket: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const [msg] = await sock.ctrlRequest(genl.Commands.GET_FAMILY, { familyName }, { timeout: timeoutMs });
+      if (!msg || msg.familyId === undefined) throw new Error('empty reply');
+      const family: GenlFamilyInfo = {
+        name: familyName,
+        id: msg.familyId,
+        version: msg.version ?? 1,
+        operations: msg.ops?.length ?? 0,
+      };
+      // Room for the acknowledgements of a whole batch datagram.
+      try {
+        sock.socket.setRecvBufferSize(4 << 20);
+      } catch {
+        // rmem_max caps it; the batch window copes with the default.
+      }
+      return new GenlTransport(sock, family, timeoutMs);
+    } catch (err) {
+      sock.socket.close();
+      const text = (err as Error).message;
+      if (/ENOENT/.test(text)) {
+        throw new IpvsUnavailableError(
+          `the kernel has no generic netlink family "${familyName}" (is the ip_vs module loaded?)`, { cause: err });
+      }
+      throw new IpvsUnavailableError(`cannot resolve generic netlink family "${familyName}": ${text}`, { cause: err });
+    }
+  }
+
+  /** Runs fn when every earlier call has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(fn, fn);
+    this.#turn = run.catch(() => undefined);
+    return run;
+  }
+
+  #frame(cmd: number, attrs: Buffer, flags: number, seq: number): Buffer {
+    const len = NLMSG_HDRLEN + GENL_HDRLEN + attrs.length;
+    const b = Buffer.alloc(NLMSG_HDRLEN + GENL_HDRLEN);
+    b.writeUInt32LE(len, 0);
+    b.writeUInt16LE(this.family.id, 4);
+    b.writeUInt16LE(flags, 6);
+    b.writeUInt32LE(seq, 8);
+    b.writeUInt32LE(this.#nl.address().port, 12);
+    b.writeUInt8(cmd, 16);
+    b.writeUInt8(this.family.version, 17);
+    return Buffer.concat([b, attrs]);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new IpvsProtocolError('the IPVS netlink socket is closed');
+  }
+
+  #toReplies(msgs: NetlinkMessage[]): { errno: number; replies: GenlReply[] } {
+    const replies: GenlReply[] = [];
+    for (const m of msgs) {
+      if (m.type === NLMSG_ERROR) {
+        const errno = readErrno(m);
+        if (errno !== 0) return { errno, replies };
+        continue;
+      }
+      if (m.data.length < GENL_HDRLEN) throw new IpvsProtocolError('truncated generic netlink message');
+      replies.push({ cmd: m.data.readUInt8(0), payload: m.data.subarray(GENL_HDRLEN) });
+    }
+    return { errno: 0, replies };
+  }
+
+  async #request(cmd: number, attrs: Buffer, dump: boolean): Promise<{ errno: number; replies: GenlReply[] }> {
+    this.#checkOpen();
+    // NetlinkSocket.request adds REQUEST|ACK; the genl header is ours.
+    const header = Buffer.alloc(GENL_HDRLEN);
+    header.writeUInt8(cmd, 0);
+    header.writeUInt8(this.family.version, 1);
+    try {
+      const [msgs] = await this.#nl.request(this.family.id, [header, attrs], {
+        flags: dump ? NLM_F_DUMP : 0,
+        checkError: false,
+        timeout: this.#timeoutMs,
+      });
+      return this.#toReplies(msgs);
+    } catch (err) {
+      if (err instanceof IpvsProtocolError) throw err;
+      throw new IpvsProtocolError(`netlink request ${cmd} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** One command; resolves with the kernel's errno (0 on success) and any reply messages. */
+  request(cmd: number, attrs: Buffer): Promise<{ errno: number; replies: GenlReply[] }> {
+    return this.#request(cmd, attrs, false);
+  }
+
+  /** A dump; resolves with every message of the multipart reply. */
+  dump(cmd: number, attrs: Buffer): Promise<{ errno: number; replies: GenlReply[] }> {
+    return this.#request(cmd, attrs, true);
+  }
+
+  /**
+   * Sends many commands, several per datagram; resolves with each one's errno
+   * (0 on success) in order. The kernel runs a datagram's messages in order
+   * and acknowledges only failures and the last (ACK-flagged) message, so the
+   * last acknowledgement of a datagram also means "no other failures".
+   */
+  async batch(requests: readonly GenlRequest[]): Promise<number[]> {
+    this.#checkOpen();
+    const results = new Array<number>(requests.length).fill(0);
+    let i = 0;
+    while (i < requests.length) {
+      const frames: Buffer[] = [];
+      const seqs: number[] = [];
+      let bytes = 0;
+      const start = i;
+      while (i < requests.length && (frames.length === 0 || bytes < BATCH_DATAGRAM_BYTES)) {
+        const r = requests[i]!;
+        const last = i === requests.length - 1 || bytes + r.attrs.length + 64 >= BATCH_DATAGRAM_BYTES;
+        const seq = this.#nl.generateSeq();
+        const frame = this.#frame(r.cmd, r.attrs, NLM_F_REQUEST | (last ? NLM_F_ACK : 0), seq);
+        frames.push(frame);
+        seqs.push(seq);
+        bytes += frame.length;
+        i++;
+        if (last) break;
+      }
+      await this.#sendDatagram(frames, seqs, results, start);
+    }
+    return results;
+  }
+
+  async #sendDatagram(frames: Buffer[], seqs: number[], results: number[], start: number): Promise<void> {
+    const lastSeq = seqs[seqs.length - 1]!;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new IpvsProtocolError(`no acknowledgement of a batch of ${seqs.length} commands within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      seqs.forEach((seq, k) => {
+        this.#pending.set(seq, {
+          resolve: (errno) => {
+            results[start + k] = errno;
+            if (seq === lastSeq) resolve();
+          },
+        });
+      });
+    });
+    // Settled below in every case; never an unhandled rejection.
+    done.catch(() => undefined);
+    this.#nl.ref(true);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#nl.socket.send(frames, {}, (err) =>
+          err ? reject(new IpvsProtocolError(`netlink send failed: ${err.message}`, { cause: err })) : resolve());
+      });
+      await done;
+    } finally {
+      clearTimeout(timer);
+      for (const s of seqs) this.#pending.delete(s);
+      this.#nl.ref(false);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#genl.socket.close();
+  }
+}
