@@ -140,7 +140,7 @@ export const instanceShape = {
   unicastPeers: s.optional(s.array(s.ip(), { single: true }), []).describe('Send adverts by unicast to these peers instead of multicast (keepalived unicast_peer).'),
   checkUnicastSource: s.optional(s.boolean(), false).describe('With unicastPeers: drop adverts whose source is not a listed peer (keepalived check_unicast_src). Default false.'),
   authentication: s.optional(authenticationSchema).describe('VRRPv2 simple password (keepalived authentication { auth_type PASS; auth_pass }).'),
-  accept: s.optional(s.boolean(), true).describe('Accept mode: whether a Master answers traffic to the VIPs. false installs an nftables drop rule (see docs).'),
+  accept: s.optional(s.boolean(), true).describe('Accept mode: whether a Master accepts traffic to the VIPs (RFC 5798 Accept_Mode). false drops it with an nftables rule, ND excepted. Default true.'),
   track: s.optional(trackSchema, { interfaces: [], checks: [], scripts: [] }).describe('Tracked interfaces, checks and scripts.'),
   garpRepeat: s.optional(s.integer({ min: 0, max: 100 }), 5).describe('Gratuitous ARPs / unsolicited NAs per VIP on becoming Master (keepalived garp_master_repeat). Default 5.'),
   garpMasterDelay: s.optional(s.duration({ max: 3_600_000 }), 5000).describe('Delay of the second burst after becoming Master; 0 disables it (keepalived garp_master_delay). Default 5s.'),
@@ -218,7 +218,6 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
   if (version === 3 && (adv % 10 !== 0 || adv < 10 || adv > 40_950)) bad('advertInterval', 'a multiple of 10ms from 10ms to 40.95s with version 3', `${adv}ms`);
   if (raw.preempt !== undefined && raw.nopreempt !== undefined && raw.preempt === raw.nopreempt) bad('nopreempt', `a value consistent with preempt: ${raw.preempt}`, raw.nopreempt);
   const preempt = raw.preempt ?? (raw.nopreempt !== undefined ? !raw.nopreempt : true);
-  if (raw.accept === false) bad('accept', 'true (accept: false, RFC 5798 Accept_Mode False, is not supported yet)', false);
   if (raw.authentication && version !== 2) bad('authentication', 'no authentication with version 3 (RFC 5798 removed it)', 'authentication');
   if (raw.unicastSource && isIP(raw.unicastSource) !== family) bad('unicastSource', `an IPv${family} address (the instance family)`, raw.unicastSource);
   raw.unicastPeers?.forEach((p, i) => {

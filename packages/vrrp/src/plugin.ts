@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { HacoreConfig, HacoreCore, HacorePlugin, Logger, VrrpInstanceInfo, VrrpState } from '@hacore/core';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
+import { AcceptModeFilter } from './plugin-accept-mode.js';
 import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
@@ -113,6 +114,7 @@ class VrrpRuntime {
   private readonly scripts = new Map<string, TrackScriptRunner>();
   private section: VrrpSectionConfig | undefined;
   private readonly hooks: VrrpHooks;
+  private readonly acceptMode = new AcceptModeFilter();
 
   constructor(
     private readonly core: HacoreCore,
@@ -134,6 +136,8 @@ class VrrpRuntime {
     try {
       this.netlink = new NetlinkClient();
       await this.reflector.start();
+      // Before any instance can add a VIP: an accept: false VIP never accepts, even briefly.
+      await this.acceptMode.apply(section.instances);
       this.section = section;
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
@@ -256,6 +260,7 @@ class VrrpRuntime {
     }
     await Promise.all(stop.map((i) => i.stop('reload')));
     for (const i of stop) this.instances.delete(i.name);
+    await this.acceptMode.apply(next.instances);
     const toStart = new Set(next.instances.map((i) => i.name).filter((n) => !this.instances.has(n)));
     this.build(next, toStart);
     this.section = next;
@@ -269,6 +274,7 @@ class VrrpRuntime {
     this.log.info({ reason }, 'stopping VRRP instances');
     await Promise.all([...this.instances.values()].map((i) => i.stop('shutdown')));
     this.instances.clear();
+    await this.acceptMode.remove().catch((err: unknown) => this.log.error({ err }, 'could not remove the accept-mode nftables table'));
     this.transports.closeAll();
     this.reflector.stop();
     this.netlink?.close();

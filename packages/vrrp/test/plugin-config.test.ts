@@ -101,7 +101,6 @@ describe('vrrp config schema: errors name the path', () => {
     ['unicast peer of the other family', { instances: [inst({ unicastPeers: ['2001:db8::2'] })] }, 'vrrp.instances[0].unicastPeers[0]'],
     ['unicast source of the other family', { instances: [inst({ unicastSource: '2001:db8::2' })] }, 'vrrp.instances[0].unicastSource'],
     ['preempt and nopreempt disagree', { instances: [inst({ preempt: true, nopreempt: true })] }, 'vrrp.instances[0].nopreempt'],
-    ['accept false', { instances: [inst({ accept: false })] }, 'vrrp.instances[0].accept', /not supported/],
     ['unknown script', { instances: [inst({ track: { scripts: ['chk_x'] } })], scripts: { chk_a: { command: ['/bin/true'] } } }, 'vrrp.instances[0].track.scripts[0]'],
     ['no VIP', { instances: [inst({ virtualAddresses: [] })] }, 'vrrp.instances[0].virtualAddresses'],
     ['VIP without address', { instances: [inst({ virtualAddresses: ['not-an-ip'] })] }, 'vrrp.instances[0].virtualAddresses[0]'],
@@ -208,5 +207,28 @@ describe('vrrp plugin', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('accept mode (nftables ruleset)', () => {
+  it('collects the VIPs of accept: false instances, except the address owner', async () => {
+    const { noAcceptVips, acceptModeRuleset } = await import('../src/plugin-accept-mode.js');
+    const r = parseVrrpSection({
+      instances: [
+        inst({ accept: false, virtualAddressesExcluded: ['198.51.100.201/24'] }),
+        inst({ name: 'VI_6', accept: false, virtualAddresses: ['2001:db8::200/64'] }),
+        inst({ name: 'VI_2', vrid: 52, virtualAddresses: ['198.51.100.202/24'] }),
+        inst({ name: 'VI_O', vrid: 53, priority: 255, accept: false, virtualAddresses: ['198.51.100.203/24'] }),
+      ],
+    });
+    assert.deepEqual(r.issues, []);
+    const vips = noAcceptVips(r.value!.instances);
+    assert.deepEqual(vips, { v4: ['198.51.100.200', '198.51.100.201'], v6: ['2001:db8::200'] });
+    const rules = acceptModeRuleset(vips);
+    assert.match(rules, /^add table inet hacore_vrrp\ndelete table inet hacore_vrrp\ntable inet hacore_vrrp \{/);
+    assert.match(rules, /ip daddr \{ 198\.51\.100\.200, 198\.51\.100\.201 \} counter drop/);
+    // ND to the VIP is accepted before the drop, or clients' NUD for the gateway fails.
+    assert.ok(rules.indexOf('nd-neighbor-solicit') < rules.indexOf('ip6 daddr { 2001:db8::200 } counter drop'));
+    assert.equal(acceptModeRuleset({ v4: [], v6: [] }), 'add table inet hacore_vrrp\ndelete table inet hacore_vrrp\n');
   });
 });
