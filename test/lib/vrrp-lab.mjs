@@ -192,7 +192,8 @@ export class VrrpLab {
     await waitFor(
       async () => {
         const out = JSON.parse(await this.lab.ip(host, ['-j', '-6', 'addr', 'show', 'scope', 'link']));
-        const infos = out.flatMap((l) => l.addr_info ?? []);
+        // ip -j leaves an empty object for each address that the filter dropped.
+        const infos = out.flatMap((l) => l.addr_info ?? []).filter((a) => a.local);
         return infos.length > 0 && infos.every((a) => !a.tentative);
       },
       { timeoutMs: 5000, everyMs: 50, what: `link-local address on ${host}` },
@@ -200,7 +201,7 @@ export class VrrpLab {
   }
 
   link6(host, dev = 'eth0') {
-    return this.lab.ip(host, ['-j', '-6', 'addr', 'show', 'dev', dev, 'scope', 'link']).then((o) => JSON.parse(o)[0]?.addr_info?.[0]?.local);
+    return this.lab.ip(host, ['-j', '-6', 'addr', 'show', 'dev', dev, 'scope', 'link']).then((o) => JSON.parse(o)[0]?.addr_info?.find((a) => a.local)?.local);
   }
 
   // ---- daemons ---------------------------------------------------------------------------
@@ -389,6 +390,16 @@ export class VrrpLab {
   }
   async restore(router, dev = 'eth0') {
     await this.lab.ip(router, ['link', 'set', dev, 'up']);
+  }
+
+  /**
+   * Bridge port isolation (in the switch namespace): isolated ports reach the non-isolated
+   * ones (the client) but not each other, links staying up. Isolating every router makes a
+   * split brain without any interface going down.
+   */
+  async isolate(host, on = true) {
+    const port = `p${this.hosts.indexOf(host)}`;
+    await sh('ip', ['-n', this.lab.bridgeNs, 'link', 'set', 'dev', port, 'type', 'bridge_slave', 'isolated', on ? 'on' : 'off']);
   }
 
   /**

@@ -26,6 +26,15 @@ export function skipHacore(tools) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Priorities of the three routers. Two Backups racing for a dead master differ only by
+ * their skew time, (priority difference / 256) x interval: 120 vs 100 at 100 ms is 8 ms,
+ * which timer jitter on a loaded machine can invert, and then the lower one also becomes
+ * Master for a moment and its GARP/NA (sent last) leaves the client pointing at it.
+ * 150 vs 50 is 39 ms apart.
+ */
+export const PRIOS = Object.freeze({ r1: 200, r2: 150, r3: 50 });
+
 /** Master_Down_Interval (RFC 5798 6.1) in ms for an interval and a priority. */
 export function masterDown(intervalMs, prio) {
   return 3 * intervalMs + ((256 - prio) * intervalMs) / 256;
@@ -104,6 +113,10 @@ export async function expectFailover(lab, cap, vip, to, { since, timeoutMs = 500
     timeoutMs: 3000,
     everyMs: 20,
     what: `client neighbour entry for ${vip} -> ${lab.mac(to)} (${to})`,
+  }).catch(async (err) => {
+    const ann = (await announcements(cap.file)).map((a) => ({ ...a, t: Math.round(a.t - (since ?? 0)) }));
+    err.message += `\nneighbour: ${JSON.stringify(await lab.neigh(vip))}\nannouncements since: ${JSON.stringify(ann)}\n${logs(lab)}`;
+    throw err;
   });
   const ann = await waitFor(
     async () => {

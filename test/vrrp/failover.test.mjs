@@ -1,4 +1,4 @@
-// Failover among three hacore routers (VRRPv3, 100 ms adverts, priorities 150/120/100):
+// Failover among three hacore routers (VRRPv3, 100 ms adverts, priorities 200/150/50):
 // the master cut off the network, stopped gracefully, and its vrrp child killed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import {
   expectMaster,
   logs,
   masterDown,
+  PRIOS,
   nowMs,
   skipHacore,
   sleep,
@@ -19,7 +20,6 @@ import {
 } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
-const PRIOS = { r1: 150, r2: 120, r3: 100 };
 
 test('master cut off: the next priority takes the VIP; back on the wire, the master preempts', { skip, timeout: 30000 }, async (t) => {
   const lab = await VrrpLab.create('vcu');
@@ -32,8 +32,8 @@ test('master cut off: the next priority takes the VIP; back on the wire, the mas
     await expectFailover(lab, cap, VIP4, 'r2', { since: cutAt });
     const first = (await advertsFrom(lab, cap.file, 'r2', { since: cutAt }))[0];
     assert.ok(first, 'r2 advertises');
-    // The RFC bound for r2 is 3 x 100 + skew = 353 ms from r1's last advert; allow for a loaded machine.
-    assert.ok(first.t - cutAt < masterDown(100, 120) + 400, `r2's first advert ${Math.round(first.t - cutAt)} ms after the cut`);
+    // The RFC bound for r2 is 3 x 100 + skew = 341 ms from r1's last advert; allow for a loaded machine.
+    assert.ok(first.t - cutAt < masterDown(100, PRIOS.r2) + 400, `r2's first advert ${Math.round(first.t - cutAt)} ms after the cut`);
     assert.equal((await advertsFrom(lab, cap.file, 'r3', { since: cutAt })).length, 0, 'r3 stays Backup');
 
     const backAt = nowMs();
@@ -59,8 +59,8 @@ test('graceful stop: the master sends priority 0 and the backup takes over after
     assert.ok(zero.length >= 1, 'r1 sent a priority-0 advert');
     const first = (await advertsFrom(lab, cap.file, 'r2', { since: stopAt }))[0];
     const took = first.t - zero[0].t;
-    // Skew time for priority 120 at 100 ms is 53 ms, far below Master_Down_Interval (353 ms).
-    assert.ok(took < 250, `r2 took over ${Math.round(took)} ms after the priority-0 advert (skew time 53 ms)`);
+    // Skew time for priority 150 at 100 ms is 41 ms, far below Master_Down_Interval (341 ms).
+    assert.ok(took < 250, `r2 took over ${Math.round(took)} ms after the priority-0 advert (skew time 41 ms)`);
     assert.deepEqual(await lab.holders(VIP4), ['r2'], 'the VIP left r1');
     await cap.stop();
   } finally {
@@ -85,7 +85,7 @@ test('kill -9 of the master vrrp child: restarted by the supervisor, one master 
     assert.ok(d.r1.alive, 'the supervisor survived its child');
     // From the restart on, within two Master_Down_Intervals (plus the child's own start-up),
     // exactly one router holds the VIP: the new child cleared what the dead one left.
-    const mdi = masterDown(100, 120);
+    const mdi = masterDown(100, PRIOS.r2);
     const one = await waitFor(async () => {
       const h = await lab.holders(VIP4);
       return h.length === 1 ? h[0] : false;

@@ -1,5 +1,5 @@
-// Interop with real keepalived 2.2.7 on one bridge, same VRID: r1 hacore (150),
-// r2 keepalived (120), r3 hacore (100). Each implementation elects the other by
+// Interop with real keepalived 2.2.7 on one bridge, same VRID: r1 hacore (200),
+// r2 keepalived (150), r3 hacore (50). Each implementation elects the other by
 // priority and takes over when the other dies; tshark's VRRP dissector decodes every
 // hacore advert with a good checksum and nothing malformed.
 import assert from 'node:assert/strict';
@@ -24,14 +24,14 @@ for (const c of CASES) {
       const hacore = (r, priority) =>
         lab.startHacore(r, hacoreConfig([instance({ priority, version: c.version, advertInterval: `${c.intervalMs}ms`, virtualAddresses: [vipCidr], garpMasterDelay: '5s' })]));
 
-      // keepalived (120) against hacore (100): keepalived wins, hacore follows it.
-      await hacore('r3', 100);
-      await lab.startKeepalived('r2', { vrid: 51, version: c.version, priority: 120, advertInt: c.intervalMs / 1000, vips: [vipCidr] });
+      // keepalived (150) against hacore (50): keepalived wins, hacore follows it.
+      await hacore('r3', 50);
+      await lab.startKeepalived('r2', { vrid: 51, version: c.version, priority: 150, advertInt: c.intervalMs / 1000, vips: [vipCidr] });
       await expectMaster(lab, c.vip, 'r2', { timeoutMs: c.timeoutMs });
 
-      // hacore (150) starts late and preempts keepalived.
+      // hacore (200) starts late and preempts keepalived.
       const upAt = nowMs();
-      await hacore('r1', 150);
+      await hacore('r1', 200);
       await expectFailover(lab, cap, c.vip, 'r1', { since: upAt, timeoutMs: c.timeoutMs });
 
       // hacore dies: keepalived takes over, and hacore r3 stays Backup.

@@ -2,7 +2,7 @@
 // announced with unsolicited neighbour advertisements (Override flag).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VIP6, VrrpLab, advertsFrom, expectFailover, expectMaster, nowMs, skipHacore, startCluster } from '../lib/vrrp-scenario.mjs';
+import { VIP6, VrrpLab, advertsFrom, expectFailover, expectMaster, nowMs, PRIOS, skipHacore, startCluster } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
 
@@ -10,7 +10,7 @@ test('v3 over IPv6: election, failover with unsolicited NA', { skip, timeout: 30
   const lab = await VrrpLab.create('v6f');
   try {
     const cap = await lab.capture('v6');
-    await startCluster(lab, { r1: 150, r2: 120, r3: 100 }, { vips: [VIP6] });
+    await startCluster(lab, PRIOS, { vips: [VIP6] });
     await expectMaster(lab, VIP6, 'r1');
     const ads = await advertsFrom(lab, cap.file, 'r1');
     const ll = await lab.link6('r1');

@@ -18,14 +18,14 @@ import {
 
 const skip = skipHacore();
 
-/** r2 (120) and r3 (100) running, r2 master; then r1 (150) starts with `overrides`. */
+/** r2 (150) and r3 (50) running, r2 master; then r1 (200) starts with `overrides`. */
 async function lateStarter(lab, overrides) {
   await lab.startEchoServer('r1', [VIP4]);
-  await startCluster(lab, { r2: 120, r3: 100 });
+  await startCluster(lab, { r2: 150, r3: 50 });
   await expectMaster(lab, VIP4, 'r2');
   const cap = await lab.capture('late');
   const startAt = nowMs();
-  const d = await lab.startHacore('r1', hacoreConfig([instance({ priority: 150, ...overrides })]));
+  const d = await lab.startHacore('r1', hacoreConfig([instance({ priority: 200, ...overrides })]));
   return { cap, startAt, d };
 }
 
@@ -63,7 +63,7 @@ test('preemptDelay: the late higher priority takes over only after the delay', {
     // Without the delay r1 would take over about start-up + 360 ms after it starts.
     const { cap, startAt } = await lateStarter(lab, { preemptDelay: '2s' });
     await expectFailover(lab, cap, VIP4, 'r1', { since: startAt, timeoutMs: 8000 });
-    const first = (await advertsFrom(lab, cap.file, 'r1', { since: startAt })).find((p) => p.prio === 150);
+    const first = (await advertsFrom(lab, cap.file, 'r1', { since: startAt })).find((p) => p.prio === 200);
     const after = first.t - startAt;
     assert.ok(after >= 2000, `r1 preempted ${Math.round(after)} ms after it started, before its 2 s preemptDelay`);
     assert.ok(after < 2000 + 3000, `r1 preempted ${Math.round(after)} ms after it started`);

@@ -2,7 +2,7 @@
 // election and failover work as with multicast.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VIP4, VrrpLab, expectFailover, expectMaster, nowMs, skipHacore, sleep, startCluster, vrrpPackets } from '../lib/vrrp-scenario.mjs';
+import { VIP4, VrrpLab, expectFailover, expectMaster, nowMs, PRIOS, skipHacore, sleep, startCluster, vrrpPackets } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
 
@@ -10,8 +10,7 @@ test('unicast peers: election and failover without multicast', { skip, timeout: 
   const lab = await VrrpLab.create('vuc');
   try {
     const cap = await lab.capture('unicast', 'vrrp or arp or icmp6');
-    const prios = { r1: 150, r2: 120, r3: 100 };
-    await startCluster(lab, prios, {
+    await startCluster(lab, PRIOS, {
       perRouter: (r) => ({
         instance: {
           unicastSource: lab.addr4(r),

@@ -2,7 +2,7 @@
 // router with the wrong password, whose adverts everybody drops (and it drops theirs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VIP4, VrrpLab, expectFailover, expectMaster, advertsFrom, nowMs, skipHacore, startCluster, waitFor } from '../lib/vrrp-scenario.mjs';
+import { VIP4, VrrpLab, expectFailover, expectMaster, advertsFrom, nowMs, PRIOS, skipHacore, startCluster, waitFor } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
 const v2 = (password) => ({ instance: { version: 2, advertInterval: '1s', authentication: { type: 'PASS', password } } });
@@ -11,18 +11,18 @@ test('v2 with a password: election, adverts with auth type 1, failover', { skip,
   const lab = await VrrpLab.create('v2p');
   try {
     const cap = await lab.capture('v2');
-    await startCluster(lab, { r1: 150, r2: 120, r3: 100 }, { perRouter: () => v2('s3cret') });
+    await startCluster(lab, PRIOS, { perRouter: () => v2('s3cret') });
     await expectMaster(lab, VIP4, 'r1', { timeoutMs: 8000 });
     const ads = await advertsFrom(lab, cap.file, 'r1');
     assert.ok(ads.length >= 1);
     const last = ads.at(-1);
     assert.deepEqual(
       { version: last.version, interval: last.interval, authType: last.authType, authString: last.authString, prio: last.prio, checksum: last.checksumStatus },
-      { version: 2, interval: 1000, authType: '1', authString: 's3cret', prio: 150, checksum: '1' },
+      { version: 2, interval: 1000, authType: '1', authString: 's3cret', prio: 200, checksum: '1' },
     );
     const cutAt = nowMs();
     await lab.cut('r1');
-    // Master_Down_Interval for priority 120 at 1 s: 3.53 s.
+    // Master_Down_Interval for priority 150 at 1 s: 3.41 s.
     await expectFailover(lab, cap, VIP4, 'r2', { since: cutAt, timeoutMs: 8000 });
     await cap.stop();
   } finally {
