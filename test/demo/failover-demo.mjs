@@ -8,7 +8,7 @@
 // Needs root (network namespaces) and iproute2. --keepalived runs the same show with
 // keepalived 2.2.7 in place of hacore, for comparison.
 import { parseArgs } from 'node:util';
-import { VIP4, VrrpLab, hacoreConfig, hacoreMissing, labMissing, nowMs, waitFor } from '../lib/vrrp-lab.mjs';
+import { HACORE_CLI, VIP4, VrrpLab, hacoreConfig, hacoreMissing, labMissing, nowMs, waitFor } from '../lib/vrrp-lab.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -19,7 +19,8 @@ const { values: o } = parseArgs({
 
 const impl = o.keepalived ? 'keepalived' : 'hacore';
 const intervalMs = o.interval.endsWith('ms') ? Number(o.interval.slice(0, -2)) : Number(o.interval.replace(/s$/, '')) * 1000;
-const PRIOS = { r1: 150, r2: 120, r3: 100 };
+// Priorities well apart: two backups racing for a dead master differ by (difference / 256) x interval.
+const PRIOS = { r1: 200, r2: 150, r3: 50 };
 const NAME = { r1: 'lb1', r2: 'lb2', r3: 'lb3' };
 const PORT = 8080;
 const t0 = nowMs();
@@ -131,7 +132,15 @@ async function main() {
     await waitFor(async () => (await lab.neigh(VIP4))?.mac === lab.mac(next), { timeoutMs: 2000, what: 'the ARP entry to move' }).catch(() => {});
     const n1 = await lab.neigh(VIP4);
     say(`client's ARP entry for ${VIP4}: ${n1?.mac} (${NAME[lab.routers.find((r) => lab.mac(r) === n1?.mac)] ?? '?'}), moved by the new master's gratuitous ARP`);
-    await sleep(1000);
+    if (impl === 'hacore') {
+      for (const r of lab.routers.filter((x) => x !== master)) {
+        const out = await lab.lab.exec(r, process.execPath, [HACORE_CLI, 'status', '--config', daemons[r].files.config]).catch((e) => String(e.message));
+        const vrrp = out.slice(out.indexOf('VRRP INSTANCE')).trim().split('\n');
+        say(`hacore status on ${NAME[r]}:`);
+        for (const l of vrrp) console.log(`           ${dim('|')} ${l}`);
+      }
+    }
+    await sleep(800);
     await loop.stop();
     await shell.close();
 
