@@ -165,10 +165,14 @@ export class IpvsPlugin implements HacorePlugin {
 
   private async start(config: HacoreConfig): Promise<void> {
     const src = this.opts.dataplane;
-    if (src === undefined) {
-      this.dp = await openNetlinkDataplane();
-      this.ownsDataplane = true;
-    } else this.dp = typeof src === 'function' ? await src() : src;
+    try {
+      if (src === undefined) {
+        this.dp = await openNetlinkDataplane();
+        this.ownsDataplane = true;
+      } else this.dp = typeof src === 'function' ? await src() : src;
+    } catch (err) {
+      throw new Error(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
     this.active = true;

@@ -164,7 +164,7 @@ describe('hacore + IPVS NAT end to end', () => {
     assert.ok(!left.includes(`${VIP}:80`), `service removed at stop:\n${left}`);
   });
 
-  it('spreads requests per the scheduler, survives a real server stopping, and uses it again when it is back', async () => {
+  it('spreads requests per the scheduler, survives a real server stopping, and uses it again when it is back', async (t) => {
     const table = await ipvsTable();
     for (const a of Object.values(RS)) assert.match(table, new RegExp(`${a.replace(/\./g, '\\.')}:80\\s+Masq\\s+1`));
 
@@ -175,8 +175,10 @@ describe('hacore + IPVS NAT end to end', () => {
 
     // Stop rs2's server; hacore sees it down and takes it out.
     const down = waitLine(hacore, /real server 198\.51\.100\.22:80 of web is down/, 20000, 'hacore');
+    const t0 = performance.now();
     await lab.kill(servers.rs2);
     await down;
+    t.diagnostic(`rs2 stopped -> out of the table: ${Math.round(performance.now() - t0)} ms (delayLoop 300ms, TCG)`);
     assert.doesNotMatch(await ipvsTable(), /198\.51\.100\.22:80/);
     const without = await requests(20);
     assert.deepEqual(without.errors, [], 'no request fails once the failure is detected');
@@ -185,8 +187,10 @@ describe('hacore + IPVS NAT end to end', () => {
 
     // It comes back and gets traffic again.
     const up = waitLine(hacore, /real server 198\.51\.100\.22:80 of web is up/, 20000, 'hacore');
+    const t1 = performance.now();
     await startServer('rs2');
     await up;
+    t.diagnostic(`rs2 started -> back in the table: ${Math.round(performance.now() - t1)} ms (server start included)`);
     const back = await requests(30);
     assert.deepEqual(back.errors, []);
     for (const name of Object.keys(RS)) assert.ok(Math.abs((back[name] ?? 0) - 10) <= 1, JSON.stringify(back));
