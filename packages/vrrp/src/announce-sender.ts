@@ -64,6 +64,8 @@ export class AnnounceSender {
   constructor(
     private readonly build: FrameBuilder,
     private readonly onError: (err: Error, target: AnnounceTarget) => void,
+    /** How a frame leaves; the packet socket by default (tests pass a recorder). */
+    private readonly send: (ifindex: number, frame: Uint8Array) => void = sendFrame,
   ) {}
 
   /** Sends the first burst now and schedules the delayed burst and the refresh. */
@@ -108,7 +110,7 @@ export class AnnounceSender {
       for (const { t, frame } of frames) {
         if (!frame) continue;
         try {
-          sendFrame(t.ifindex, frame);
+          this.send(t.ifindex, frame);
           if (t.family === 4) this.counters.garpSent++;
           else this.counters.naSent++;
         } catch (err) {

@@ -92,18 +92,58 @@ export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
     this.events.socket.on('message', (msgs) => {
       for (const m of msgs) this.onMessage(m.type, m.data);
     });
+    // ENOBUFS: the kernel dropped notifications (a burst of changes); the mirror
+    // may be stale, so read everything again and report the differences.
+    this.events.socket.on('error', () => {
+      this.resyncs++;
+      void this.resync().catch(() => {});
+    });
     this.requests = nl.createRtNetlink(opts);
-    const links = await this.requests.getLinks();
+    await this.resync();
+  }
+
+  /** Times the mirror was re-read after the notification socket overflowed. */
+  resyncs = 0;
+
+  /** Dumps links and addresses and applies the differences as events. */
+  async resync(): Promise<void> {
+    const req = this.requests;
+    if (!req) return;
+    const links = await req.getLinks();
+    const seenLinks = new Set<number>();
     for (const l of links) {
       const info = linkFromMessage(l);
-      if (info) this.setLink(info);
+      if (!info) continue;
+      seenLinks.add(info.index);
+      this.setLink(info);
     }
-    const addrs = await this.requests.getAddresses();
+    for (const [index, info] of [...this.links]) {
+      if (seenLinks.has(index)) continue;
+      this.links.delete(index);
+      if (this.byName.get(info.name) === index) this.byName.delete(info.name);
+      this.emit('linkRemoved', info);
+    }
+    const addrs = await req.getAddresses();
+    const seenAddrs = new Set<string>();
     for (const a of addrs) {
       const info = addressFromMessage(a);
-      if (info && !this.addresses.has(addrKey(info))) this.addresses.set(addrKey(info), info);
+      if (!info) continue;
+      const key = addrKey(info);
+      seenAddrs.add(key);
+      if (!this.addresses.has(key)) {
+        this.addresses.set(key, info);
+        if (this.started) this.emit('address', info);
+      }
     }
+    for (const [key, info] of [...this.addresses]) {
+      if (seenAddrs.has(key)) continue;
+      this.addresses.delete(key);
+      this.emit('addressRemoved', info);
+    }
+    this.started = true;
   }
+
+  private started = false;
 
   stop(): void {
     this.events?.socket.close();
