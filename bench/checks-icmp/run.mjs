@@ -34,7 +34,9 @@ try {
     await ipBatch([...new Set(targets)].map((a) => `addr add ${a}/${a.includes(':') ? '128 nodad' : 32} dev eth0`), lab.ns('many'));
   }
   await ipBatch(['route add 203.0.113.0/24 via 198.51.100.2', 'route add 2001:db8:1::/64 via 2001:db8::2'], lab.ns('chk'));
-  const child = spawn('ip', ['netns', 'exec', lab.ns('chk'), process.execPath, path.join(here, 'check-child.mjs')], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to the measured process.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn('ip', ['netns', 'exec', lab.ns('chk'), process.execPath, ...nodeArgs, path.join(here, 'check-child.mjs')], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, BENCH_SECONDS: String(SECONDS) },
   });

@@ -114,6 +114,8 @@ export class IcmpSocket {
   private closed = false;
   private readonly cookie = randomBytes(8);
   private readonly sourceBytes: Buffer | undefined;
+  /** inet_ntop text of a reply's source -> canonicalAddress, so that a busy socket does not parse every source. */
+  private readonly sourceText = new Map<string, string>();
   private readonly stats = { sent: 0, queuedSends: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
 
   private constructor(key: IcmpSocketKey) {
@@ -344,7 +346,7 @@ export class IcmpSocket {
     if (d.kind === 'echo-reply') {
       let from: string;
       try {
-        from = this.key.family === 4 ? source : canonicalAddress(source);
+        from = this.key.family === 4 ? source : this.canonicalSource(source);
       } catch {
         this.stats.ignored++;
         return;
@@ -355,6 +357,17 @@ export class IcmpSocket {
     } else {
       this.stats.ignored++;
     }
+  }
+
+  private canonicalSource(source: string): string {
+    let c = this.sourceText.get(source);
+    if (c === undefined) {
+      c = canonicalAddress(source);
+      // Bounded: a flood of replies from random sources must not grow it without end.
+      if (this.sourceText.size >= 65_536) this.sourceText.clear();
+      this.sourceText.set(source, c);
+    }
+    return c;
   }
 
   /** Closes the socket and settles every probe in flight. */
