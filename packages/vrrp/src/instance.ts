@@ -52,6 +52,8 @@ export interface InstanceDeps {
   logger: Logger;
   /** Called for every transition, after the machine's state changed. */
   onTransition(instance: VrrpInstance, t: TransitionInfo): void;
+  /** Every VIP of every instance of the process (never a source address). */
+  allVips?: ReadonlySet<string>;
   /** Called for each dropped packet (the plugin's `drop` hook). */
   onDrop?(instance: VrrpInstance, reason: string): void;
   /** Whether the instance is in a sync group (set by SyncGroup). */
@@ -97,6 +99,7 @@ export class VrrpInstance {
   private started = false;
   private readonly log: Logger;
   private readonly advertVips: string[];
+  private readonly ownVips: ReadonlySet<string>;
   private readonly peers: Set<string>;
   private readonly listeners: (() => void)[] = [];
 
@@ -109,6 +112,7 @@ export class VrrpInstance {
     this.group = deps.group;
     this.log = deps.logger.child({ instance: config.name });
     this.advertVips = config.virtualAddresses.map((v) => v.address);
+    this.ownVips = new Set([...config.virtualAddresses, ...config.virtualAddressesExcluded].map((v) => normalizeIp(v.address) ?? v.address));
     this.peers = new Set(config.unicastPeers.map((p) => normalizeIp(p) ?? p));
     this.announcer = new AnnounceSender(
       (t) => (t.family === 4 ? gratuitousArpFrame(t.address, formatMac(t.mac)) : unsolicitedNeighborAdvertFrame(t.address, formatMac(t.mac))),
@@ -206,7 +210,7 @@ export class VrrpInstance {
     if (this.config.unicastSource) return normalizeIp(this.config.unicastSource) ?? this.config.unicastSource;
     if (!this.ifindex) return undefined;
     const r = this.deps.reflector;
-    return this.config.family === 4 ? r.primaryIpv4(this.ifindex) : r.linkLocal6(this.ifindex);
+    return this.config.family === 4 ? r.primaryIpv4(this.ifindex, this.deps.allVips ?? this.ownVips) : r.linkLocal6(this.ifindex);
   }
 
   /** The machine needs our primary address for tie-breaks; without one the instance waits in Fault. */

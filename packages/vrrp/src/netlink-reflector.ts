@@ -203,8 +203,11 @@ export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
   }
 
   /** keepalived's source for IPv4 adverts: the first primary (non-secondary) address of the interface. */
-  primaryIpv4(index: number): string | undefined {
-    return this.addressesOf(index, 4).find((a) => !a.secondary)?.address;
+  primaryIpv4(index: number, exclude: ReadonlySet<string> = new Set()): string | undefined {
+    // A VIP left on the interface (or one with a narrower prefix, which the kernel
+    // lists first and never marks secondary) must not become our source address.
+    const own = this.addressesOf(index, 4).filter((a) => !a.secondary && !exclude.has(a.address));
+    return (own.find((a) => a.scope === 0) ?? own[0])?.address;
   }
 
   /** The interface's IPv6 link-local address (RFC 5798 5.1.2.1: the source of v3 IPv6 adverts). */

@@ -6,6 +6,7 @@ import { AcceptModeFilter } from './plugin-accept-mode.js';
 import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
+import { normalizeIp } from './ip-address.js';
 import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
 import { SyncGroup, type GroupState } from './sync-group.js';
@@ -149,6 +150,7 @@ class VrrpRuntime {
 
   private build(section: VrrpSectionConfig, toStart: Set<string>): void {
     const netlink = this.netlink!;
+    const allVips = new Set(section.instances.flatMap((i) => [...i.virtualAddresses, ...i.virtualAddressesExcluded].map((v) => normalizeIp(v.address) ?? v.address)));
     for (const cfg of section.instances) {
       if (!toStart.has(cfg.name)) continue;
       const inst = new VrrpInstance(cfg, {
@@ -156,6 +158,7 @@ class VrrpRuntime {
         netlink,
         transports: this.transports,
         logger: this.log,
+        allVips,
         onTransition: (i, t) => this.onTransition(i, t),
         onDrop: (i, reason) => this.hooks.drop.call(i.name, reason),
       });
