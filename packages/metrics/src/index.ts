@@ -51,7 +51,8 @@ export class MetricsPlugin implements HacorePlugin {
     core.registerSection('metrics', metricsSchema, { roles: ['main', 'check'] });
     const log = core.logger.child({ plugin: PLUGIN_NAME });
 
-    core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
+    // Stage -100: counting before other plugins' start taps, which may already emit events.
+    core.hooks.start.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async (config) => {
       const cfg = config.metrics as MetricsConfig | undefined;
       if (!cfg?.enabled) return;
       if (core.runs('check')) this.probes = new ProbeStats(cfg.maxFailureReasons);

@@ -50,6 +50,7 @@ export const notifyShape = {
   virtualServers: s.optional(s.record(virtualServerScripts)).describe('Quorum and real-server scripts by virtual server name; "*" matches virtual servers not listed.'),
   checks: s.optional(s.record(checkScripts)).describe('Scripts by check name (hacore target-state events); "*" matches checks not listed.'),
   fifo: s.optional(s.string({ pattern: /^\//, patternText: 'an absolute path' })).describe('FIFO that receives one line per event (keepalived notify_fifo); created if missing.'),
+  fifoChecks: s.optional(s.boolean(), false).describe('Also write CHECK lines (target-state of checks, a hacore extension) to the FIFO. Default false: only keepalived\'s INSTANCE, GROUP, VS and RS lines.'),
   fifoScript: cmd('Long-running reader of the FIFO, started with the FIFO path as its last argument and restarted if it exits (keepalived notify_fifo_script). Needs fifo.'),
   user: s.optional(s.string({ minLength: 1 })).describe('Run scripts as this user (name or uid; keepalived script_user). Default: the daemon user.'),
   group: s.optional(s.string({ minLength: 1 })).describe('Run scripts with this group (name or gid). Default: the user\'s primary group.'),
@@ -91,6 +92,7 @@ export interface NotifyConfig {
   checks: Record<string, CheckScripts>;
   fifo?: string;
   fifoScript?: Command;
+  fifoChecks: boolean;
   uid?: number;
   gid?: number;
   timeout: number;
@@ -180,6 +182,7 @@ function resolveSection(v: NotifyInput, ctx: s.ParseContext, path: string): Noti
     maxQueuedPerKey: v.maxQueuedPerKey,
     concurrency: v.concurrency,
     scriptSecurity: v.scriptSecurity,
+    fifoChecks: v.fifoChecks,
   };
   if (v.fifo !== undefined) out.fifo = v.fifo;
   if (v.fifoScript !== undefined) {

@@ -48,7 +48,9 @@ export function jobFor(event: HacoreEvent, cfg: NotifyConfig): Job | undefined {
       const rs = vs?.realServers ? pick(vs.realServers, event.realServer) : undefined;
       const state = event.up ? 'UP' : 'DOWN';
       add(`RS ${event.realServer} ${event.virtualServer} ${event.up ? 'notifyUp' : 'notifyDown'}`, event.up ? rs?.notifyUp : rs?.notifyDown);
-      return { key: `RS/${event.virtualServer}/${event.realServer}`, commands, fifoLine: `RS ${event.realServer} ${event.virtualServer} ${state}`, event };
+      // Keyed by virtual server, like quorum events: a real server going down and the quorum
+      // loss it causes reach the scripts in that order.
+      return { key: `VS/${event.virtualServer}`, commands, fifoLine: `RS ${event.realServer} ${event.virtualServer} ${state}`, event };
     }
     case 'quorum': {
       const vs = pick(cfg.virtualServers, event.virtualServer);

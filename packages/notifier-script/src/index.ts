@@ -52,7 +52,9 @@ export class NotifierScriptPlugin implements HacorePlugin {
     core.registerSection('notify', notifySchema, { roles: ['main'] });
     const log = core.logger.child({ plugin: PLUGIN_NAME });
 
-    core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
+    // Stage -100: ready before the start taps of other plugins, which may already emit events
+    // (the IPVS plugin reports quorum at its first reconcile).
+    core.hooks.start.tapPromise({ name: PLUGIN_NAME, stage: -100 }, async (config) => {
       const cfg = config.notify as NotifyConfig | undefined;
       if (!cfg) return;
       this.configure(cfg, log);
@@ -88,7 +90,12 @@ export class NotifierScriptPlugin implements HacorePlugin {
       if (this.stopped || !this.cfg || !this.queue) return;
       const job = jobFor(event, this.cfg);
       if (!job) return;
-      if (job.commands.length > 0 || this.fifo) this.queue.push(job.key, job);
+      // The FIFO line goes out now, in event order across all keys (keepalived's FIFO
+      // promise); the write is non-blocking and a full pipe drops the line.
+      if (job.fifoLine !== undefined && this.fifo && (event.kind !== 'target-state' || this.cfg.fifoChecks) && !this.fifo.write(job.fifoLine)) {
+        log.warn({ fifo: this.fifo.path, error: this.fifo.lastError }, 'notify fifo line dropped (pipe full)');
+      }
+      if (job.commands.length > 0) this.queue.push(job.key, job);
     });
 
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
@@ -149,10 +156,6 @@ export class NotifierScriptPlugin implements HacorePlugin {
         maxOutput: cfg.maxOutputBytes,
       });
       this.record(c.label, c.argv, r, log);
-    }
-    // keepalived writes the FIFO after the scripts of the same event.
-    if (job.fifoLine !== undefined && this.fifo && !this.fifo.write(job.fifoLine)) {
-      log.warn({ fifo: this.fifo.path, error: this.fifo.lastError }, 'notify fifo line dropped (no reader or pipe full)');
     }
   }
 

@@ -15,6 +15,7 @@ const base: NotifyConfig = {
   maxQueuedPerKey: 4,
   concurrency: 1,
   scriptSecurity: true,
+  fifoChecks: false,
 };
 const at = { time: 1, origin: 'single' as const };
 
@@ -42,7 +43,7 @@ test('a group passes priority 0', () => {
 test('real servers and quorum', () => {
   const rs: HacoreEvent = { ...at, kind: 'real-server', virtualServer: 'web', realServer: '198.51.100.11:80', up: false, weight: 0, reason: 'r' };
   assert.deepEqual(jobFor(rs, base)?.commands.map((c) => c.argv), [['/rsd']]);
-  assert.equal(jobFor(rs, base)?.key, 'RS/web/198.51.100.11:80');
+  assert.equal(jobFor(rs, base)?.key, 'VS/web', 'one serial key per virtual server: real servers and quorum in order');
   assert.deepEqual(jobFor({ ...rs, up: true }, base)?.commands, []);
   const q: HacoreEvent = { ...at, kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 1 };
   assert.deepEqual(jobFor(q, base)?.commands.map((c) => c.argv), [['/qd']]);

@@ -73,7 +73,8 @@ export class NotifierSmtpPlugin implements HacorePlugin {
       this.stats = { server, delivered: this.stats?.delivered ?? 0, failed: this.stats?.failed ?? 0, dropped: this.stats?.dropped ?? 0, retries: this.stats?.retries ?? 0, queued: 0 };
     };
 
-    core.hooks.start.tap(PLUGIN_NAME, (config) => configure(config.smtp as SmtpConfig | undefined));
+    // Stage -100: ready before other plugins' start taps, which may already emit events.
+    core.hooks.start.tap({ name: PLUGIN_NAME, stage: -100 }, (config) => configure(config.smtp as SmtpConfig | undefined));
     core.hooks.reload.tap(PLUGIN_NAME, (diff) => {
       if (diff.sections.includes('smtp')) configure(diff.next.smtp as SmtpConfig | undefined);
     });

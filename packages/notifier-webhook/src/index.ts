@@ -41,7 +41,8 @@ export class NotifierWebhookPlugin implements HacorePlugin {
       this.grace = cfg?.shutdownGrace ?? 2000;
     };
 
-    core.hooks.start.tap(PLUGIN_NAME, (config) => build(config.webhooks as WebhooksConfig | undefined));
+    // Stage -100: ready before other plugins' start taps, which may already emit events.
+    core.hooks.start.tap({ name: PLUGIN_NAME, stage: -100 }, (config) => build(config.webhooks as WebhooksConfig | undefined));
 
     core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
       if (!diff.sections.includes('webhooks')) return;
