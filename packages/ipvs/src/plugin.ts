@@ -69,17 +69,9 @@ function specsOf(config: HacoreConfig): { specs: VirtualServerSpec[]; issues: Re
 
 /** Opens the generic-netlink client, the default backend. */
 export async function openNetlinkDataplane(): Promise<IpvsDataplane> {
-  // Resolved at run time so that this module, and tests with an injected
-  // backend, do not load the netlink binding.
-  const mod = (await import(new URL('./netlink-client.js', import.meta.url).href)) as Record<string, unknown>;
-  const factory = (mod.openIpvsDataplane ?? mod.openIpvs ?? mod.createIpvsClient) as (() => Promise<IpvsDataplane>) | undefined;
-  if (typeof factory === 'function') return factory();
-  const Client = (mod.IpvsNetlinkClient ?? mod.IpvsClient ?? mod.default) as
-    | ({ open?: () => Promise<IpvsDataplane> } & (new () => IpvsDataplane))
-    | undefined;
-  if (Client && typeof Client.open === 'function') return Client.open();
-  if (typeof Client === 'function') return new Client();
-  throw new Error('the netlink client module exports no known factory');
+  // Imported on demand so that a plugin given another backend (and its tests) never loads the netlink binding.
+  const { openIpvsDataplane } = await import('./netlink-client.js');
+  return openIpvsDataplane();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describeOp, opKey, planReconcile, type CurrentService, type DesiredService, type ReconcileOp } from './reconcile.js';
 import { serviceKeyId } from './reconcile-keys.js';
-import type { IpvsDataplane } from './types.js';
+import type { Destination, IpvsBatchOp, IpvsDataplane, Service } from './types.js';
 
 /** A kernel (or backend) refusal of one operation. */
 export interface OpFailure {
@@ -27,8 +27,17 @@ export interface ApplyReport {
   durationMs: number;
 }
 
+/** A backend that can read services with their destinations in one turn (the netlink client's `listAll`). */
+interface ListAll {
+  listAll(): Promise<(Service & { destinations: Destination[] })[]>;
+}
+
 /** Reads the whole table: every service and its destinations. */
 export async function readTable(dp: IpvsDataplane, only?: ReadonlySet<string>): Promise<CurrentService[]> {
+  const la = (dp as Partial<ListAll>).listAll;
+  if (typeof la === 'function') {
+    return (await la.call(dp)).map(({ destinations, ...service }) => ({ service, destinations }));
+  }
   const services = await dp.listServices();
   const out: CurrentService[] = [];
   for (const service of services) {
@@ -67,15 +76,63 @@ async function runOp(dp: IpvsDataplane, op: ReconcileOp): Promise<void> {
   }
 }
 
+function toBatchOp(op: ReconcileOp): IpvsBatchOp {
+  switch (op.op) {
+    case 'add-service':
+      return { op: 'addService', service: op.service };
+    case 'edit-service':
+      return { op: 'editService', service: op.service };
+    case 'delete-service':
+      return { op: 'deleteService', key: op.key };
+    case 'add-destination':
+      return { op: 'addDestination', key: op.key, destination: op.destination };
+    case 'edit-destination':
+      return { op: 'editDestination', key: op.key, destination: op.destination };
+    case 'delete-destination':
+      return { op: 'deleteDestination', key: op.key, destination: op.destination };
+  }
+}
+
+const isServiceOp = (op: ReconcileOp) => op.op === 'add-service' || op.op === 'edit-service' || op.op === 'delete-service';
+
+function failure(op: ReconcileOp, err: unknown): OpFailure {
+  return { op, description: describeOp(op), errno: errnoOf(err), message: (err as Error)?.message ?? String(err) };
+}
+
 /**
  * Runs the ops in order. A refusal is recorded and the rest still run, except
  * the destinations of a service whose add was refused, which cannot succeed.
+ * A backend with `applyBatch` gets two pipelined rounds: the services, then
+ * the destinations (so a refused service can still skip its destinations).
  */
 export async function applyOps(dp: IpvsDataplane, ops: readonly ReconcileOp[]): Promise<Pick<ApplyReport, 'applied' | 'failed' | 'skipped'>> {
   const applied: ReconcileOp[] = [];
   const failed: OpFailure[] = [];
   const skipped: ReconcileOp[] = [];
   const missing = new Set<string>();
+  if (dp.applyBatch) {
+    const rounds = [ops.filter(isServiceOp), ops.filter((o) => !isServiceOp(o))];
+    for (const round of rounds) {
+      const todo = round.filter((op) => {
+        if (!isServiceOp(op) && missing.has(serviceKeyId(opKey(op)))) {
+          skipped.push(op);
+          return false;
+        }
+        return true;
+      });
+      if (todo.length === 0) continue;
+      const results = await dp.applyBatch(todo.map(toBatchOp));
+      todo.forEach((op, i) => {
+        const r = results[i];
+        if (r?.ok) applied.push(op);
+        else {
+          if (op.op === 'add-service') missing.add(serviceKeyId(op.service.key));
+          failed.push(failure(op, r ? r.error : new Error('no result from applyBatch')));
+        }
+      });
+    }
+    return { applied, failed, skipped };
+  }
   for (const op of ops) {
     const id = serviceKeyId(opKey(op));
     if ((op.op === 'add-destination' || op.op === 'edit-destination') && missing.has(id)) {
@@ -87,7 +144,7 @@ export async function applyOps(dp: IpvsDataplane, ops: readonly ReconcileOp[]): 
       applied.push(op);
     } catch (err) {
       if (op.op === 'add-service') missing.add(id);
-      failed.push({ op, description: describeOp(op), errno: errnoOf(err), message: (err as Error)?.message ?? String(err) });
+      failed.push(failure(op, err));
     }
   }
   return { applied, failed, skipped };

@@ -83,6 +83,7 @@ export function serviceSettings(svc: ServiceConfig): Record<string, string | num
     persistence,
     // The netmask only matters with persistence; the kernel reports its default otherwise.
     netmask: persistence > 0 ? netmaskPrefix(svc.netmask, svc.key.family) : -1,
+    pe: persistence > 0 ? (svc.pe ?? '') : '',
     ...flagBits(svc),
   };
 }
@@ -105,6 +106,7 @@ export function destinationSettings(d: DestinationConfig): Record<string, string
     tunnelType: tunnel ? (d.tunnelType ?? 'ipip') : '',
     tunnelPort: tunnel ? (d.tunnelPort ?? 0) : 0,
     tunnelNoChecksum: tunnel ? d.tunnelNoChecksum === true : false,
+    tunnelRemoteChecksum: tunnel ? d.tunnelRemoteChecksum === true : false,
   };
 }
 

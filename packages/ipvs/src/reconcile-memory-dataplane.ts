@@ -1,5 +1,5 @@
 import { destinationId, pickKey, serviceKeyId } from './reconcile-keys.js';
-import type { Destination, DestinationConfig, IpvsDataplane, Service, ServiceConfig, ServiceKey } from './types.js';
+import type { Destination, DestinationConfig, IpvsBatchOp, IpvsBatchResult, IpvsDataplane, Service, ServiceConfig, ServiceKey } from './types.js';
 
 /** The error an in-memory table raises, shaped like a kernel refusal. */
 export class MemoryDataplaneError extends Error {
@@ -29,6 +29,33 @@ export class MemoryDataplane implements IpvsDataplane {
   /** Every mutating call, in order: `addService tcp:...`. */
   readonly calls: string[] = [];
   refuse: Refusal | undefined;
+  /** Present with `{ batch: true }`: the optional pipelined entry point, one result per op. */
+  readonly applyBatch?: (ops: readonly IpvsBatchOp[]) => Promise<IpvsBatchResult[]>;
+  /** Number of applyBatch calls. */
+  batches = 0;
+
+  constructor(options: { batch?: boolean } = {}) {
+    if (options.batch) {
+      this.applyBatch = async (ops) => {
+        this.batches++;
+        const out: IpvsBatchResult[] = [];
+        for (const o of ops) {
+          try {
+            if (o.op === 'addService') await this.addService(o.service);
+            else if (o.op === 'editService') await this.editService(o.service);
+            else if (o.op === 'deleteService') await this.deleteService(o.key);
+            else if (o.op === 'addDestination') await this.addDestination(o.key, o.destination);
+            else if (o.op === 'editDestination') await this.editDestination(o.key, o.destination);
+            else await this.deleteDestination(o.key, o.destination);
+            out.push({ ok: true });
+          } catch (err) {
+            out.push({ ok: false, error: err as MemoryDataplaneError });
+          }
+        }
+        return out;
+      };
+    }
+  }
 
   private check(operation: string, key: ServiceKey, dest?: Pick<DestinationConfig, 'address' | 'port'>): void {
     const errno = this.refuse?.(operation, key, dest);

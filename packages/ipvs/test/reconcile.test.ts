@@ -135,8 +135,8 @@ describe('planReconcile (pure diff)', () => {
 });
 
 describe('reconcile (apply and verify)', () => {
-  it('a refused operation is reported with its errno and the rest is still applied', async () => {
-    const dp = new MemoryDataplane();
+  for (const batch of [false, true]) it(`a refused operation is reported with its errno and the rest is still applied${batch ? ' (pipelined batch)' : ''}`, async () => {
+    const dp = new MemoryDataplane({ batch });
     dp.refuse = (op, _key, dest) => (op === 'addDestination' && dest?.address === '198.51.100.22' ? 'EINVAL' : undefined);
     const bad = { service: { key: VIP2, scheduler: 'nosuchsched' }, destinations: [rs(1, 1, 53)] };
     const r = await reconcile(dp, [web([1, 1, 1]), bad], new Set());
@@ -157,6 +157,8 @@ describe('reconcile (apply and verify)', () => {
       ['add-service', 'add-destination', 'add-destination'],
     );
     assert.deepEqual(r.owned, [serviceKeyId(VIP)]);
+    // Two rounds: the services, then the destinations.
+    assert.equal(dp.batches, batch ? 2 : 0);
   });
 
   it('a duplicate service made behind our back is adopted on the next pass, not re-added', async () => {
