@@ -122,6 +122,15 @@ describe('ICMP checker in a namespace lab', () => {
     assert.deepEqual(Object.keys(r.status).sort(), [`ipv4%eth0`, `ipv4%lo`, `ipv4@${A.chk2}`, `ipv6@${A.chk62}`].sort());
   });
 
+  test('replies to another program\'s pings reach the shared sockets and settle none of our probes', async () => {
+    const r = await runChild(lab, 'chk', { mode: 'probe', timeoutMs: 1000, targets: [A.drop, A.drop6], foreignPings: [A.up, A.up6] });
+    assert.deepEqual(r.results.map((x) => [x.ok, x.reason]), [[false, 'timeout'], [false, 'timeout']]);
+    // ping's replies were seen (some during our probes) and counted as not ours.
+    assert.ok(r.status.ipv4.unknown >= 1, JSON.stringify(r.status.ipv4));
+    assert.ok(r.status.ipv6.unknown >= 1, JSON.stringify(r.status.ipv6));
+    assert.equal(r.status.ipv4.matched + r.status.ipv6.matched, 0);
+  });
+
   test('1,000 probes (replies, timeouts, aborts) leave no socket, timer or descriptor behind', async () => {
     const addresses = [];
     for (let i = 0; i < 50; i++) addresses.push(i % 10 === 9 ? A.drop : i % 2 ? A.up6 : A.up);

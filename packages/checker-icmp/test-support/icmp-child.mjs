@@ -2,6 +2,7 @@
 // benchmark (a Node process cannot change its own namespace): started as
 // `ip netns exec NS node icmp-child.mjs`, reads one JSON job on stdin and
 // prints one JSON result line on stdout.
+import { spawn } from 'node:child_process';
 import { readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,8 +41,16 @@ if (job.mode === 'probe') {
   const resBefore = resources();
   const pool = new IcmpSocketPool();
   const checkers = job.targets.map((t) => ({ address: t.address ?? t, checker: new IcmpChecker(spec(t.address ?? t, job.timeoutMs, t.options ?? {}), pool) }));
+  // Someone else's pings at the same time (job.foreignPings: [address, ...]): their
+  // replies reach our raw sockets too and must settle none of our probes.
+  const foreign = (job.foreignPings ?? []).map((a) => {
+    const p = spawn('ping', ['-n', '-q', '-c', '30', '-i', '0.01', a], { stdio: 'ignore' });
+    return new Promise((resolve) => p.on('exit', resolve));
+  });
+  if (foreign.length) await new Promise((r) => setTimeout(r, 50));
   const rounds = [];
   for (let i = 0; i < (job.rounds ?? 1); i++) rounds.push(await probeAll(pool, checkers, job.timeoutMs));
+  await Promise.all(foreign);
   const fdsDuring = fdCount();
   if (job.lateWaitMs) await new Promise((r) => setTimeout(r, job.lateWaitMs));
   const status = pool.status();
