@@ -142,7 +142,7 @@ describe('reconciler against the kernel', () => {
     assert.deepEqual(t['TCP 198.51.100.10:80 wlc'], ['198.51.100.21:80 Masq 3', '198.51.100.22:80 Masq 1', '198.51.100.23:80 Masq 2']);
   });
 
-  it('kernel refusals (unknown scheduler, duplicate service, family mismatch) are reported with op and errno; the rest is applied', async (t) => {
+  it('kernel refusals (unknown scheduler, duplicate service, family mismatch) are reported with op and errno; the rest is applied', async (ctx) => {
     await ipvsadm('-A', '-t', '198.51.100.10:8080', '-s', 'rr');
     const ops = [
       { op: 'add-service', service: { key: { ...VIP, port: 81 }, scheduler: 'nosuchsched' } },
@@ -156,7 +156,7 @@ describe('reconciler against the kernel', () => {
     const failed = Object.fromEntries(r.failed.map((f) => [f.description.split(' (')[0], f.errno]));
     assert.equal(failed['add-service tcp:198.51.100.10:81'], 'ENOENT', JSON.stringify(r.failed));
     assert.equal(failed['add-service tcp:198.51.100.10:8080'], 'EEXIST', JSON.stringify(r.failed));
-    t.diagnostic(r.failed.map((f) => `${f.description}: ${f.errno}`).join('; '));
+    ctx.diagnostic(r.failed.map((f) => `${f.description}: ${f.errno}`).join('; '));
     const fam = r.failed.find((f) => f.op.op === 'add-destination');
     assert.ok(fam && /^E[A-Z]+$/.test(fam.errno) && fam.description.includes('[2001:db8::21]:80'), JSON.stringify(r.failed));
     assert.equal(r.skipped.length, 1, 'the destination of the refused service is not tried');
