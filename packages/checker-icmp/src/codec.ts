@@ -21,9 +21,11 @@ export const ECHO_HEADER_BYTES = 8;
  * addresses are given, as when we write the IPv6 header ourselves.
  */
 export function encodeEchoRequest(family: Family, id: number, seq: number, payload: Uint8Array, v6Addresses?: { source: Uint8Array; destination: Uint8Array }): Buffer {
-  const msg = Buffer.alloc(ECHO_HEADER_BYTES + payload.length);
+  // Pooled allocation (thousands a second): every byte is written below.
+  const msg = Buffer.allocUnsafe(ECHO_HEADER_BYTES + payload.length);
   msg[0] = family === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
   msg[1] = 0;
+  msg.writeUInt16BE(0, 2);
   msg.writeUInt16BE(id & 0xffff, 4);
   msg.writeUInt16BE(seq & 0xffff, 6);
   msg.set(payload, ECHO_HEADER_BYTES);
