@@ -279,6 +279,8 @@ function buildInitramfs({ out, kroot, kver, troot, nodeBinary, initScript }) {
     }
     for (const l of libs) addFile(l, realpathSync(l), 0o755);
     cpio.symlink('bin/sh', 'bash');
+    // `#!/usr/bin/env node` scripts (npm bins) need env where Debian has it.
+    cpio.symlink('usr/bin/env', '/bin/busybox');
 
     // Busybox applets live in their own directory, last in PATH, so that the
     // real ip/ss/bash always win (Debian's busybox prefers its own applets).
