@@ -95,6 +95,8 @@ export class VrrpInstance {
   private faultReason = '';
   /** Overrides the machine's reason for the next transition (shell-initiated moves). */
   private reasonOverride: string | undefined;
+  /** Overrides the `from` of the next transition (a rebuilt machine starts from INIT). */
+  private fromOverride: VrrpStateName | undefined;
   private lastVipWarning = '';
   private started = false;
   private readonly log: Logger;
@@ -102,6 +104,7 @@ export class VrrpInstance {
   private readonly ownVips: ReadonlySet<string>;
   private readonly peers: Set<string>;
   private readonly listeners: (() => void)[] = [];
+  private readonly pendingSends = new Set<Promise<void>>();
 
   constructor(
     readonly config: VrrpInstanceConfig,
@@ -163,6 +166,7 @@ export class VrrpInstance {
       () => r.off('address', onAddr),
     );
     if (link) this.attach(link.index);
+    this.source = this.resolveSource();
     // VIPs left behind by an earlier run (kill -9 of the vrrp child) must go:
     // this router is not Master yet, and a stale VIP would answer beside the real one.
     if (this.placedVips().some((p) => this.vipPresent(p))) {
@@ -187,6 +191,7 @@ export class VrrpInstance {
     // Whatever the state, leave no VIP behind.
     this.enqueue(() => this.removeVips());
     await this.queue;
+    await Promise.race([Promise.allSettled([...this.pendingSends]), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.detach();
   }
 
@@ -198,7 +203,6 @@ export class VrrpInstance {
       this.log.error({ err }, `cannot open the VRRP socket on ${this.config.interface}`);
       this.transport = undefined;
     }
-    this.source = this.resolveSource();
   }
 
   private detach(): void {
@@ -276,37 +280,39 @@ export class VrrpInstance {
       changed = true;
     }
     if (this.tracking.has('interface', l.name)) changed = this.tracking.set('interface', l.name, l.up ? 'up' : 'down') || changed;
-    if (changed) this.evaluate(false);
+    if (changed) this.refreshSource();
   }
 
   /** Our source address may have come, gone or changed: follow it. */
   private refreshSource(): void {
-    if (this.config.unicastSource) return;
     const next = this.resolveSource();
-    if (next === this.source) return;
     this.source = next;
     const placeholder = this.config.family === 4 ? '0.0.0.0' : '::';
     if (next !== undefined && (this.state === 'FAULT' || this.state === 'INIT') && this.sm?.params.primaryAddress !== next) {
       // The machine compares with its primary address (tie-breaks): rebuild it
       // with the new one. In Fault there is no protocol state to lose.
       if (this.sm?.params.primaryAddress !== placeholder) this.log.info({ source: next }, 'source address changed');
+      const was = this.state;
       this.clearAllTimers();
       this.buildMachine();
       this.evaluate(true);
+      // Listeners saw us in `was`; the new machine starts from INIT.
+      this.fromOverride = was;
       this.feed({ type: 'startup' });
+      this.fromOverride = undefined;
       return;
     }
     this.evaluate(false);
   }
 
   private onAddress(a: AddressInfo): void {
-    if (!this.started || a.index !== this.ifindex || a.family !== this.config.family) return;
-    this.refreshSource();
+    if (!this.started || a.index !== this.ifindex || a.family !== this.config.family || this.config.unicastSource) return;
+    if (this.resolveSource() !== this.source) this.refreshSource();
   }
 
   private onAddressRemoved(a: AddressInfo): void {
     if (!this.started) return;
-    if (a.index === this.ifindex && a.family === this.config.family) this.refreshSource();
+    if (a.index === this.ifindex && a.family === this.config.family && !this.config.unicastSource && this.resolveSource() !== this.source) this.refreshSource();
     const key = `${a.index}/${a.address}`;
     if (this.removing.has(key)) return;
     if (this.state !== 'MASTER' || !this.vipsInstalled) return;
@@ -438,13 +444,16 @@ export class VrrpInstance {
         });
         break;
       case 'transition': {
+        const from = this.fromOverride ?? a.from;
+        this.fromOverride = undefined;
+        if (from === a.to) break; // FAULT -> (rebuilt) FAULT: nothing changed for the outside
         this.counters.transitions++;
         if (a.to === 'MASTER') this.counters.becameMaster++;
-        if (a.from === 'MASTER') this.announcer.stop();
+        if (from === 'MASTER') this.announcer.stop();
         const reason = this.reasonOverride ?? a.reason;
-        this.log.info({ from: a.from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${a.from} -> ${a.to} (${reason})`);
+        this.log.info({ from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${from} -> ${a.to} (${reason})`);
         try {
-          this.deps.onTransition(this, { from: a.from, to: a.to, reason, priority: this.priority });
+          this.deps.onTransition(this, { from, to: a.to, reason, priority: this.priority });
         } catch (err) {
           this.log.error({ err }, 'transition listener failed');
         }
@@ -515,10 +524,17 @@ export class VrrpInstance {
         if (this.config.family === 4) {
           const pkt = encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init);
           this.counters.advertsSent++;
-          t.send4(pkt, dst).catch((err: unknown) => {
-            this.counters.sendErrors++;
-            this.log.warn({ err, dst }, 'could not send an advert');
-          });
+          const p = t.send4(pkt, dst).then(
+            () => undefined,
+            (err: unknown) => {
+              this.counters.sendErrors++;
+              this.log.warn({ err, dst }, 'could not send an advert');
+            },
+          );
+          // raw-socket sends when the socket is writable: stop() waits for these
+          // so the priority-0 advert leaves before the socket closes.
+          this.pendingSends.add(p);
+          void p.finally(() => this.pendingSends.delete(p));
         } else {
           t.send6(encodeVrrp(init, { family: 6, src, dst }), dst, src);
           this.counters.advertsSent++;
