@@ -1,4 +1,6 @@
 export * from './types.js';
+export * from './errors.js';
+export { IpvsClient, openIpvsDataplane, describeServiceKey, type IpvsClientOptions, type ServiceWithDestinations } from './netlink-client.js';
 export { planReconcile, describeOp, opKey, type DesiredService, type CurrentService, type ReconcileOp, type ReconcileOpName, type ReconcilePlan } from './reconcile.js';
 export { reconcile, applyOps, readTable, errnoOf, type ApplyReport, type OpFailure } from './reconcile-apply.js';
 export { serviceKeyId, serviceKeyLabel, hostPort, destinationId, canonicalAddress } from './reconcile-keys.js';

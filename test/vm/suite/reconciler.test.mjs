@@ -158,7 +158,7 @@ describe('reconciler against the kernel', () => {
     assert.equal(failed['add-service tcp:198.51.100.10:8080'], 'EEXIST', JSON.stringify(r.failed));
     ctx.diagnostic(r.failed.map((f) => `${f.description}: ${f.errno}`).join('; '));
     const fam = r.failed.find((f) => f.op.op === 'add-destination');
-    assert.ok(fam && /^E[A-Z]+$/.test(fam.errno) && fam.description.includes('[2001:db8::21]:80'), JSON.stringify(r.failed));
+    assert.ok(fam && fam.errno === 'EINVAL' && fam.description.includes('[2001:db8::21]:80'), JSON.stringify(r.failed));
     assert.equal(r.skipped.length, 1, 'the destination of the refused service is not tried');
     assert.deepEqual(r.applied.map((o) => o.op), ['add-service', 'add-destination']);
     const t = await table();
