@@ -5,11 +5,14 @@ import type { HttpCheckOptions } from './http-checker.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
+/** One list entry: a code, or a string of codes and ranges, keepalived style ("200-299 400-499 503"). */
+const STATUS_TEXT = /^\s*\d{3}(\s*-\s*\d{3})?([\s,]+\d{3}(\s*-\s*\d{3})?)*\s*$/;
+
 const statusList = s.transform(
   s.array(
     s.union(
       s.integer({ min: STATUS_MIN, max: STATUS_MAX }),
-      s.string({ pattern: /^\s*\d{3}\s*(-\s*\d{3}\s*)?$/, patternText: 'a status code or a range such as "300-399"' }),
+      s.string({ pattern: STATUS_TEXT, patternText: 'a status code or a range such as "300-399" (several: "200-299 503")' }),
     ),
     { single: true, minItems: 1 },
   ),
@@ -17,11 +20,14 @@ const statusList = s.transform(
     const out: StatusRange[] = [];
     let ok = true;
     list.forEach((entry, i) => {
-      const r = parseStatusEntry(entry);
-      if (r) out.push(r);
-      else {
-        s.fail(ctx, s.joinPath(path, i), `a status code from ${STATUS_MIN} to ${STATUS_MAX} or a range low-high within it`, entry);
-        ok = false;
+      const parts = typeof entry === 'number' ? [entry] : entry.replace(/\s*-\s*/g, '-').trim().split(/[\s,]+/);
+      for (const part of parts) {
+        const r = parseStatusEntry(part);
+        if (r) out.push(r);
+        else {
+          s.fail(ctx, s.joinPath(path, i), `status codes from ${STATUS_MIN} to ${STATUS_MAX} or ranges low-high within it`, entry);
+          ok = false;
+        }
       }
     });
     return ok ? out : s.INVALID;

@@ -29,6 +29,12 @@ test('status lists, digests and regexes are normalized', () => {
     regexNoMatch: false,
   });
   assert.deepEqual(r.value!.urls[1]!.status, [{ min: 204, max: 204 }]);
+  // keepalived's status_code syntax in one string, and one range alone.
+  const k = parse({ urls: [{ path: '/', status: '200-299 400 - 404, 503' }, { path: '/', status: '300-399' }] });
+  assert.deepEqual(k.issues, []);
+  assert.deepEqual(k.value!.urls[0]!.status, [{ min: 200, max: 299 }, { min: 400, max: 404 }, { min: 503, max: 503 }]);
+  assert.deepEqual(k.value!.urls[1]!.status, [{ min: 300, max: 399 }]);
+  assert.equal(parse({ urls: [{ path: '/', status: '200 700' }] }).issues[0]?.path, 'checks[0].urls[0].status[0]');
 });
 
 test('bad values name their path', () => {
