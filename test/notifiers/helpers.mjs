@@ -42,8 +42,8 @@ export function captureLogger() {
 }
 
 /** Loads and starts a daemon core from a config object written as JSON. */
-export async function startDaemon(dir, config, { logger, start = true } = {}) {
-  const configFile = path.join(dir, 'hacore.config.json');
+export async function startDaemon(dir, config, { logger, start = true, file } = {}) {
+  const configFile = file ?? path.join(dir, 'hacore.config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const core = await Hacore.load({ configFile, role: 'single', ...(logger ? { logger } : {}) });
   if (start) await core.start();

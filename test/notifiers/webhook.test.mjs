@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from './helpers.mjs';
 
+const TIMING = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/probe-timing.mjs');
 const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-webhook')];
 
 /** An HTTP receiver: records every request; `respond` decides the status. */
@@ -180,63 +184,33 @@ describe('notifier-webhook', () => {
   });
 
   test('the check schedule does not change while an endpoint is down (hanging or refusing)', async () => {
-    const steady = new TcpTarget();
-    const flap = new TcpTarget();
-    await steady.up();
-    await flap.up();
     const hang = await new Receiver().listen();
     hang.respond = () => 'hang';
     const refused = await deadPort();
-    const measure = async (webhooks) => {
-      const core = await startDaemon(tmp.dir, {
-        plugins: PLUGINS,
-        checks: [
-          { name: 'steady', type: 'tcp', address: '127.0.0.1', port: steady.port, interval: '40ms', timeout: '200ms', warmup: '0ms' },
-          { name: 'flap', type: 'tcp', address: '127.0.0.1', port: flap.port, interval: '20ms', retryDelay: '20ms', timeout: '200ms', warmup: '0ms' },
-        ],
-        ...(webhooks ? { webhooks } : {}),
-      }, { start: false });
-      const stamps = [];
-      let events = 0;
-      core.hooks.checkResult.tap('test', (t) => {
-        if (t.check === 'steady') stamps.push(performance.now());
+    const endpoint = (url) => ({ url, timeout: '2s', backoff: '50ms', retries: 100, maxQueue: 100 });
+    const webhooks = { shutdownGrace: '0ms', endpoints: [endpoint(`http://127.0.0.1:${hang.port}/`), endpoint(`http://127.0.0.1:${refused}/`)] };
+    // Both daemons run at the same time, in processes of their own, so that both see the same machine load.
+    const measure = (wh) =>
+      new Promise((resolve, reject) => {
+        execFile(process.execPath, [TIMING, tmp.dir, wh ? JSON.stringify(wh) : '', '2000'], { timeout: 30_000 }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`${err.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+        });
       });
-      core.hooks.event.tap('test', () => events++);
-      await core.start();
-      // Make events while measuring: the flapping check changes state every 60 ms, plus bursts of emitted events.
-      const end = Date.now() + 2000;
-      let burst = 0;
-      while (Date.now() < end) {
-        await (flap.server ? flap.down() : flap.up());
-        for (let i = 0; i < 50; i++) void core.emit({ kind: 'real-server', virtualServer: 'web', realServer: `r${burst}-${i}`, up: true, weight: 1, reason: 'test' });
-        burst++;
-        await new Promise((r) => setTimeout(r, 60));
-      }
-      const status = core.status();
-      await core.stop();
-      if (!flap.server) await flap.up();
-      const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).slice(2);
-      gaps.sort((a, b) => a - b);
-      const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
-      return { n: gaps.length, median: q(0.5), p90: q(0.9), max: gaps[gaps.length - 1], events, status };
-    };
     try {
-      const endpoint = (url) => ({ url, timeout: '2s', backoff: '50ms', retries: 100, maxQueue: 100 });
-      const base = await measure(undefined);
-      const down = await measure({ shutdownGrace: '0ms', endpoints: [endpoint(`http://127.0.0.1:${hang.port}/`), endpoint(`http://127.0.0.1:${refused}/`)] });
-      const wh = down.status.webhooks;
-      process.stdout.write(`# probe interval without webhook: median ${base.median.toFixed(1)}ms p90 ${base.p90.toFixed(1)}ms max ${base.max.toFixed(1)}ms (${base.n} gaps, ${base.events} events)\n`);
-      process.stdout.write(`# probe interval, endpoints down: median ${down.median.toFixed(1)}ms p90 ${down.p90.toFixed(1)}ms max ${down.max.toFixed(1)}ms (${down.n} gaps, ${down.events} events; dropped ${wh.dropped}, queued ${wh.queued})\n`);
+      const [base, down] = await Promise.all([measure(undefined), measure(webhooks)]);
+      const wh = down.webhooks;
+      process.stdout.write(`# probe interval without webhook: median ${base.median.toFixed(1)}ms p90 ${base.p90.toFixed(1)}ms max ${base.max.toFixed(1)}ms (${base.n} gaps, ${base.events} events, CPU ${base.cpuMs.toFixed(0)}ms)\n`);
+      process.stdout.write(`# probe interval, endpoints down: median ${down.median.toFixed(1)}ms p90 ${down.p90.toFixed(1)}ms max ${down.max.toFixed(1)}ms (${down.n} gaps, ${down.events} events, CPU ${down.cpuMs.toFixed(0)}ms; dropped ${wh.dropped}, queued ${wh.queued})\n`);
       assert.ok(down.events > 500, 'events flowed while the endpoints were down');
       assert.ok(wh.dropped > 0 && wh.delivered === 0, 'the endpoints were really down and their queues overflowed');
       assert.ok(wh.endpoints.every((e) => e.queued <= 100));
       assert.ok(Math.abs(down.median - base.median) < 5, `median ${down.median} vs ${base.median}`);
-      // A notifier that waited on the endpoints would add its 2 s timeout; machine noise is far below this.
-      assert.ok(down.p90 < base.p90 + 25, `p90 ${down.p90} vs ${base.p90}`);
-      assert.ok(down.n >= base.n * 0.9, `probes ${down.n} vs ${base.n}`);
+      // A notifier that waited on the endpoints would hold probes for its 2 s timeout; the
+      // margins below only absorb the noise of a loaded 2-core machine.
+      assert.ok(down.p90 < base.p90 + 40, `p90 ${down.p90} vs ${base.p90}`);
+      assert.ok(down.n >= base.n * 0.75, `probes ${down.n} vs ${base.n}`);
     } finally {
-      await steady.down();
-      await flap.down();
       await hang.close();
     }
   });
