@@ -194,5 +194,15 @@ describe('hacore + IPVS NAT end to end', () => {
     const back = await requests(30);
     assert.deepEqual(back.errors, []);
     for (const name of Object.keys(RS)) assert.ok(Math.abs((back[name] ?? 0) - 10) <= 1, JSON.stringify(back));
+
+    // The daemon's status (over its control socket) tells the same story.
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'packages/core/bin/hacore.js'), 'status', '--json', '--socket', path.join(dir, 'hacore.sock')]);
+    const ipvs = Object.values(JSON.parse(stdout))[0].ipvs;
+    assert.deepEqual(ipvs.owned, [`tcp:${VIP}:80`]);
+    const web = ipvs.virtualServers[0];
+    assert.equal(web.quorum.up, true);
+    assert.deepEqual(web.realServers.map((r) => [r.id, r.up, r.kernelWeight]), Object.values(RS).map((a) => [`${a}:80`, true, 1]));
+    assert.equal(ipvs.opsFailed, 0);
+    assert.ok(ipvs.opsApplied >= 6, `ops applied: ${ipvs.opsApplied}`);
   });
 });
