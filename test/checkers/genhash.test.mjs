@@ -114,6 +114,18 @@ describe('hacore-genhash', () => {
     assert.match(usage.stderr, /Usage: hacore-genhash/);
   });
 
+  test('a body shorter than its Content-Length is an error, not a digest', async () => {
+    const raw = net.createServer((c) => {
+      c.on('error', () => {});
+      c.once('data', () => c.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    });
+    const p = await listen(raw);
+    const r = await run(bin, ['-s', '127.0.0.1', '-p', String(p), '-u', '/']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /body truncated/);
+  });
+
   test('-S (TLS): refused on a self-signed certificate unless -k or --ca', async () => {
     const key = path.join(tmp, 's.key');
     const cert = path.join(tmp, 's.crt');
@@ -161,7 +173,7 @@ describe('hacore-genhash and keepalived genhash agree', { skip: keepalivedGenhas
       const theirs = await run(keepalivedGenhash, ['-s', '127.0.0.1', '-p', String(p), '-u', '/']);
       const ours = await run(bin, ['-s', '127.0.0.1', '-p', String(p), '-u', '/', '--plain']);
       assert.equal(theirs.code, 0, theirs.stderr);
-      // keepalived >= 2.1 prints the bare digest; older genhash printed "MD5SUM = <hex>".
+      // Current keepalived prints the bare digest; the old standalone genhash printed "MD5SUM = <hex>".
       const digest = /([0-9a-f]{32})\s*$/.exec(theirs.stdout)?.[1];
       assert.ok(digest, `keepalived genhash printed ${JSON.stringify(theirs.stdout)}`);
       assert.equal(ours.stdout, `${digest}\n`, ours.stderr);

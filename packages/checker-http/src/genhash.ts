@@ -20,7 +20,7 @@ export interface GenhashRequest {
   timeoutMs: number;
   maxBodyBytes: number;
   verbose: boolean;
-  /** Print only the hex digest, as keepalived >= 2.1 (`keepalived --genhash`) does. */
+  /** Print only the hex digest, as current keepalived (`keepalived --genhash`) does. */
   plain: boolean;
 }
 
@@ -46,7 +46,7 @@ type: http check, in the format of keepalived's genhash ("MD5SUM = <hex>").
       --header 'NAME: VALUE'  extra request header (repeatable)
   -t, --timeout SECONDS       overall timeout (default 10)
       --max-body BYTES        body bytes read at most (default ${DEFAULT_MAX_BODY_BYTES}, as the checker)
-      --plain                 print only the hex digest (keepalived >= 2.1 output)
+      --plain                 print only the hex digest (current keepalived's output)
   -H, --hash md5              hash algorithm; only md5 (keepalived compatibility)
   -v, --verbose               print the status line and headers too
   -h, --help                  this help

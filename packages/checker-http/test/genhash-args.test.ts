@@ -9,12 +9,12 @@ function req(argv: string[]): GenhashRequest {
 }
 
 test('keepalived style: -s -p -u, -S, -V', () => {
-  const r = req(['-S', '-s', '192.0.2.7', '-p', '8443', '-u', '/index.html', '-V', 'www.example.com']);
+  const r = req(['-S', '-s', '203.0.113.7', '-p', '8443', '-u', '/index.html', '-V', 'www.example.com']);
   assert.deepEqual(
     [r.address, r.port, r.tls, r.path, r.virtualhost, r.tlsVerify, r.verbose, r.plain],
-    ['192.0.2.7', 8443, true, '/index.html', 'www.example.com', true, false, false],
+    ['203.0.113.7', 8443, true, '/index.html', 'www.example.com', true, false, false],
   );
-  const plain = req(['-s', '192.0.2.7', '-u', '/']);
+  const plain = req(['-s', '203.0.113.7', '-u', '/']);
   assert.deepEqual([plain.port, plain.tls], [80, false]);
 });
 
@@ -24,7 +24,7 @@ test('a full --url, IPv6, query strings and defaults', () => {
 });
 
 test('usage errors', () => {
-  for (const argv of [[], ['-u', '/x'], ['-s', '192.0.2.1', '-p', '0', '-u', '/'], ['--url', 'http://x/', '-s', 'y'], ['-s', 'a', '-u', 'x'], ['--bogus'], ['-H', 'sha1', '--url', 'http://x/'], ['--url', 'http://x/', '--cert', 'c']]) {
+  for (const argv of [[], ['-u', '/x'], ['-s', '203.0.113.1', '-p', '0', '-u', '/'], ['--url', 'http://x/', '-s', 'y'], ['-s', 'a', '-u', 'x'], ['--bogus'], ['-H', 'sha1', '--url', 'http://x/'], ['--url', 'http://x/', '--cert', 'c']]) {
     assert.throws(() => parseGenhashArgs(argv), GenhashUsageError, JSON.stringify(argv));
   }
   assert.equal(parseGenhashArgs(['-h']), 'help');

@@ -67,7 +67,7 @@ test('PEM files must be readable at validation time', () => {
 
 test('cross-field rules', () => {
   const base = parse({}).value as unknown as HttpCheckOptions;
-  assert.deepEqual(crossFieldIssues({ ...base, target: { address: '192.0.2.1' } } as never), []);
+  assert.deepEqual(crossFieldIssues({ ...base, target: { address: '203.0.113.1' } } as never), []);
   const paths = (o: Partial<HttpCheckOptions> & { target?: { address: string } }) => crossFieldIssues({ ...base, ...o } as never).map((i) => i.path);
   assert.deepEqual(paths({ target: { address: '' } }), ['address']);
   assert.deepEqual(paths({ tls: true, cert: '/c' }), ['key']);
