@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'n
 import net from 'node:net';
 import { constants, openSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { captureLogger, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
 
@@ -261,6 +262,17 @@ describe('notifier-script', () => {
     } finally {
       await core.stop();
     }
+  });
+
+  test('STOP transitions emitted while other plugins shut down still run notifyStop', async () => {
+    const log = path.join(tmp.dir, 'stop.log');
+    // The notifier is listed first, so a plain in-order shutdown would stop it before the emitter.
+    const core = await startDaemon(tmp.dir, {
+      plugins: [pluginPath('notifier-script'), path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stop-emitter-plugin.mjs')],
+      notify: { instances: { VI_S: { notifyStop: [rec, log, 'stopping'], notify: [rec, log, 'generic'] } } },
+    });
+    await core.stop();
+    assert.deepEqual(lines(log), ['[stopping]', '[generic][INSTANCE][VI_S][STOP][100]']);
   });
 
   test('a script that others can write, or that sits in a directory others can write, is refused at load', async () => {

@@ -76,7 +76,8 @@ export class MetricsPlugin implements HacorePlugin {
       return out;
     });
 
-    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+    // Stage 100: after the other plugins' shutdown taps, which may still emit events (VRRP STOP).
+    core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
       const s = this.server;
       this.server = undefined;
       if (!s) return;

@@ -98,7 +98,8 @@ export class NotifierScriptPlugin implements HacorePlugin {
       if (job.commands.length > 0) this.queue.push(job.key, job);
     });
 
-    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+    // Stage 100: after the other plugins' shutdown taps, which may still emit events (VRRP STOP).
+    core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
       this.stopped = true;
       // STOP notifications queued by the shutdown itself still run, bounded by their timeouts.
       const q = this.queue;

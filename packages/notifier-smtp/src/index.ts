@@ -93,7 +93,8 @@ export class NotifierSmtpPlugin implements HacorePlugin {
       if (!this.sending) void this.drain(log, host);
     });
 
-    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+    // Stage 100: after the other plugins' shutdown taps, which may still emit events (VRRP STOP).
+    core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
       this.stopped = true;
       // Let a mail in progress finish (bounded by the SMTP timeouts), then drop the rest.
       const limit = (this.cfg?.smtpConnectTimeout ?? 30_000) + 1000;

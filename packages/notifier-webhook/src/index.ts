@@ -57,7 +57,8 @@ export class NotifierWebhookPlugin implements HacorePlugin {
       for (const e of this.endpoints) if (e.wants(event)) e.push(event);
     });
 
-    core.hooks.shutdown.tapPromise(PLUGIN_NAME, async () => {
+    // Stage 100: after the other plugins' shutdown taps, which may still emit events (VRRP STOP).
+    core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
       await this.drain(this.grace, log);
       await Promise.all(this.endpoints.map((e) => e.close()));
     });
