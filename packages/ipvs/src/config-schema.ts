@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { commonCheckShape, schema as s, type CheckSpec, type InferShape, type ObjectSchema, type Schema, type Shape } from '@hacore/core';
 import { hostPort } from './reconcile-keys.js';
+import { compileVirtualServers } from './virtual-server-spec.js';
 
 type ParseContext = s.ParseContext;
 
@@ -168,20 +169,53 @@ export function parseInlineCheck(
   } as unknown as CheckSpec;
 }
 
-/** The `virtualServers` section: a list of virtual servers with their real servers and inline checks. */
-export function virtualServersSchema(lookup: CheckTypeLookup): Schema<VirtualServerConfig[]> {
+/** Where the groups of the validation in progress are left for the virtual servers to check against. */
+export interface GroupsSeen {
+  /** `undefined` when no groups section was parsed (or it was invalid): group references are then not checked. */
+  value: Record<string, GroupMemberConfig[]> | undefined;
+}
+
+/**
+ * The sections of the plugin as a pair that sees across: the core parses the
+ * sections in the order they were registered, so with `virtualServerGroups`
+ * registered first, the virtual servers can check their group references and
+ * report them with the file and line like any other error.
+ */
+export function ipvsSchemas(lookup: CheckTypeLookup): { virtualServerGroups: Schema<Record<string, GroupMemberConfig[]>>; virtualServers: Schema<VirtualServerConfig[]> } {
+  const seen: GroupsSeen = { value: undefined };
+  const groups: Schema<Record<string, GroupMemberConfig[]>> = {
+    expected: virtualServerGroupsSchema.expected,
+    ...(virtualServerGroupsSchema.item ? { item: virtualServerGroupsSchema.item } : {}),
+    // Optional with a default, yet parsed even when absent, so that an old value never lingers.
+    optional: { default: {} },
+    parse(v, ctx, path) {
+      const r = v === undefined || v === null ? {} : virtualServerGroupsSchema.parse(v, ctx, path);
+      seen.value = r === s.INVALID ? undefined : r;
+      return r;
+    },
+    describe() {
+      return groups;
+    },
+  };
+  return { virtualServerGroups: groups, virtualServers: virtualServersSchema(lookup, seen) };
+}
+
+/**
+ * The `virtualServers` section: a list of virtual servers with their real
+ * servers and inline checks. With `groups`, also what only the list as a
+ * whole tells: unknown groups, duplicate names, a service in two virtual servers.
+ */
+export function virtualServersSchema(lookup: CheckTypeLookup, groups?: GroupsSeen): Schema<VirtualServerConfig[]> {
   const base = s.object(virtualServerShape);
   const one = s.transform(base, (v, ctx, path): VirtualServerConfig | s.Invalid => {
     let ok = true;
-    const forms = [v.address !== undefined || v.port !== undefined, v.fwmark !== undefined, v.group !== undefined].filter(Boolean).length;
+    // With fwmark or group, `port` is only the default port of the real servers (and group members).
+    const forms = [v.address !== undefined, v.fwmark !== undefined, v.group !== undefined].filter(Boolean).length;
     if (forms !== 1) {
-      s.fail(ctx, path, 'exactly one of address+port, fwmark or group', v);
+      s.fail(ctx, path, 'exactly one of address (with port), fwmark or group', v);
       ok = false;
     } else if (v.address !== undefined && v.port === undefined) {
       s.fail(ctx, `${path}.port`, 'a port (required with address)', undefined);
-      ok = false;
-    } else if (v.port !== undefined && v.address === undefined) {
-      s.fail(ctx, `${path}.address`, 'an address (required with port)', undefined);
       ok = false;
     }
     const name = v.name ?? defaultVirtualServerName(v);
@@ -224,6 +258,13 @@ export function virtualServersSchema(lookup: CheckTypeLookup): Schema<VirtualSer
     if (!ok) return s.INVALID;
     return { ...v, name, realServers } as VirtualServerConfig;
   });
+  const list = s.transform(s.array(one), (vs, ctx, path): VirtualServerConfig[] | s.Invalid => {
+    // Without the groups section parsed alongside, references to groups cannot be judged here.
+    if (!groups || (groups.value === undefined && vs.some((v) => v.group !== undefined))) return vs;
+    const { issues } = compileVirtualServers(vs, groups.value ?? {});
+    for (const i of issues) ctx.issues.push({ ...i, path: i.path.replace(/^virtualServers/, path) });
+    return issues.length > 0 ? s.INVALID : vs;
+  });
   // `shape` lets the reference generator (scripts/gen-config-docs.mjs) list the fields of one virtual server.
-  return Object.assign(s.array(Object.assign(one, { shape: base.shape })), { shape: base.shape });
+  return Object.assign(list, { item: Object.assign(one, { shape: base.shape }), shape: base.shape });
 }

@@ -10,6 +10,8 @@ export { VirtualServer, type CheckView, type CheckLookup, type Evaluation, type 
 export { compileVirtualServers, type VirtualServerSpec, type RealServerSpec } from './virtual-server-spec.js';
 export {
   virtualServersSchema,
+  ipvsSchemas,
+  type GroupsSeen,
   virtualServerGroupsSchema,
   ipvsOptionsSchema,
   virtualServerShape,

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, type ObjectSchema, type Shape } from '@hacore/core';
 import {
   ipvsOptionsSchema,
-  virtualServerGroupsSchema,
-  virtualServersSchema,
+  ipvsSchemas,
   type CheckTypeLookup,
   type GroupMemberConfig,
   type IpvsOptionsConfig,
@@ -109,13 +108,15 @@ export class IpvsPlugin implements HacorePlugin {
   apply(core: HacoreCore): void {
     this.core = core;
     const roles = { roles: this.roles };
-    core.registerSection('virtualServers', virtualServersSchema(checkTypeLookup(core)), roles);
-    core.registerSection('virtualServerGroups', virtualServerGroupsSchema, roles);
+    const schemas = ipvsSchemas(checkTypeLookup(core));
+    // Groups first: the core parses sections in this order, and the virtual servers check their references against it.
+    core.registerSection('virtualServerGroups', schemas.virtualServerGroups, roles);
+    core.registerSection('virtualServers', schemas.virtualServers, roles);
     core.registerSection('ipvs', ipvsOptionsSchema, roles);
 
     core.hooks.collectChecks.tap(PLUGIN_NAME, (checks, config) => {
+      // The schemas already checked across sections (with file and line); this is the backstop.
       const { issues } = specsOf(config);
-      // Only the sections together can tell these; the whole config is still refused before any side effect.
       if (issues.length > 0) throw new ConfigError(undefined, issues);
       const inline: CheckSpec[] = [];
       for (const vs of (config as HacoreConfig & SectionsOf).virtualServers ?? []) for (const rs of vs.realServers) inline.push(...rs.checks);

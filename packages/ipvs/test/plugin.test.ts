@@ -217,8 +217,23 @@ describe('IpvsPlugin in a running core', () => {
       return true;
     });
     // Cross-section problems are refused too.
-    const dup = writeConfig({ extra: { virtualServers: [{ address: '198.51.100.10', port: 80 }, { name: 'again', address: '198.51.100.10', port: 80 }] } });
-    await assert.rejects(Hacore.load({ configFile: dup, role: 'single' }), { code: 'HACORE_ERR_CONFIG_INVALID' });
+    const dup = writeConfig({
+      extra: {
+        virtualServers: [
+          { address: '198.51.100.10', port: 80 },
+          { name: 'again', address: '198.51.100.10', port: 80 },
+          { name: 'grouped', group: 'nope', port: 80 },
+        ],
+      },
+    });
+    await assert.rejects(Hacore.load({ configFile: dup, role: 'single' }), (err: { code?: string; message: string; issues?: { path: string; line?: number }[] }) => {
+      assert.equal(err.code, 'HACORE_ERR_CONFIG_INVALID');
+      assert.deepEqual(err.issues!.map((i) => i.path).sort(), ['virtualServers[1]', 'virtualServers[2].group']);
+      // Reported like any schema error: with the file and the line.
+      assert.ok(err.issues!.every((i) => typeof i.line === 'number'), JSON.stringify(err.issues));
+      assert.ok(err.message.includes(dup), err.message);
+      return true;
+    });
     assert.deepEqual(dp.calls, []);
   });
 });
