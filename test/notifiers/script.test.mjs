@@ -264,6 +264,30 @@ describe('notifier-script', () => {
     }
   });
 
+  test('scripts are forked by a helper process; if it dies, the next event starts a new one', async () => {
+    const log = path.join(tmp.dir, 'runner.log');
+    const core = await startDaemon(tmp.dir, { plugins: PLUGINS, notify: { instances: { VI_R: { notify: [rec, log] } } } });
+    const ev = (to) => core.emit({ kind: 'vrrp-transition', instance: 'VI_R', vrid: 3, from: 'INIT', to, priority: 5, reason: 'test' });
+    try {
+      // Started at start (there are scripts configured), before any event.
+      const first = core.status().notify.runner;
+      assert.ok(first.pid > 0 && first.pid !== process.pid);
+      await ev('BACKUP');
+      await waitFor(() => lines(log).length >= 1, { what: 'the first run' });
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => core.status().notify.runner.pid === null, { what: 'the runner to be gone' });
+      await ev('MASTER');
+      await waitFor(() => lines(log).length >= 2, { what: 'the run after the restart' });
+      assert.deepEqual(lines(log), ['[INSTANCE][VI_R][BACKUP][5]', '[INSTANCE][VI_R][MASTER][5]']);
+      const again = core.status().notify.runner;
+      assert.equal(again.starts, 2);
+      assert.notEqual(again.pid, first.pid);
+    } finally {
+      await core.stop();
+    }
+    assert.equal(core.status().notify.runner.pid, null, 'the runner is stopped with the daemon');
+  });
+
   test('STOP transitions emitted while other plugins shut down still run notifyStop', async () => {
     const log = path.join(tmp.dir, 'stop.log');
     // The notifier is listed first, so a plain in-order shutdown would stop it before the emitter.

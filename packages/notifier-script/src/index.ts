@@ -5,13 +5,15 @@ import { jobFor, scriptEnv, type Job } from './dispatch.js';
 import { FifoScriptRunner } from './fifo-script.js';
 import { FifoWriter } from './fifo-writer.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { runCommand, type CommandResult } from './run-command.js';
+import type { CommandResult } from './run-command.js';
+import { ScriptSpawner } from './spawner.js';
 
 export { notifySchema, notifyShape, type NotifyConfig, type Command } from './config.js';
 export { jobFor, scriptEnv, type Job } from './dispatch.js';
 export { checkScript, type ScriptProblem } from './script-security.js';
 export { runCommand, type CommandResult, type CommandSpec } from './run-command.js';
 export { KeyedQueue } from './keyed-queue.js';
+export { ScriptSpawner } from './spawner.js';
 export { FifoWriter } from './fifo-writer.js';
 export { FifoScriptRunner } from './fifo-script.js';
 
@@ -31,7 +33,14 @@ export interface NotifyStatus {
   /** Events waiting and scripts running now. */
   queued: number;
   running: number;
+  /** The helper process that forks the scripts (started at the first script). */
+  runner: { pid: number | null; starts: number };
   fifo?: { path: string; written: number; dropped: number; lastError?: string; script?: { pid: number | null; starts: number } };
+}
+
+function hasCommands(cfg: NotifyConfig): boolean {
+  const maps = [cfg.instances, cfg.groups, cfg.checks, cfg.virtualServers];
+  return maps.some((m) => Object.keys(m).length > 0);
 }
 
 /** keepalived-compatible notify scripts and notify FIFO, as a hacore plugin (section `notify`). */
@@ -45,6 +54,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
   private queue: KeyedQueue<Job> | undefined;
   private fifo: FifoWriter | undefined;
   private fifoScript: FifoScriptRunner | undefined;
+  private readonly spawner = new ScriptSpawner();
   private stopped = false;
   private readonly counts = { delivered: 0, failed: 0, timeouts: 0 };
 
@@ -58,6 +68,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
       const cfg = config.notify as NotifyConfig | undefined;
       if (!cfg) return;
       this.configure(cfg, log);
+      if (hasCommands(cfg)) this.spawner.warm();
       if (cfg.fifo) {
         this.fifo = new FifoWriter(cfg.fifo);
         await this.fifo.prepare();
@@ -110,6 +121,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
         clearTimeout(timer);
       }
       await this.fifoScript?.stop();
+      await this.spawner.stop();
       this.fifo?.close();
     });
 
@@ -120,6 +132,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
         dropped: this.queue?.dropped ?? 0,
         queued: this.queue?.size ?? 0,
         running: this.queue?.active ?? 0,
+        runner: { pid: this.spawner.pid ?? null, starts: this.spawner.starts },
       };
       if (this.fifo) {
         st.fifo = { path: this.fifo.path, written: this.fifo.written, dropped: this.fifo.dropped };
@@ -147,7 +160,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
     const cfg = this.cfg;
     if (!cfg) return;
     for (const c of job.commands) {
-      const r = await runCommand({
+      const r = await this.spawner.run({
         argv: c.argv,
         ...(c.command.uid !== undefined ? { uid: c.command.uid } : {}),
         ...(c.command.gid !== undefined ? { gid: c.command.gid } : {}),

@@ -61,7 +61,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): boolean {
  * Runs one command in a process group of its own (so a timeout reaches every
  * process it started), with a bounded capture of its output. Never rejects.
  */
-export function runCommand(spec: CommandSpec): Promise<CommandResult> {
+export function runCommand(spec: CommandSpec, onSpawn?: (pid: number) => void): Promise<CommandResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const out = new BoundedSink(spec.maxOutput);
@@ -91,6 +91,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       resolve({ outcome: 'spawn-error', code: null, signal: null, durationMs: 0, stdout: '', stderr: '', truncated: false, error: (e as Error).message });
       return;
     }
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
       if (child.pid === undefined) return;
