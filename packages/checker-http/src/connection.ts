@@ -60,7 +60,9 @@ function connectAbortedError(): Error {
 /** An undici Client plus the connects it has in flight, which undici alone cannot cancel. */
 export interface ManagedClient {
   readonly client: Client;
-  /** Ends connects in flight at once, then destroys the Client and its sockets. */
+  /** Ends the connects in flight at once; the Client stays usable (the next request connects anew). */
+  abortConnects(): void;
+  /** Ends connects in flight, then destroys the Client and its sockets. */
   destroy(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export interface ManagedClient {
  * through our own wrapper of undici's connector because undici cannot cancel a
  * connect in flight (destroying the Client leaves a SYN-SENT socket until its
  * connect timer fires) and its connect timer ticks in 0.5-1 s steps; here the
- * timeout is exact and `destroy()` ends a pending connect immediately.
+ * timeout is exact and `abortConnects()` ends a pending connect immediately.
  */
 export function createClient(opts: ConnectionOptions, material: TlsMaterial): ManagedClient {
   const tlsOptions: Record<string, unknown> = {};
@@ -108,11 +110,15 @@ export function createClient(opts: ConnectionOptions, material: TlsMaterial): Ma
     ...(opts.sourceAddress ? { localAddress: opts.sourceAddress } : {}),
     ...(opts.keepAlive ? { keepAliveTimeout: opts.keepAlive.timeout, keepAliveMaxTimeout: opts.keepAlive.timeout } : {}),
   });
+  const abortConnects = (): void => {
+    for (const s of inflight) s.destroy(connectAbortedError());
+    inflight.clear();
+  };
   return {
     client,
+    abortConnects,
     async destroy() {
-      for (const s of inflight) s.destroy(connectAbortedError());
-      inflight.clear();
+      abortConnects();
       await client.destroy().catch(() => {});
     },
   };

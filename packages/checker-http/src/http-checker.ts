@@ -146,9 +146,11 @@ export class HttpChecker implements Checker {
       signal,
     );
     if (!out.ok) {
-      // A failed exchange may leave a connect in flight or a half-read socket:
-      // drop the whole Client so that nothing outlives the probe.
-      if (!this.spec.reuseConnection) await this.drop(key, client);
+      // After a failed or aborted exchange, drop the whole Client: undici cannot
+      // cancel a connect in flight, and after an exchange aborted mid-answer it
+      // re-queues the request and opens (and keeps) a new connection for it.
+      // A new Client next time is cheap next to a socket that outlives the probe.
+      await this.drop(key, client);
       return { ok: false, reason: out.reason };
     }
     const res = out.response;
