@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <node_api.h>
@@ -347,6 +349,31 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * setRealtime(priority, rttimeLimitUs): SCHED_RR at `priority` (1-99) for the
+ * whole process, as keepalived's vrrp_rt_priority, with RLIMIT_RTTIME so that a
+ * runaway loop gets SIGXCPU instead of freezing the machine. 0 returns to SCHED_OTHER.
+ */
+static napi_value js_set_realtime(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t prio, limit;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !get_i32(env, argv[0], &prio) || !get_i32(env, argv[1], &limit) || prio < 0 || prio > 99) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setRealtime(priority 0-99, rttimeLimitUs)");
+    return NULL;
+  }
+  if (prio > 0 && limit > 0) {
+    struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
+    if (setrlimit(RLIMIT_RTTIME, &rl) < 0) return throw_errno(env, "setrlimit(RLIMIT_RTTIME)", errno);
+  }
+  struct sched_param sp;
+  memset(&sp, 0, sizeof sp);
+  sp.sched_priority = prio;
+  if (sched_setscheduler(0, prio > 0 ? SCHED_RR : SCHED_OTHER, &sp) < 0) return throw_errno(env, "sched_setscheduler", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -357,6 +384,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unpoll", NULL, js_unpoll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRealtime", NULL, js_set_realtime, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -192,12 +192,16 @@ export interface VrrpSectionConfig {
   instances: VrrpInstanceConfig[];
   syncGroups: SyncGroupConfig[];
   scripts: Record<string, TrackScriptConfig>;
+  nice?: number;
+  realtimePriority?: number;
 }
 
 const sectionObject = s.object({
   instances: s.array(instanceObject, { single: true }).describe('VRRP instances (keepalived vrrp_instance).'),
   syncGroups: s.optional(s.array(syncGroupSchema), []).describe('Sync groups (keepalived vrrp_sync_group).'),
   scripts: s.optional(s.record(trackScriptSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track scripts by name (keepalived vrrp_script).'),
+  nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the process running VRRP (keepalived vrrp_priority). Default -10 in the vrrp child, unchanged with --single-process.'),
+  realtimePriority: s.optional(s.integer({ min: 1, max: 99 })).describe('SCHED_RR priority of the VRRP event loop (keepalived vrrp_rt_priority). Default off.'),
 });
 
 function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, scripts: Record<string, TrackScriptConfig>): VrrpInstanceConfig | s.Invalid {
@@ -308,7 +312,10 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
       });
     });
     if (!ok) return s.INVALID;
-    return { instances, syncGroups: raw.syncGroups ?? [], scripts };
+    const out: VrrpSectionConfig = { instances, syncGroups: raw.syncGroups ?? [], scripts };
+    if (raw.nice !== undefined) out.nice = raw.nice;
+    if (raw.realtimePriority !== undefined) out.realtimePriority = raw.realtimePriority;
+    return out;
   },
   'a vrrp section { instances, syncGroups?, scripts? }',
 );

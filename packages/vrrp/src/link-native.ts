@@ -26,6 +26,7 @@ export interface NativeBinding {
   poll(fd: number, onReadable: (status: number) => void): object;
   unpoll(handle: object): void;
   close(fd: number): void;
+  setRealtime(priority: number, rttimeLimitUs: number): void;
 }
 
 /** Linux constants used with the addon. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { HacoreConfig, HacoreCore, HacorePlugin, Logger, VrrpInstanceInfo, VrrpState } from '@hacore/core';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
@@ -144,6 +145,7 @@ class VrrpRuntime {
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
       this.seedChecksFromDaemon(config);
+      this.schedule(section);
     } catch (err) {
       await this.stop('start failed').catch(() => {});
       throw err;
@@ -211,6 +213,30 @@ class VrrpRuntime {
   }
 
   private stopped = false;
+
+  /**
+   * Adverts must leave on time whatever else the machine does: the vrrp child
+   * runs at nice -10 by default (keepalived's vrrp_priority), and optionally
+   * SCHED_RR (vrrp_rt_priority) with RLIMIT_RTTIME as a safety net.
+   */
+  private schedule(section: VrrpSectionConfig): void {
+    const nice = section.nice ?? (this.core.role === 'vrrp' ? -10 : undefined);
+    if (nice !== undefined) {
+      try {
+        setPriority(nice);
+      } catch (err) {
+        this.log.warn({ err, nice }, 'could not change the process priority (needs CAP_SYS_NICE to raise it)');
+      }
+    }
+    if (section.realtimePriority !== undefined) {
+      try {
+        nativeBinding().setRealtime(section.realtimePriority, 2_000_000);
+        this.log.info({ priority: section.realtimePriority }, 'VRRP event loop runs SCHED_RR');
+      } catch (err) {
+        this.log.warn({ err }, 'could not switch to realtime scheduling');
+      }
+    }
+  }
 
   /** In the `vrrp` child: learn the current states of tracked checks (see plugin-check-seed.ts). */
   private seedChecksFromDaemon(config: HacoreConfig): void {
@@ -283,6 +309,14 @@ class VrrpRuntime {
     await Promise.all(stop.map((i) => i.stop('reload')));
     for (const i of stop) this.instances.delete(i.name);
     await this.acceptMode.apply(next.instances);
+    if (this.section?.realtimePriority !== undefined && next.realtimePriority === undefined) {
+      try {
+        nativeBinding().setRealtime(0, 0);
+      } catch (err) {
+        this.log.warn({ err }, 'could not leave realtime scheduling');
+      }
+    }
+    this.schedule(next);
     const toStart = new Set(next.instances.map((i) => i.name).filter((n) => !this.instances.has(n)));
     this.build(next, toStart);
     this.section = next;

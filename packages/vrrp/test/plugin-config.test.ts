@@ -232,3 +232,15 @@ describe('accept mode (nftables ruleset)', () => {
     assert.equal(acceptModeRuleset({ v4: [], v6: [] }), 'add table inet hacore_vrrp\ndelete table inet hacore_vrrp\n');
   });
 });
+
+describe('vrrp section scheduling options', () => {
+  it('reads nice and realtimePriority, and bounds them', () => {
+    const r = parseVrrpSection({ instances: [inst()], nice: -5, realtimePriority: 20 });
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.value!.nice, -5);
+    assert.equal(r.value!.realtimePriority, 20);
+    assert.equal(parseVrrpSection({ instances: [inst()] }).value!.realtimePriority, undefined);
+    assert.deepEqual(pathsOf({ instances: [inst()], nice: -21 }), ['vrrp.nice']);
+    assert.deepEqual(pathsOf({ instances: [inst()], realtimePriority: 100 }), ['vrrp.realtimePriority']);
+  });
+});
