@@ -5,7 +5,7 @@
 // eldP50Ms, eldP99Ms, rssMiB.
 // Env: BENCH_TARGETS (10000), BENCH_SECONDS (60), BENCH_REUSE=1 (reuseConnection).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,12 @@ const digest = await new Promise((resolve, reject) => {
   servers.stdout.once('data', (d) => resolve(String(d).trim().split(' ')[1]));
   servers.once('exit', (c) => reject(new Error(`servers exited ${c}`)));
 });
+
+/** CPU seconds (user + system) of the servers' process, from /proc (sh exec'd node: same pid). */
+function serverCpuSec() {
+  const fields = readFileSync(`/proc/${servers.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
 
 const base = path.resolve(here, '../../.tmp');
 mkdirSync(base, { recursive: true });
@@ -58,12 +64,14 @@ eld.enable();
 const p0 = probes;
 const f0 = failures;
 const c0 = process.cpuUsage();
+const s0 = serverCpuSec();
 const t0 = performance.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
+const serverCpu = serverCpuSec() - s0;
 eld.disable();
 clearInterval(rssTimer);
 const n = probes - p0;
@@ -81,6 +89,7 @@ const out = {
   ...(failed > 0 ? { reasons } : {}),
   cpuSecPer1000: Number((((cpu.user + cpu.system) / 1e6 / n) * 1000).toFixed(4)),
   // The histogram includes the 10 ms sampling interval itself: report the delay beyond it.
+  serverCpuSecPer1000: Number(((serverCpu / n) * 1000).toFixed(4)),
   eldP50Ms: Number(Math.max(0, eld.percentile(50) / 1e6 - 10).toFixed(2)),
   eldP99Ms: Number(Math.max(0, eld.percentile(99) / 1e6 - 10).toFixed(2)),
   rssMiB: Math.round(rssMax / 1048576),
