@@ -74,7 +74,7 @@ export async function seedFromControlSocket(
       for (const t of ts) apply(t.check, t.state as 'up' | 'down');
       return ts.length;
     } catch {
-      await new Promise((r) => setTimeout(r, 500 * (i + 1)).unref());
+      await new Promise((r) => setTimeout(r, 500 * (i + 1)));
     }
   }
   return 0;
