@@ -16,74 +16,103 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** Builds a stream of attributes; nested ones through a callback. */
+/**
+ * Builds a stream of attributes into one growing buffer (one allocation per
+ * message, not per attribute: the batch path encodes thousands of commands);
+ * nested ones through a callback, their length patched when they close.
+ */
 export class AttrWriter {
-  readonly #chunks: Buffer[] = [];
-  #length = 0;
+  #buf: Buffer;
+  #off = 0;
 
-  #push(type: number, payload: Buffer): this {
-    const len = NLA_HDRLEN + payload.length;
-    const header = Buffer.alloc(NLA_HDRLEN);
-    if (len > 0xffff) throw new RangeError(`netlink attribute ${type} too long (${len} bytes)`);
+  constructor(initialSize = 256) {
+    this.#buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  #reserve(n: number): void {
+    if (this.#off + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#off + n));
+    this.#buf.copy(next, 0, 0, this.#off);
+    this.#buf = next;
+  }
+
+  #header(type: number, len: number, at: number): void {
+    if (len > 0xffff) throw new RangeError(`netlink attribute ${type & NLA_TYPE_MASK} too long (${len} bytes)`);
     if (LE) {
-      header.writeUInt16LE(len, 0);
-      header.writeUInt16LE(type, 2);
+      this.#buf.writeUInt16LE(len, at);
+      this.#buf.writeUInt16LE(type, at + 2);
     } else {
-      header.writeUInt16BE(len, 0);
-      header.writeUInt16BE(type, 2);
+      this.#buf.writeUInt16BE(len, at);
+      this.#buf.writeUInt16BE(type, at + 2);
     }
-    const pad = align4(len) - len;
-    this.#chunks.push(header, payload);
-    if (pad) this.#chunks.push(Buffer.alloc(pad));
-    this.#length += align4(len);
-    return this;
+  }
+
+  /** Starts an attribute of `size` payload bytes; returns the payload offset. */
+  #begin(type: number, size: number): number {
+    const total = align4(NLA_HDRLEN + size);
+    this.#reserve(total);
+    this.#header(type, NLA_HDRLEN + size, this.#off);
+    const at = this.#off + NLA_HDRLEN;
+    this.#buf.fill(0, at + size, this.#off + total);
+    this.#off += total;
+    return at;
   }
 
   bytes(type: number, value: Uint8Array): this {
-    return this.#push(type, Buffer.from(value));
+    const at = this.#begin(type, value.length);
+    this.#buf.set(value, at);
+    return this;
   }
 
   u8(type: number, value: number): this {
-    return this.#push(type, Buffer.from([value & 0xff]));
+    this.#buf.writeUInt8(value & 0xff, this.#begin(type, 1));
+    return this;
   }
 
   u16(type: number, value: number): this {
-    const b = Buffer.alloc(2);
-    if (LE) b.writeUInt16LE(value, 0);
-    else b.writeUInt16BE(value, 0);
-    return this.#push(type, b);
+    const at = this.#begin(type, 2);
+    if (LE) this.#buf.writeUInt16LE(value, at);
+    else this.#buf.writeUInt16BE(value, at);
+    return this;
   }
 
   u16be(type: number, value: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(value, 0);
-    return this.#push(type, b);
+    this.#buf.writeUInt16BE(value, this.#begin(type, 2));
+    return this;
   }
 
   u32(type: number, value: number): this {
-    const b = Buffer.alloc(4);
-    if (LE) b.writeUInt32LE(value >>> 0, 0);
-    else b.writeUInt32BE(value >>> 0, 0);
-    return this.#push(type, b);
+    const at = this.#begin(type, 4);
+    if (LE) this.#buf.writeUInt32LE(value >>> 0, at);
+    else this.#buf.writeUInt32BE(value >>> 0, at);
+    return this;
   }
 
   /** A NUL-terminated string, as nla_put_string writes it. */
   string(type: number, value: string): this {
-    return this.#push(type, Buffer.concat([Buffer.from(value, 'utf8'), Buffer.alloc(1)]));
+    const len = Buffer.byteLength(value, 'utf8');
+    const at = this.#begin(type, len + 1);
+    this.#buf.write(value, at, 'utf8');
+    this.#buf[at + len] = 0;
+    return this;
   }
 
   nested(type: number, fill: (w: AttrWriter) => void): this {
-    const inner = new AttrWriter();
-    fill(inner);
-    return this.#push(type | NLA_F_NESTED, inner.toBuffer());
+    this.#reserve(NLA_HDRLEN);
+    const start = this.#off;
+    this.#off += NLA_HDRLEN;
+    fill(this);
+    this.#header(type | NLA_F_NESTED, this.#off - start, start);
+    return this;
   }
 
   get length(): number {
-    return this.#length;
+    return this.#off;
   }
 
+  /** The attributes written so far (a copy: the writer may be reused). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.#chunks, this.#length);
+    return Buffer.from(this.#buf.subarray(0, this.#off));
   }
 }
 

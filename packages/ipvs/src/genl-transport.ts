@@ -125,19 +125,6 @@ export class GenlTransport {
     return run;
   }
 
-  #frame(cmd: number, attrs: Buffer, flags: number, seq: number): Buffer {
-    const len = NLMSG_HDRLEN + GENL_HDRLEN + attrs.length;
-    const b = Buffer.alloc(NLMSG_HDRLEN + GENL_HDRLEN);
-    b.writeUInt32LE(len, 0);
-    b.writeUInt16LE(this.family.id, 4);
-    b.writeUInt16LE(flags, 6);
-    b.writeUInt32LE(seq, 8);
-    b.writeUInt32LE(this.#nl.address().port, 12);
-    b.writeUInt8(cmd, 16);
-    b.writeUInt8(this.family.version, 17);
-    return Buffer.concat([b, attrs]);
-  }
-
   #checkOpen(): void {
     if (this.#closed) throw new IpvsProtocolError('the IPVS netlink socket is closed');
   }
@@ -194,29 +181,41 @@ export class GenlTransport {
   async batch(requests: readonly GenlRequest[]): Promise<number[]> {
     this.#checkOpen();
     const results = new Array<number>(requests.length).fill(0);
+    const port = this.#nl.address().port;
     let i = 0;
     while (i < requests.length) {
-      const frames: Buffer[] = [];
-      const seqs: number[] = [];
-      let bytes = 0;
       const start = i;
-      while (i < requests.length && (frames.length === 0 || bytes < BATCH_DATAGRAM_BYTES)) {
-        const r = requests[i]!;
-        const last = i === requests.length - 1 || bytes + r.attrs.length + 64 >= BATCH_DATAGRAM_BYTES;
-        const seq = this.#nl.generateSeq();
-        const frame = this.#frame(r.cmd, r.attrs, NLM_F_REQUEST | (last ? NLM_F_ACK : 0), seq);
-        frames.push(frame);
-        seqs.push(seq);
-        bytes += frame.length;
+      let bytes = 0;
+      while (i < requests.length && (i === start || bytes + NLMSG_HDRLEN + GENL_HDRLEN + requests[i]!.attrs.length <= BATCH_DATAGRAM_BYTES)) {
+        bytes += NLMSG_HDRLEN + GENL_HDRLEN + requests[i]!.attrs.length;
         i++;
-        if (last) break;
       }
-      await this.#sendDatagram(frames, seqs, results, start);
+      // One datagram: the messages back to back (their lengths are multiples of 4).
+      const datagram = Buffer.allocUnsafe(bytes);
+      const seqs: number[] = [];
+      let off = 0;
+      for (let k = start; k < i; k++) {
+        const r = requests[k]!;
+        const seq = this.#nl.generateSeq();
+        const len = NLMSG_HDRLEN + GENL_HDRLEN + r.attrs.length;
+        datagram.writeUInt32LE(len, off);
+        datagram.writeUInt16LE(this.family.id, off + 4);
+        datagram.writeUInt16LE(NLM_F_REQUEST | (k === i - 1 ? NLM_F_ACK : 0), off + 6);
+        datagram.writeUInt32LE(seq, off + 8);
+        datagram.writeUInt32LE(port, off + 12);
+        datagram.writeUInt8(r.cmd, off + 16);
+        datagram.writeUInt8(this.family.version, off + 17);
+        datagram.writeUInt16LE(0, off + 18);
+        r.attrs.copy(datagram, off + NLMSG_HDRLEN + GENL_HDRLEN);
+        off += len;
+        seqs.push(seq);
+      }
+      await this.#sendDatagram(datagram, seqs, results, start);
     }
     return results;
   }
 
-  async #sendDatagram(frames: Buffer[], seqs: number[], results: number[], start: number): Promise<void> {
+  async #sendDatagram(datagram: Buffer, seqs: number[], results: number[], start: number): Promise<void> {
     const lastSeq = seqs[seqs.length - 1]!;
     let timer: NodeJS.Timeout | undefined;
     const done = new Promise<void>((resolve, reject) => {
@@ -237,7 +236,7 @@ export class GenlTransport {
     this.#nl.ref(true);
     try {
       await new Promise<void>((resolve, reject) => {
-        this.#nl.socket.send(frames, {}, (err) =>
+        this.#nl.socket.send(datagram, {}, (err) =>
           err ? reject(new IpvsProtocolError(`netlink send failed: ${err.message}`, { cause: err })) : resolve());
       });
       await done;

@@ -203,33 +203,10 @@ export class IpvsClient implements IpvsDataplane {
     const results: IpvsBatchResult[] = new Array<IpvsBatchResult>(ops.length);
     const requests: { cmd: number; attrs: Buffer }[] = [];
     const index: number[] = [];
-    const meta: { op: IpvsOperation; target: string }[] = [];
     ops.forEach((o, i) => {
       try {
-        let r: { cmd: number; attrs: Buffer; op: IpvsOperation; target: string };
-        switch (o.op) {
-          case 'addService':
-            r = { cmd: Cmd.NEW_SERVICE, attrs: encodeService(o.service), op: o.op, target: describeServiceKey(o.service.key) };
-            break;
-          case 'editService':
-            r = { cmd: Cmd.SET_SERVICE, attrs: encodeService(o.service), op: o.op, target: describeServiceKey(o.service.key) };
-            break;
-          case 'deleteService':
-            r = { cmd: Cmd.DEL_SERVICE, attrs: encodeServiceKey(o.key), op: o.op, target: describeServiceKey(o.key) };
-            break;
-          case 'addDestination':
-            r = { cmd: Cmd.NEW_DEST, attrs: encodeDestination(o.key, o.destination), op: o.op, target: describeDest(o.key, o.destination) };
-            break;
-          case 'editDestination':
-            r = { cmd: Cmd.SET_DEST, attrs: encodeDestination(o.key, o.destination), op: o.op, target: describeDest(o.key, o.destination) };
-            break;
-          case 'deleteDestination':
-            r = { cmd: Cmd.DEL_DEST, attrs: encodeDestinationKey(o.key, o.destination), op: o.op, target: describeDest(o.key, o.destination) };
-            break;
-        }
-        requests.push({ cmd: r.cmd, attrs: r.attrs });
+        requests.push(batchRequest(o));
         index.push(i);
-        meta.push({ op: r.op, target: r.target });
       } catch (err) {
         results[i] = { ok: false, error: err as Error };
       }
@@ -237,10 +214,39 @@ export class IpvsClient implements IpvsDataplane {
     const errnos = await this.#t.exclusive(() => this.#t.batch(requests));
     errnos.forEach((errno, k) => {
       const i = index[k]!;
-      const m = meta[k]!;
-      results[i] = errno ? { ok: false, error: new IpvsError(m.op, errno, m.target) } : { ok: true };
+      // Described only on failure: the happy path of a large batch stays cheap.
+      results[i] = errno ? { ok: false, error: new IpvsError(ops[i]!.op, errno, describeOp(ops[i]!)) } : { ok: true };
     });
     return results;
+  }
+}
+
+function batchRequest(o: IpvsBatchOp): { cmd: number; attrs: Buffer } {
+  switch (o.op) {
+    case 'addService':
+      return { cmd: Cmd.NEW_SERVICE, attrs: encodeService(o.service) };
+    case 'editService':
+      return { cmd: Cmd.SET_SERVICE, attrs: encodeService(o.service) };
+    case 'deleteService':
+      return { cmd: Cmd.DEL_SERVICE, attrs: encodeServiceKey(o.key) };
+    case 'addDestination':
+      return { cmd: Cmd.NEW_DEST, attrs: encodeDestination(o.key, o.destination) };
+    case 'editDestination':
+      return { cmd: Cmd.SET_DEST, attrs: encodeDestination(o.key, o.destination) };
+    case 'deleteDestination':
+      return { cmd: Cmd.DEL_DEST, attrs: encodeDestinationKey(o.key, o.destination) };
+  }
+}
+
+function describeOp(o: IpvsBatchOp): string {
+  switch (o.op) {
+    case 'addService':
+    case 'editService':
+      return describeServiceKey(o.service.key);
+    case 'deleteService':
+      return describeServiceKey(o.key);
+    default:
+      return describeDest(o.key, o.destination);
   }
 }
 
