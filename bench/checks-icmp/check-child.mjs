@@ -1,7 +1,7 @@
 // The measured side of bench/checks-icmp, run inside the prober's namespace:
 // reads the target list on stdin, runs them as `type: icmp` checks in a Hacore
 // core with role `check`, and prints the figures as one JSON line.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,16 @@ core.hooks.checkResult.tap('bench', (_t, r) => {
     reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
   }
 });
+// Seconds this process's threads spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat,
+// second field): how much a loaded machine starved the prober during the run.
+const runqueueWait = () => readdirSync('/proc/self/task').reduce((a, t) => {
+  try {
+    return a + Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return a;
+  }
+}, 0);
+const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 await core.start();
 await new Promise((r) => setTimeout(r, 1500));
 const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -42,12 +52,15 @@ eld.enable();
 const p0 = probes;
 const f0 = failures;
 const c0 = process.cpuUsage();
+const w0 = runqueueWait();
+const l0 = loadavg();
 const t0 = performance.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
+const waited = runqueueWait() - w0;
 eld.disable();
 clearInterval(rssTimer);
 const n = probes - p0;
@@ -66,6 +79,8 @@ const out = {
   eldP99Ms: Number(Math.max(0, eld.percentile(99) / 1e6 - 10).toFixed(2)),
   rssMiB: Math.round(rssMax / 1048576),
   failureReasons: reasons,
+  runqueueWaitSec: Number(waited.toFixed(1)),
+  loadavg1: [l0, loadavg()],
   late: Object.values(sockets).reduce((a, s) => a + s.late, 0),
   sockets: process.env.BENCH_VERBOSE ? sockets : undefined,
 };

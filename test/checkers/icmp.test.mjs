@@ -122,6 +122,17 @@ describe('ICMP checker in a namespace lab', () => {
     assert.deepEqual(Object.keys(r.status).sort(), [`ipv4%eth0`, `ipv4%lo`, `ipv4@${A.chk2}`, `ipv6@${A.chk62}`].sort());
   });
 
+  test('replies that came in time but were not read before the deadline (event loop blocked) are replies, not timeouts', async () => {
+    // More replies than one readable event reads (2,048), all queued while the loop is blocked
+    // past the deadline: the timers must not fire before the queue is read.
+    const targets = [...Array.from({ length: 3000 }, () => A.up), A.up6, A.drop];
+    const r = await runChild(lab, 'chk', { mode: 'probe', timeoutMs: 300, blockMs: 800, targets });
+    const wrong = r.results.filter((x, i) => x.ok !== (i < 3001));
+    assert.equal(wrong.length, 0, `${wrong.length} wrong, e.g. ${JSON.stringify(wrong.slice(0, 3))}`);
+    assert.equal(r.results.at(-1).reason, 'timeout');
+    assert.equal(r.status.ipv4.late + r.status.ipv6.late, 0);
+  });
+
   test('replies to another program\'s pings reach the shared sockets and settle none of our probes', async () => {
     const r = await runChild(lab, 'chk', { mode: 'probe', timeoutMs: 1000, targets: [A.drop, A.drop6], foreignPings: [A.up, A.up6] });
     assert.deepEqual(r.results.map((x) => [x.ok, x.reason]), [[false, 'timeout'], [false, 'timeout']]);

@@ -45,7 +45,9 @@ const IPPROTO_ICMPV6 = 58;
 const ICMP6_FILTER = 1;
 const SOCKET_BUFFER_BYTES = 4 << 20;
 /** Packets read per readable event at most, so one busy socket cannot starve the loop. */
-const READS_PER_EVENT = 256;
+const READS_PER_EVENT = 2048;
+/** Packets read at most before a probe is declared timed out (its reply may be queued). */
+const READS_BEFORE_TIMEOUT = 4096;
 
 /** Send errors that may belong to an earlier packet (a pending socket error), so one retry is due. */
 const MAYBE_STALE_ERRORS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE']);
@@ -116,6 +118,7 @@ export class IcmpSocket {
   private readonly sourceBytes: Buffer | undefined;
   /** inet_ntop text of a reply's source -> canonicalAddress, so that a busy socket does not parse every source. */
   private readonly sourceText = new Map<string, string>();
+  private readonly recvBuffer = Buffer.alloc(65_536);
   private readonly stats = { sent: 0, queuedSends: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
 
   private constructor(key: IcmpSocketKey) {
@@ -161,24 +164,8 @@ export class IcmpSocket {
     if (wrap && typeof wrap.recv === 'function' && typeof wrap.removeAllListeners === 'function') {
       // raw-socket reads one packet per readable event, which falls behind
       // thousands of replies a second; drain the queue (bounded) instead.
-      const buffer = Buffer.alloc(65_536);
       wrap.removeAllListeners('recvReady');
-      wrap.on('recvReady', () => {
-        for (let i = 0; i < READS_PER_EVENT && this.raw === sock; i++) {
-          let got = false;
-          try {
-            wrap.recv(buffer, (b, bytes, source) => {
-              got = true;
-              this.onMessage(b.subarray(0, bytes), source);
-            });
-          } catch (err) {
-            if (errnoName(err) === 'EAGAIN') break;
-            // A pending socket error (an ICMP error for an earlier packet), now consumed.
-            this.stats.socketErrors++;
-          }
-          if (!got) break;
-        }
-      });
+      wrap.on('recvReady', () => this.drain(sock, READS_PER_EVENT));
     } else {
       sock.on('message', (buf, source) => this.onMessage(buf, source));
     }
@@ -276,6 +263,8 @@ export class IcmpSocket {
       };
       // Timed out or aborted: the key is remembered so that a late reply is counted, not matched.
       const giveUp = (reason: string): void => {
+        if (!this.table.has(key)) return;
+        this.drain(this.raw, READS_BEFORE_TIMEOUT);
         if (this.table.expire(key)) done({ ok: false, reason, rttMs: since() });
       };
       const onAbort = (): void => giveUp('timeout');
@@ -356,6 +345,27 @@ export class IcmpSocket {
       this.table.onError(d.id, d.seq, d.destination, d.reason);
     } else {
       this.stats.ignored++;
+    }
+  }
+
+  /**
+   * Reads what the kernel has queued, up to `max` packets, until EAGAIN. Called
+   * on readable events and before a probe is declared timed out: libuv runs
+   * timers before polling, so after a busy or starved stretch of the event loop
+   * a reply that came in time may still be waiting in the socket.
+   */
+  private drain(sock: RawSocket | undefined = this.raw, max = READS_PER_EVENT): void {
+    const wrap = sock?.wrap;
+    if (!sock || !wrap || typeof wrap.recv !== 'function') return;
+    for (let i = 0; i < max && this.raw === sock; i++) {
+      try {
+        wrap.recv(this.recvBuffer, (b, bytes, source) => this.onMessage(b.subarray(0, bytes), source));
+      } catch (err) {
+        if (errnoName(err) === 'EAGAIN') break;
+        // A pending socket error (an ICMP error for an earlier packet), now
+        // consumed; the packets queued behind it are still there to read.
+        this.stats.socketErrors++;
+      }
     }
   }
 

@@ -25,7 +25,7 @@ const spec = (address, timeoutMs, extra = {}) => ({
 });
 
 async function probeAll(pool, checkers, timeoutMs) {
-  return Promise.all(checkers.map(async ({ address, checker }) => {
+  const all = Promise.all(checkers.map(async ({ address, checker }) => {
     const ctrl = new AbortController();
     // The scheduler's backstop: abort a little after the checker's own timeout.
     const t = setTimeout(() => ctrl.abort(new Error('timeout')), timeoutMs + 500);
@@ -33,6 +33,13 @@ async function probeAll(pool, checkers, timeoutMs) {
     clearTimeout(t);
     return { address, ...r };
   }));
+  // job.blockMs: keep the event loop busy past the deadline right after sending,
+  // as a starved or overloaded process would be.
+  if (job.blockMs) {
+    const end = performance.now() + job.blockMs;
+    while (performance.now() < end);
+  }
+  return all;
 }
 
 if (job.mode === 'probe') {
