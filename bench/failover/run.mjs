@@ -180,40 +180,76 @@ function addrOf(router) {
   return labRef.addr4(router);
 }
 
+/** Process CPU time (user + system, ms) of a PID and of its descendants, from /proc. */
+async function cpuMs(lab, pid) {
+  const { readFile } = await import('node:fs/promises');
+  const one = async (p) => {
+    const st = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) || 0) + (Number(f[12]) || 0)) * 10; // clock ticks of 10 ms
+  };
+  let total = await one(pid);
+  for (const c of await lab.childPids(pid)) total += await cpuMs(lab, c);
+  return total;
+}
+
+/**
+ * Inter-advert gaps of a master (v3, 100 ms) while `nChecks` TCP checks run every second
+ * against a server in the client namespace. hacore: in its own check child. keepalived has
+ * no checker without IPVS (this kernel has none), so the same load runs beside it as a
+ * check-only hacore in the master's namespace: the same CPU pressure on the same box.
+ */
 async function spreadRun(lab, impl, nChecks, seconds) {
   const p = PAIRS[impl];
   const mode = MODES['v3-100ms'];
   let extra = {};
   let server;
-  if (impl === 'hacore' && nChecks > 0) {
-    // N TCP checks in the master's check child, every second, against a server in the lab
-    // (the client namespace) so each probe is a real connect.
-    server = await lab.startEchoServer('c', [lab.addr4('c')], 9100);
-    extra = {
-      plugins: ['@hacore/checker-tcp'],
-      checks: Array.from({ length: nChecks }, (_, i) => ({
-        name: `load-${i}`,
-        type: 'tcp',
-        address: lab.addr4('c'),
-        port: 9100,
-        interval: '1s',
-        timeout: '500ms',
-      })),
-    };
-  }
-  const cap = await lab.capture(`spread-${impl}`, 'vrrp');
+  let loadDaemon;
+  const load =
+    nChecks > 0
+      ? {
+          plugins: ['@hacore/checker-tcp'],
+          checks: Array.from({ length: nChecks }, (_, i) => ({
+            name: `load-${i}`,
+            type: 'tcp',
+            address: lab.addr4('c'),
+            port: 9100,
+            interval: '1s',
+            timeout: '500ms',
+          })),
+        }
+      : undefined;
+  if (load) server = await lab.startEchoServer('c', [lab.addr4('c')], 9100);
+  if (load && impl === 'hacore') extra = load;
+  const cap = await lab.capture(`spread-${impl}-${nChecks}`, 'vrrp');
   const d = await startPair(lab, impl, mode, extra);
+  if (load && impl === 'keepalived') {
+    const { pluginPath } = await import('../../test/lib/vrrp-lab.mjs');
+    loadDaemon = await lab.startHacore(p.master, { plugins: load.plugins.map(pluginPath), checks: load.checks, logLevel: 'warn' }, { tag: 'load' });
+  }
   await sleep(3000);
+  const loadPid = load ? (impl === 'hacore' ? d.master.pid : loadDaemon.pid) : undefined;
+  const c0 = loadPid ? await cpuMs(lab, loadPid) : 0;
   const t0 = nowMs();
   await sleep(seconds * 1000);
   const t1 = nowMs();
+  const c1 = loadPid ? await cpuMs(lab, loadPid) : 0;
   const file = await cap.stop();
+  const changes = load ? ((impl === 'hacore' ? d.master : loadDaemon).output.match(/"msg":"check load-\d+ is/g) ?? []).length : 0;
+  if (loadDaemon) await lab.stop(loadDaemon, 'SIGTERM').catch(() => {});
   await lab.stop(d.master, 'SIGTERM').catch(() => {});
   await lab.stop(d.backup, 'SIGTERM').catch(() => {});
   if (server) await lab.lab.kill(server);
   const ads = (await vrrpPackets(file)).filter((a) => a.vrid === p.vrid && a.src === lab.addr4(p.master) && a.t >= t0 && a.t <= t1 && a.prio > 0);
   const gaps = ads.slice(1).map((a, i) => a.t - ads[i].t);
-  return { n: gaps.length, p50: percentile(gaps, 50), p99: percentile(gaps, 99), max: Math.max(...gaps) };
+  return {
+    n: gaps.length,
+    p50: percentile(gaps, 50),
+    p99: percentile(gaps, 99),
+    max: Math.max(...gaps),
+    loadCores: loadPid ? (c1 - c0) / (t1 - t0) : 0,
+    stateChanges: changes,
+  };
 }
 
 const fmt = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -265,11 +301,12 @@ async function main() {
       }
     }
     if (o.spread) {
-      for (const impl of impls) {
-        const n = impl === 'hacore' ? Number(o.checks) : 0;
-        const s = await spreadRun(lab, impl, n, Number(o['spread-seconds']));
-        spreads.push({ impl, checks: n, ...s });
-        log(`${impl} spread with ${n} checks: p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} max ${fmt(s.max)} over ${s.n} gaps`);
+      for (const n of [0, Number(o.checks)]) {
+        for (const impl of impls) {
+          const s = await spreadRun(lab, impl, n, Number(o['spread-seconds']));
+          spreads.push({ impl, checks: n, ...s });
+          log(`${impl} spread with ${n} checks: p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} max ${fmt(s.max)} over ${s.n} gaps; load ${s.loadCores.toFixed(2)} cores, ${s.stateChanges} check state changes`);
+        }
       }
     }
   } finally {
@@ -297,9 +334,9 @@ function render(results, spreads) {
   for (const r of results) lines.push(`| ${r.mode} | ${fmt(r.bound)} | ${r.impl} | ${fmt(r.advert)} | ${fmt(r.reply)} | ${fmt(r.graceful)} |`);
   if (spreads.length) {
     lines.push('');
-    lines.push('| advert interval 100 ms | checks running | gaps | p50 | p99 | p99 - p50 | max |');
-    lines.push('|---|---|---|---|---|---|---|');
-    for (const s of spreads) lines.push(`| ${s.impl} | ${s.checks} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p99 - s.p50)} | ${fmt(s.max)} |`);
+    lines.push('| advert interval 100 ms | TCP checks (1 s) on the master | CPU of the check load (cores) | gaps | p50 | p99 | p99 - p50 | max |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const s of spreads) lines.push(`| ${s.impl} | ${s.checks} | ${s.loadCores.toFixed(2)} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p99 - s.p50)} | ${fmt(s.max)} |`);
   }
   return lines.join('\n');
 }

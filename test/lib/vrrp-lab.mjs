@@ -234,12 +234,14 @@ export class VrrpLab {
    * Starts hacore in a router through the CLI with a config file written for it.
    * @param {string} router
    * @param {object} config the config document, less controlSocket and pidFile (added here)
-   * @param {{ singleProcess?: boolean, env?: object }} [opts]
+   * @param {{ singleProcess?: boolean, env?: object, tag?: string }} [opts] tag: names the files
+   *   of a second daemon in the same router
    */
   async startHacore(router, config, opts = {}) {
-    const file = path.join(this.dir, `${router}-hacore.json`);
-    const socket = path.join(this.dir, `${router}-hacore.sock`);
-    const pid = path.join(this.dir, `${router}-hacore.pid`);
+    const base = `${router}-${opts.tag ?? 'hacore'}`;
+    const file = path.join(this.dir, `${base}.json`);
+    const socket = path.join(this.dir, `${base}.sock`);
+    const pid = path.join(this.dir, `${base}.pid`);
     const doc = { logLevel: 'info', ...config, controlSocket: socket, pidFile: pid };
     await writeFile(file, JSON.stringify(doc, null, 2));
     const args = [HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
