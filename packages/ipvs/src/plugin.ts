@@ -106,6 +106,8 @@ export class IpvsPlugin implements HacorePlugin {
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
   apply(core: HacoreCore): void {
+    // One instance may be applied to several cores in turn (a module exporting an instance, tests): start clean.
+    this.reset();
     this.core = core;
     const roles = { roles: this.roles };
     const schemas = ipvsSchemas(checkTypeLookup(core));
@@ -144,6 +146,23 @@ export class IpvsPlugin implements HacorePlugin {
     core.hooks.reload.tapPromise(PLUGIN_NAME, (diff) => this.reload(diff));
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, (reason) => this.shutdown(reason));
     core.hooks.status.tap(PLUGIN_NAME, (doc) => ({ ...doc, ipvs: this.status() }));
+  }
+
+  private reset(): void {
+    this.log = undefined;
+    this.dp = undefined;
+    this.ownsDataplane = false;
+    this.servers = new Map();
+    this.views.clear();
+    this.owned = new Set();
+    this.options = { leaveOnStop: false };
+    this.active = false;
+    this.dirty = false;
+    this.passes = 0;
+    this.opsApplied = 0;
+    this.opsFailed = 0;
+    this.lastPass = undefined;
+    this.errors.length = 0;
   }
 
   /** Resolves when no reconcile pass is running or pending. */

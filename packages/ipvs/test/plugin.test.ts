@@ -23,7 +23,7 @@ before(() => {
   const core = import.meta.resolve('@hacore/core');
   writeFileSync(
     path.join(dir, 'ipvs.mjs'),
-    `import { IpvsPlugin } from ${JSON.stringify(ipvs)};\nexport default new IpvsPlugin({ dataplane: () => globalThis.__ipvsTestDp });\n`,
+    `import { IpvsPlugin } from ${JSON.stringify(ipvs)};\nexport default class TestIpvsPlugin extends IpvsPlugin { constructor() { super({ dataplane: () => globalThis.__ipvsTestDp, retryDelayMs: 20 }); } }\n`,
   );
   writeFileSync(
     path.join(dir, 'fake.mjs'),
@@ -194,6 +194,37 @@ describe('IpvsPlugin in a running core', () => {
     await second.core.start();
     await second.core.stop();
     assert.deepEqual(dp.calls, [], 'an identical table is adopted with no operation');
+  });
+
+  it('a pass that cannot read the table is reported and retried', async () => {
+    const dp = new MemoryDataplane();
+    let failures = 2;
+    let retried!: () => void;
+    const recovered = new Promise<void>((r) => (retried = r));
+    const list = dp.listServices.bind(dp);
+    dp.listServices = async () => {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('IPVS listServices failed: EPERM'), { errno: 'EPERM' });
+      }
+      retried();
+      return list();
+    };
+    g.__ipvsTestDp = dp;
+    g.__ipvsFake = new Map();
+    const { core, plugin } = await boot(writeConfig());
+    await core.start();
+    try {
+      const st = core.status().ipvs as IpvsStatus;
+      assert.equal(st.passes, 0);
+      assert.match(st.errors[0]!.message, /reconcile pass failed: .*EPERM/);
+      await recovered;
+      await plugin.idle();
+      assert.deepEqual(Object.keys(await table(dp)).sort(), [WEB, DNS].sort());
+      assert.equal((core.status().ipvs as IpvsStatus).passes, 1);
+    } finally {
+      await core.stop();
+    }
   });
 
   it('refuses a bad inline check before any side effect, naming its path', async () => {
