@@ -24,6 +24,7 @@ import {
   VrrpLab,
   VIP4,
   VIP4B,
+  announcements,
   hacoreConfig,
   hacoreMissing,
   median,
@@ -40,6 +41,7 @@ const { values: o } = parseArgs({
     modes: { type: 'string', default: 'v2-1s,v3-100ms,v3-20ms' },
     graceful: { type: 'boolean', default: true },
     spread: { type: 'boolean', default: true },
+    trickle: { type: 'boolean', default: true },
     checks: { type: 'string', default: '5000' },
     'spread-seconds': { type: 'string', default: '20' },
     write: { type: 'boolean', default: false },
@@ -252,6 +254,46 @@ async function spreadRun(lab, impl, nChecks, seconds) {
   };
 }
 
+/**
+ * The invalid-advert trickle of issue 5: v2, 1 s adverts, 2 invalid packets a second for the
+ * VRID (one bad checksum, one TTL 1) from the client for `seconds`. Counts the backup's
+ * adverts (it should send none) and the moments the client's VIP holder was not the master.
+ */
+async function trickleRun(lab, impl, seconds) {
+  const p = PAIRS[impl];
+  const mode = MODES['v2-1s'];
+  const d = await startPair(lab, impl, mode);
+  await sleep(1500);
+  const cap = await lab.capture(`trickle-${impl}`, 'vrrp or arp');
+  const { fileURLToPath } = await import('node:url');
+  const inj = fileURLToPath(new URL('../../test/lib/vrrp-inject.mjs', import.meta.url));
+  const args = (bad) => [inj, '--src', lab.addr4('c'), '--vrid', String(p.vrid), '--prio', '200', '--version', '2', '--interval', '1000', '--vips', p.vip, '--count', String(seconds), '--every', '1000', '--bad', bad];
+  const t0 = nowMs();
+  const samples = [];
+  let on = true;
+  const watch = (async () => {
+    while (on) {
+      samples.push((await lab.holders(p.vip)).join(','));
+      await sleep(50);
+    }
+  })();
+  await Promise.all([lab.lab.exec('c', process.execPath, args('checksum')), sleep(500).then(() => lab.lab.exec('c', process.execPath, args('ttl')))]);
+  on = false;
+  await watch;
+  const t1 = nowMs();
+  await cap.stop();
+  await lab.stop(d.master, 'SIGTERM').catch(() => {});
+  await lab.stop(d.backup, 'SIGTERM').catch(() => {});
+  const ads = (await vrrpPackets(cap.file)).filter((a) => a.vrid === p.vrid && a.t >= t0 && a.t <= t1 && a.ttl === 255 && a.checksumStatus === '1');
+  const backupAdverts = ads.filter((a) => a.src === lab.addr4(p.backup)).length;
+  const masterAds = ads.filter((a) => a.src === lab.addr4(p.master));
+  const gaps = masterAds.slice(1).map((a, i) => a.t - masterAds[i].t);
+  const notMaster = samples.filter((x) => x !== p.master).length;
+  // Each GARP from the backup points the clients at a box that drops the VIP a moment later.
+  const backupGarps = (await announcements(cap.file)).filter((a) => a.t >= t0 && a.mac === lab.mac(p.backup)).length;
+  return { seconds: (t1 - t0) / 1000, backupAdverts, backupGarps, masterMaxGap: Math.max(...gaps), notMasterShare: notMaster / samples.length };
+}
+
 const fmt = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 async function main() {
@@ -259,6 +301,7 @@ async function main() {
   labRef = lab;
   const results = [];
   const spreads = [];
+  const trickles = [];
   const cleanup = async () => {
     await lab.destroy();
   };
@@ -300,6 +343,13 @@ async function main() {
         log(`${impl} ${name}: advert ${fmt(row.advert)} ms, reply ${fmt(row.reply)} ms, graceful ${fmt(row.graceful)} ms (RFC ${fmt(row.bound)} ms) raw ${JSON.stringify(a)}`);
       }
     }
+    if (o.trickle) {
+      for (const impl of impls) {
+        const r = await trickleRun(lab, impl, 15);
+        trickles.push({ impl, ...r });
+        log(`${impl} invalid-advert trickle: backup adverts ${r.backupAdverts}, backup GARPs ${r.backupGarps}, master's longest gap ${fmt(r.masterMaxGap)} ms, VIP not on the master ${(r.notMasterShare * 100).toFixed(0)}% of the time`);
+      }
+    }
     if (o.spread) {
       for (const n of [0, Number(o.checks)]) {
         for (const impl of impls) {
@@ -312,7 +362,7 @@ async function main() {
   } finally {
     await cleanup();
   }
-  const table = render(results, spreads);
+  const table = render(results, spreads, trickles);
   console.log('\n' + table);
   if (o.write) {
     const readme = path.join(ROOT, 'bench/failover/README.md');
@@ -325,7 +375,7 @@ async function main() {
   }
 }
 
-function render(results, spreads) {
+function render(results, spreads, trickles = []) {
   const lines = [];
   lines.push(`Measured ${new Date().toISOString().slice(0, 16)}Z, ${RUNS} runs each, medians in ms (priorities 150/100).`);
   lines.push('');
@@ -337,6 +387,12 @@ function render(results, spreads) {
     lines.push('| advert interval 100 ms | TCP checks (1 s) on the master | CPU of the check load (cores) | gaps | p50 | p99 | p99 - p50 | max |');
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const s of spreads) lines.push(`| ${s.impl} | ${s.checks} | ${s.loadCores.toFixed(2)} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p99 - s.p50)} | ${fmt(s.max)} |`);
+  }
+  if (trickles.length) {
+    lines.push('');
+    lines.push('| invalid-advert trickle (v2, 1 s; 1 bad checksum + 1 TTL-1 packet a second) | seconds | backup adverts | backup GARPs | master longest advert gap | VIP seen on the backup too |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const t of trickles) lines.push(`| ${t.impl} | ${t.seconds.toFixed(0)} | ${t.backupAdverts} | ${t.backupGarps} | ${fmt(t.masterMaxGap)} ms | ${(t.notMasterShare * 100).toFixed(0)}% |`);
   }
   return lines.join('\n');
 }
