@@ -222,21 +222,23 @@ export default { name: 'fake-check', hacore: '^1.0.0', apply(core) {
       );
       globalThis.__vmFakeDown = new Set();
       const check = (key) => ({ type: 'fake', key, warmup: 0 });
-      writeFileSync(
-        path.join(dir, 'hacore.config.json'),
-        JSON.stringify({
-          plugins: [ipvs.replace('file://', ''), './fake.mjs'],
-          virtualServers: [
-            {
-              name: 'web', address: '198.51.100.10', port: 80, scheduler: 'rr', delayLoop: '50ms', sorryServer: { address: '198.51.100.50' },
-              realServers: [
-                { address: '198.51.100.21', checks: [check('a')] },
-                { address: '198.51.100.22', inhibitOnFailure: true, checks: [check('b')] },
-              ],
-            },
-          ],
-        }),
-      );
+      const writeConfig = (scheduler, weights) =>
+        writeFileSync(
+          path.join(dir, 'hacore.config.json'),
+          JSON.stringify({
+            plugins: [ipvs.replace('file://', ''), './fake.mjs'],
+            virtualServers: [
+              {
+                name: 'web', address: '198.51.100.10', port: 80, scheduler, delayLoop: '50ms', sorryServer: { address: '198.51.100.50' },
+                realServers: [
+                  { address: '198.51.100.21', weight: weights[0], checks: [check('a')] },
+                  { address: '198.51.100.22', weight: weights[1], inhibitOnFailure: true, checks: [check('b')] },
+                ],
+              },
+            ],
+          }),
+        );
+      writeConfig('rr', [1, 1]);
       const hc = await Hacore.load({ configFile: path.join(dir, 'hacore.config.json'), role: 'single' });
       const plugin = hc.plugins.find((p) => p.plugin.name === '@hacore/ipvs').plugin;
       const seen = [];
@@ -272,6 +274,12 @@ export default { name: 'fake-check', hacore: '^1.0.0', apply(core) {
         await waitEvent((e) => e.kind === 'real-server' && e.up && e.realServer === '198.51.100.21:80');
         await plugin.idle();
         assert.deepEqual((await table())['TCP 198.51.100.10:80 rr'], ['198.51.100.21:80 Masq 1', '198.51.100.22:80 Masq 1']);
+        // A reload with another scheduler and weights edits the service in place.
+        writeConfig('wrr', [3, 2]);
+        await hc.reload();
+        await plugin.idle();
+        assert.deepEqual((await table())['TCP 198.51.100.10:80 wrr'], ['198.51.100.21:80 Masq 3', '198.51.100.22:80 Masq 2']);
+        assert.deepEqual(plugin.status().lastPass.applied.map((d) => d.split(' ')[0]), ['edit-service', 'edit-destination', 'edit-destination']);
       } finally {
         await hc.stop();
       }
