@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from './helpers.mjs';
 
 const TIMING = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/probe-timing.mjs');
+const BLOCKING = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/blocking-notifier-plugin.mjs');
 const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-webhook')];
 
 /** An HTTP receiver: records every request; `respond` decides the status. */
@@ -189,27 +190,38 @@ describe('notifier-webhook', () => {
     const refused = await deadPort();
     const endpoint = (url) => ({ url, timeout: '2s', backoff: '50ms', retries: 100, maxQueue: 100 });
     const webhooks = { shutdownGrace: '0ms', endpoints: [endpoint(`http://127.0.0.1:${hang.port}/`), endpoint(`http://127.0.0.1:${refused}/`)] };
-    // Both daemons run at the same time, in processes of their own, so that both see the same machine load.
-    const measure = (wh) =>
+    // The daemons run at the same time, in processes of their own, so that all see the same
+    // machine load: without notifier, with the dead endpoints, and (the negative control,
+    // to show that the measurement can see a notifier that waits) with one that waits
+    // 100 ms in the event hook.
+    const measure = (wh, extra = '') =>
       new Promise((resolve, reject) => {
-        execFile(process.execPath, [TIMING, tmp.dir, wh ? JSON.stringify(wh) : '', '3000'], { timeout: 30_000 }, (err, stdout, stderr) => {
+        execFile(process.execPath, [TIMING, tmp.dir, wh ? JSON.stringify(wh) : '', '3000', extra], { timeout: 30_000 }, (err, stdout, stderr) => {
           if (err) reject(new Error(`${err.message}\n${stderr}`));
           else resolve(JSON.parse(stdout.trim().split('\n').pop()));
         });
       });
     try {
-      const [base, down] = await Promise.all([measure(undefined), measure(webhooks)]);
+      const [base, down, blocking] = await Promise.all([measure(undefined), measure(webhooks), measure(undefined, BLOCKING)]);
       const wh = down.webhooks;
-      process.stdout.write(`# probe interval without webhook: median ${base.median.toFixed(1)}ms p90 ${base.p90.toFixed(1)}ms max ${base.max.toFixed(1)}ms best-window p90 ${base.bestP90.toFixed(1)}ms (${base.n} gaps, ${base.events} events, CPU ${base.cpuMs.toFixed(0)}ms)\n`);
-      process.stdout.write(`# probe interval, endpoints down: median ${down.median.toFixed(1)}ms p90 ${down.p90.toFixed(1)}ms max ${down.max.toFixed(1)}ms best-window p90 ${down.bestP90.toFixed(1)}ms (${down.n} gaps, ${down.events} events, CPU ${down.cpuMs.toFixed(0)}ms; dropped ${wh.dropped}, queued ${wh.queued})\n`);
+      const fmt = (s) => `median ${s.median.toFixed(1)}ms p90 ${s.p90.toFixed(1)}ms (best 1 s window ${s.bestP90.toFixed(1)}ms) max ${s.max.toFixed(1)}ms, ${s.n} gaps`;
+      for (const [name, r] of [['no notifier', base], ['endpoints down', down], ['control: a notifier waiting 100 ms', blocking]]) {
+        process.stdout.write(`# ${name}: steady check ${fmt(r.steady)}; changing check ${fmt(r.flap)}; ${r.events} events, CPU ${r.cpuMs.toFixed(0)}ms\n`);
+      }
+      process.stdout.write(`# dead endpoints: dropped ${wh.dropped}, queued ${wh.queued}\n`);
       assert.ok(down.events > 500, 'events flowed while the endpoints were down');
       assert.ok(wh.dropped > 0 && wh.delivered === 0, 'the endpoints were really down and their queues overflowed');
       assert.ok(wh.endpoints.every((e) => e.queued <= 100));
-      assert.ok(Math.abs(down.median - base.median) < 5, `median ${down.median} vs ${base.median}`);
-      // A notifier that waited on the endpoints would hold probes for its 2 s timeout; the
-      // margins below only absorb the noise of a loaded 2-core machine.
-      assert.ok(down.bestP90 < base.bestP90 + 25, `best 1 s window p90 ${down.bestP90} vs ${base.bestP90}`);
-      assert.ok(down.n >= base.n * 0.75, `probes ${down.n} vs ${base.n}`);
+      // The control shows what waiting in the event hook does to the check that changes state.
+      assert.ok(blocking.flap.bestP90 > base.flap.bestP90 + 50, `control: ${blocking.flap.bestP90} vs ${base.flap.bestP90}`);
+      assert.ok(blocking.flap.n < base.flap.n * 0.75, `control: ${blocking.flap.n} probes vs ${base.flap.n}`);
+      // The webhook notifier does none of that: same schedule for both checks.
+      for (const check of ['steady', 'flap']) {
+        const [b, d] = [base[check], down[check]];
+        assert.ok(Math.abs(d.median - b.median) < 5, `${check}: median ${d.median} vs ${b.median}`);
+        assert.ok(d.bestP90 < b.bestP90 + 25, `${check}: best 1 s window p90 ${d.bestP90} vs ${b.bestP90}`);
+        assert.ok(d.n >= b.n * 0.75, `${check}: probes ${d.n} vs ${b.n}`);
+      }
     } finally {
       await hang.close();
     }
