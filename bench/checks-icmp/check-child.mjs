@@ -1,7 +1,7 @@
 // The measured side of bench/checks-icmp, run inside the prober's namespace:
 // reads the target list on stdin, runs them as `type: icmp` checks in a Hacore
 // core with role `check`, and prints the figures as one JSON line.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +35,9 @@ core.hooks.checkResult.tap('bench', (_t, r) => {
     reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
   }
 });
-// Seconds this process's threads spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat,
-// second field): how much a loaded machine starved the prober during the run.
-const runqueueWait = () => readdirSync('/proc/self/task').reduce((a, t) => {
-  try {
-    return a + Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
-  } catch {
-    return a;
-  }
-}, 0);
+// Seconds the main thread (the event loop) spent runnable but waiting for a CPU
+// (/proc/self/schedstat, second field): how much a loaded machine starved the prober.
+const runqueueWait = () => Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e9;
 const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 await core.start();
 await new Promise((r) => setTimeout(r, 1500));
