@@ -192,6 +192,18 @@ describe('metrics', () => {
     }
   });
 
+  test('a port in use stops the start with a clear error', async () => {
+    const busy = http.createServer();
+    await new Promise((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const core = await startDaemon(tmp.dir, { plugins: [pluginPath('metrics')], metrics: { listen: `127.0.0.1:${busy.address().port}` } }, { start: false });
+      await assert.rejects(core.start(), new RegExp(`metrics\\.listen: cannot listen on 127\\.0\\.0\\.1:${busy.address().port}: EADDRINUSE`));
+      await core.stop();
+    } finally {
+      busy.close();
+    }
+  });
+
   test('no metrics section: nothing listens', async () => {
     const core = await startDaemon(tmp.dir, { plugins: [pluginPath('metrics')] });
     try {

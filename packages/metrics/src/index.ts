@@ -133,9 +133,11 @@ export class MetricsPlugin implements HacorePlugin {
     server.headersTimeout = 10_000;
     server.requestTimeout = 15_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (err: NodeJS.ErrnoException): void =>
+        reject(new Error(`metrics.listen: cannot listen on ${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}: ${err.code ?? err.message}`, { cause: err }));
+      server.once('error', fail);
       server.listen(addr.port, addr.host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });
