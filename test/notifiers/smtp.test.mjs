@@ -30,9 +30,10 @@ function parseMail(raw) {
   return { headers, body };
 }
 
-async function startSmtp() {
+async function startSmtp({ onRcptTo } = {}) {
   const mails = [];
   const server = new SMTPServer({
+    ...(onRcptTo ? { onRcptTo } : {}),
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
@@ -106,6 +107,38 @@ describe('notifier-smtp', () => {
       const st = await waitFor(() => (core.status().smtp.delivered === 3 ? core.status().smtp : undefined), { what: 'three deliveries counted' });
       assert.equal(st.failed, 0);
       assert.equal(st.server, `127.0.0.1:${smtp.port}`);
+    } finally {
+      await core.stop();
+      await smtp.close();
+    }
+  });
+
+  test('a 4xx reply is retried; a 5xx reply fails at once', async () => {
+    let tempFailures = 1;
+    const smtp = await startSmtp({
+      onRcptTo(address, _session, cb) {
+        if (address.address.startsWith('reject')) return cb(Object.assign(new Error('no such user'), { responseCode: 550 }));
+        if (tempFailures-- > 0) return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
+        return cb();
+      },
+    });
+    const config = (to) => ({ plugins: PLUGINS, smtp: { notificationEmail: [to], smtpServer: `127.0.0.1:${smtp.port}`, tls: 'none', retries: 2 } });
+    let core = await startDaemon(tmp.dir, config('ops@example.com'));
+    try {
+      await core.emit({ kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 2 });
+      await waitFor(() => core.status().smtp.delivered === 1, { what: 'delivery after a retry' });
+      assert.equal(core.status().smtp.retries, 1);
+      assert.equal(smtp.mails.length, 1);
+      assert.equal(smtp.mails[0].headers.subject.endsWith('Virtual server web - quorum DOWN'), true);
+    } finally {
+      await core.stop();
+    }
+    core = await startDaemon(tmp.dir, config('reject@example.com'));
+    try {
+      await core.emit({ kind: 'quorum', virtualServer: 'web', up: true, liveWeight: 2, quorum: 2 });
+      await waitFor(() => core.status().smtp.failed === 1, { what: 'the refusal' });
+      assert.equal(core.status().smtp.retries, 0);
+      assert.match(core.status().smtp.lastError, /550/);
     } finally {
       await core.stop();
       await smtp.close();
