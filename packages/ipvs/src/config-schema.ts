@@ -218,6 +218,12 @@ export function virtualServersSchema(lookup: CheckTypeLookup, groups?: GroupsSee
       s.fail(ctx, `${path}.port`, 'a port (required with address)', undefined);
       ok = false;
     }
+    if (v.group !== undefined && groups?.value !== undefined && !Object.hasOwn(groups.value, v.group)) {
+      const known = Object.keys(groups.value);
+      const hint = s.closest(v.group, known);
+      s.fail(ctx, `${path}.group`, `the name of a virtualServerGroups entry (${known.join(', ') || 'none defined'})`, v.group, hint ? `did you mean "${hint}"?` : undefined);
+      ok = false;
+    }
     const name = v.name ?? defaultVirtualServerName(v);
     const seen = new Set<string>();
     const realServers: RealServerConfig[] = [];
@@ -258,13 +264,28 @@ export function virtualServersSchema(lookup: CheckTypeLookup, groups?: GroupsSee
     if (!ok) return s.INVALID;
     return { ...v, name, realServers } as VirtualServerConfig;
   });
-  const list = s.transform(s.array(one), (vs, ctx, path): VirtualServerConfig[] | s.Invalid => {
+  const arrayOf = s.array(one);
+  const list = custom<VirtualServerConfig[]>(arrayOf.expected, (raw, ctx, path) => {
+    if (!Array.isArray(raw)) return arrayOf.parse(raw, ctx, path);
+    // Each item on its own first, then what only the list tells, over the valid items, so one run reports both.
+    const valid: { v: VirtualServerConfig; i: number }[] = [];
+    raw.forEach((x, i) => {
+      const r = one.parse(x, ctx, `${path}[${i}]`);
+      if (r !== s.INVALID) valid.push({ v: r, i });
+    });
+    const allValid = valid.length === raw.length;
     // Without the groups section parsed alongside, references to groups cannot be judged here.
-    if (!groups || (groups.value === undefined && vs.some((v) => v.group !== undefined))) return vs;
-    const { issues } = compileVirtualServers(vs, groups.value ?? {});
-    for (const i of issues) ctx.issues.push({ ...i, path: i.path.replace(/^virtualServers/, path) });
-    return issues.length > 0 ? s.INVALID : vs;
+    const judged = valid.filter(({ v }) => v.group === undefined || (groups?.value !== undefined && Object.hasOwn(groups.value, v.group)));
+    if (groups) {
+      const { issues } = compileVirtualServers(judged.map(({ v }) => v), groups.value ?? {});
+      // compile numbers the items it was given: map back to their places in the list.
+      for (const issue of issues) {
+        ctx.issues.push({ ...issue, path: issue.path.replace(/^virtualServers\[(\d+)\]/, (_m, k: string) => `${path}[${judged[Number(k)]!.i}]`) });
+      }
+      if (issues.length > 0) return s.INVALID;
+    }
+    return allValid ? valid.map(({ v }) => v) : s.INVALID;
   });
   // `shape` lets the reference generator (scripts/gen-config-docs.mjs) list the fields of one virtual server.
-  return Object.assign(list, { item: Object.assign(one, { shape: base.shape }), shape: base.shape });
+  return Object.assign(list, { item: Object.assign(one, { shape: base.shape }), shape: base.shape }) as Schema<VirtualServerConfig[]>;
 }
