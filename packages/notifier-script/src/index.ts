@@ -33,7 +33,7 @@ export interface NotifyStatus {
   /** Events waiting and scripts running now. */
   queued: number;
   running: number;
-  /** The helper process that forks the scripts (started at the first script). */
+  /** The helper process that forks the scripts (started at start when scripts are configured, again after it dies). */
   runner: { pid: number | null; starts: number };
   fifo?: { path: string; written: number; dropped: number; lastError?: string; script?: { pid: number | null; starts: number } };
 }
