@@ -183,6 +183,8 @@ export class IpvsPlugin implements HacorePlugin {
         this.ownsDataplane = true;
       } else this.dp = typeof src === 'function' ? await src() : src;
     } catch (err) {
+      // The client's own errors already say what is missing.
+      if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('HACORE_ERR_IPVS')) throw err;
       throw new Error(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
