@@ -145,6 +145,21 @@ describe('notifier-smtp', () => {
     }
   });
 
+  test('the "Stopping" mail of a shutdown goes out before the daemon stops', async () => {
+    const smtp = await startSmtp();
+    const core = await startDaemon(tmp.dir, {
+      plugins: [pluginPath('notifier-smtp'), path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stop-emitter-plugin.mjs')],
+      smtp: { notificationEmail: 'ops@example.com', smtpServer: `127.0.0.1:${smtp.port}`, subjectPrefix: 'LB1' },
+    });
+    try {
+      await core.stop();
+      assert.deepEqual(smtp.mails.map((m) => m.headers.subject), ['[LB1] VRRP Instance VI_S - Stopping']);
+      assert.match(smtp.mails[0].body, /VRRP instance stopping/);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   test('an unreachable server counts failures and blocks nothing', async () => {
     const smtp = await startSmtp();
     const port = smtp.port;

@@ -28,6 +28,7 @@ export const smtpSchema = s.object({
   events: s.optional(s.array(s.enumOf(SMTP_EVENT_KINDS), { minItems: 1 }), ['vrrp-transition', 'vrrp-group-transition', 'real-server', 'quorum', 'target-state']).describe('Event kinds that send mail (keepalived smtp_alert). Default: every state change (VRRP, groups, real servers, quorum, checks).'),
   subjectPrefix: s.optional(s.string()).describe('Text in brackets at the start of the subject (keepalived uses router_id). Default: the host name.'),
   retries: s.optional(s.integer({ min: 0, max: 10 }), 2).describe('Attempts after the first when the server cannot be reached or answers 4xx. Default 2.'),
+  shutdownGrace: s.optional(s.duration({ min: 0 }), 5000).describe('At stop, time allowed to send the mails still queued (the "Stopping" ones included). Default 5s.'),
   maxQueue: s.optional(s.integer({ min: 1, max: 10_000 }), 100).describe('Mails waiting; past that the oldest is dropped and counted. Default 100.'),
 });
 

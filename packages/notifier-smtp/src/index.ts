@@ -95,12 +95,15 @@ export class NotifierSmtpPlugin implements HacorePlugin {
 
     // Stage 100: after the other plugins' shutdown taps, which may still emit events (VRRP STOP).
     core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => {
+      // The mails of the stop itself (VRRP "Stopping") are queued by now: they get
+      // shutdownGrace to go out; what is left after that is dropped.
+      const grace = this.cfg?.shutdownGrace ?? 0;
+      if (this.sending && grace > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
+        clearTimeout(timer);
+      }
       this.stopped = true;
-      // Let a mail in progress finish (bounded by the SMTP timeouts), then drop the rest.
-      const limit = (this.cfg?.smtpConnectTimeout ?? 30_000) + 1000;
-      let timer: NodeJS.Timeout | undefined;
-      if (this.sending) await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
-      clearTimeout(timer);
       this.queue.length = 0;
       this.transport?.close();
     });
