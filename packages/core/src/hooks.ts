@@ -39,14 +39,17 @@ export interface CoreHooks {
   readonly start: AsyncSeriesHook<[HacoreConfig]>;
   /** Series: a new, valid config is being applied. */
   readonly reload: AsyncSeriesHook<[ConfigDiff]>;
-  /** Series, in reverse plugin order: the daemon stops (reason). */
+  /**
+   * Series, in reverse registration order (the last plugin to start is the first
+   * to stop, as Fastify's close); a tap with an explicit `stage` keeps it.
+   */
   readonly shutdown: AsyncSeriesHook<[string]>;
   /** Waterfall: plugins add their own section to the status document. */
   readonly status: SyncWaterfallHook<[StatusReport]>;
 }
 
 export function createHooks(): CoreHooks {
-  return Object.freeze({
+  const hooks: CoreHooks = Object.freeze({
     checkerFactory: new HookMap(() => new SyncBailHook<[CheckSpec], Checker | undefined>(['spec'])),
     collectChecks: new SyncWaterfallHook<[CheckSpec[], HacoreConfig]>(['checks', 'config']),
     checkResult: new AsyncSeriesHook<[Target, CheckResult]>(['target', 'result']),
@@ -58,6 +61,19 @@ export function createHooks(): CoreHooks {
     reload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     shutdown: new AsyncSeriesHook<[string]>(['reason']),
     status: new SyncWaterfallHook<[StatusReport]>(['status']),
+  });
+  reverseOrder(hooks.shutdown);
+  return hooks;
+}
+
+/** Gives each tap without an explicit stage a decreasing stage, so taps run newest first. */
+function reverseOrder(hook: { intercept(i: object): void }): void {
+  let order = 0;
+  hook.intercept({
+    register(tap: { stage?: number }) {
+      if (tap.stage === undefined || tap.stage === 0) tap.stage = -1e-6 * ++order;
+      return tap;
+    },
   });
 }
 

@@ -51,6 +51,11 @@ export interface HacorePlugin {
    * role's events). Default: `['check']`.
    */
   readonly roles?: readonly Role[];
+  /**
+   * Processes the plugin also joins when they run anyway, without causing the
+   * supervisor to fork them (metrics counts probes in the `check` child if there is one).
+   */
+  readonly alsoIn?: readonly Role[];
   /** Registers schemas and taps hooks. Must not open sockets or start timers: use the `start` hook. */
   apply(core: HacoreCore): void;
 }

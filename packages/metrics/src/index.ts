@@ -37,7 +37,8 @@ export class MetricsPlugin implements HacorePlugin {
   readonly name = PLUGIN_NAME;
   readonly version = pkg.version;
   readonly hacore = pkg.hacore;
-  readonly roles = ['main', 'check'] as const;
+  readonly roles = ['main'] as const;
+  readonly alsoIn = ['check'] as const;
 
   private server: http.Server | undefined;
   private registry: Registry | undefined;

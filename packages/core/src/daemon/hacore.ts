@@ -113,7 +113,8 @@ export class Hacore implements HacoreCore {
   }
 
   private applyPlugin(lp: LoadedPlugin): void {
-    const here = this.role === 'single' || pluginRoles(lp.plugin).includes(this.role as Role);
+    const here =
+      this.role === 'single' || pluginRoles(lp.plugin).includes(this.role as Role) || (lp.plugin.alsoIn ?? []).includes(this.role as Role);
     // A plugin of another role still contributes its schemas (so every process
     // validates the whole file), but its taps go to hooks that never fire here.
     const target: HacoreCore = here ? this : this.schemaOnlyFacade();
