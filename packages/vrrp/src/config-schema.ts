@@ -200,7 +200,7 @@ const sectionObject = s.object({
   instances: s.array(instanceObject, { single: true }).describe('VRRP instances (keepalived vrrp_instance).'),
   syncGroups: s.optional(s.array(syncGroupSchema), []).describe('Sync groups (keepalived vrrp_sync_group).'),
   scripts: s.optional(s.record(trackScriptSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track scripts by name (keepalived vrrp_script).'),
-  nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the process running VRRP (keepalived vrrp_priority). Default -10 in the vrrp child, unchanged with --single-process.'),
+  nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the VRRP event loop (keepalived vrrp_priority), e.g. -10 on a busy box. Default: unchanged.'),
   realtimePriority: s.optional(s.integer({ min: 1, max: 99 })).describe('SCHED_RR priority of the VRRP event loop (keepalived vrrp_rt_priority). Default off.'),
 });
 

@@ -81,6 +81,8 @@ export class VrrpInstance {
   group: string | undefined;
   private sm: VrrpStateMachine | undefined;
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  /** While the advert timer's callback runs: when it was due (performance.now()). */
+  private firingAdvertDue: number | undefined;
   private transport: InterfaceTransport | undefined;
   private ifindex = 0;
   private source: string | undefined;
@@ -408,10 +410,25 @@ export class VrrpInstance {
       case 'setTimer': {
         const old = this.timers.get(a.timer);
         if (old) clearTimeout(old);
+        const now = performance.now();
+        let delay = Math.max(0, a.ms);
+        // The advert re-armed from its own expiry counts from when it was due, not
+        // from when the callback ran, so callback latency does not add up into a
+        // slower advert rate. After a long stall it starts over from now.
+        if (a.timer === 'advert' && this.firingAdvertDue !== undefined) {
+          const fromDue = this.firingAdvertDue + a.ms - now;
+          if (fromDue >= 0) delay = fromDue;
+        }
+        const due = now + delay;
         const t = setTimeout(() => {
           if (this.timers.get(a.timer) === t) this.timers.delete(a.timer);
-          this.feed({ type: 'timer', timer: a.timer });
-        }, Math.max(0, a.ms));
+          if (a.timer === 'advert') this.firingAdvertDue = due;
+          try {
+            this.feed({ type: 'timer', timer: a.timer });
+          } finally {
+            this.firingAdvertDue = undefined;
+          }
+        }, delay);
         this.timers.set(a.timer, t);
         break;
       }

@@ -215,12 +215,12 @@ class VrrpRuntime {
   private stopped = false;
 
   /**
-   * Adverts must leave on time whatever else the machine does: the vrrp child
-   * runs at nice -10 by default (keepalived's vrrp_priority), and optionally
-   * SCHED_RR (vrrp_rt_priority) with RLIMIT_RTTIME as a safety net.
+   * Adverts must leave on time whatever else the machine does: optionally a
+   * lower nice value (keepalived's vrrp_priority) or SCHED_RR (vrrp_rt_priority)
+   * with RLIMIT_RTTIME as a safety net. Both are off by default, as in keepalived.
    */
   private schedule(section: VrrpSectionConfig): void {
-    const nice = section.nice ?? (this.core.role === 'vrrp' ? -10 : undefined);
+    const nice = section.nice;
     if (nice !== undefined) {
       try {
         setPriority(nice);
