@@ -101,6 +101,7 @@ export const virtualServerGroupsSchema = s.record(s.array(groupMember, { minItem
 /** `ipvs`: options of the plugin itself. */
 export const ipvsOptionsShape = {
   leaveOnStop: s.optional(s.boolean(), false).describe('Leave our services in the kernel when hacore stops (default: remove them).'),
+  resyncInterval: s.optional(s.duration(), 60000).describe('Between passes, the plugin trusts the table it last read back; this often it reads the whole table again, so that changes made behind its back are repaired. 0 disables. Default 60s.'),
 };
 export const ipvsOptionsSchema = s.object(ipvsOptionsShape);
 export type IpvsOptionsConfig = InferShape<typeof ipvsOptionsShape>;

@@ -10,6 +10,7 @@ import {
 } from './config-schema.js';
 import { describeOp, type ReconcileOp } from './reconcile.js';
 import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.js';
+import type { CurrentService } from './reconcile.js';
 import { serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
 import { VirtualServer, type CheckView } from './virtual-server.js';
@@ -92,7 +93,10 @@ export class IpvsPlugin implements HacorePlugin {
   private servers = new Map<string, VirtualServer>();
   private readonly views = new Map<string, CheckView>();
   private owned = new Set<string>();
-  private options: IpvsOptionsConfig = { leaveOnStop: false };
+  /** The table as the last pass read it back; `undefined` makes the next pass read it all. */
+  private table: CurrentService[] | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private options: IpvsOptionsConfig = { leaveOnStop: false, resyncInterval: 60000 };
   private active = false;
   private dirty = false;
   private loop: Promise<void> | undefined;
@@ -155,7 +159,8 @@ export class IpvsPlugin implements HacorePlugin {
     this.servers = new Map();
     this.views.clear();
     this.owned = new Set();
-    this.options = { leaveOnStop: false };
+    this.table = undefined;
+    this.options = { leaveOnStop: false, resyncInterval: 60000 };
     this.active = false;
     this.dirty = false;
     this.passes = 0;
@@ -187,16 +192,19 @@ export class IpvsPlugin implements HacorePlugin {
       if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('HACORE_ERR_IPVS')) throw err;
       throw new Error(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
-    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
+    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
     this.active = true;
     await this.kick();
+    this.armResync();
     this.logger.info({ virtualServers: this.servers.size, owned: this.owned.size }, 'ipvs reconciled at start');
   }
 
   private async reload(diff: ConfigDiff): Promise<void> {
     if (!this.active) return;
-    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false };
+    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    this.table = undefined;
+    this.armResync();
     const next = new Map<string, VirtualServer>();
     for (const spec of specsOf(diff.next).specs) {
       const vs = new VirtualServer(spec);
@@ -214,6 +222,7 @@ export class IpvsPlugin implements HacorePlugin {
     if (!this.active) return;
     this.active = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.idle();
     for (const vs of this.servers.values()) {
       const q = vs.omegaAtShutdown();
@@ -229,6 +238,19 @@ export class IpvsPlugin implements HacorePlugin {
       }
     }
     if (this.ownsDataplane) await (this.dp as IpvsDataplane & { close?: () => unknown }).close?.();
+  }
+
+  /** Every resyncInterval, the next pass reads the whole table again instead of trusting the last read-back. */
+  private armResync(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = undefined;
+    const every = this.options.resyncInterval;
+    if (!every) return;
+    this.resyncTimer = setInterval(() => {
+      if (!this.active) return;
+      this.table = undefined;
+      void this.kick();
+    }, every).unref();
   }
 
   /** Asks for a pass; passes never overlap, and changes during one are folded into the next. */
@@ -251,10 +273,11 @@ export class IpvsPlugin implements HacorePlugin {
     const lookup = (name: string) => this.views.get(name);
     const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup) }));
     const desired = evaluations.flatMap((e) => e.ev.desired);
-    let report: ApplyReport;
+    let report: Awaited<ReturnType<typeof reconcile>>;
     try {
-      report = await reconcile(this.dp!, desired, this.owned);
+      report = await reconcile(this.dp!, desired, this.owned, this.table ? { current: this.table } : {});
     } catch (err) {
+      this.table = undefined;
       this.pushError({ at: Date.now(), message: `reconcile pass failed: ${(err as Error)?.message ?? String(err)}` });
       this.logger.error({ err }, 'ipvs reconcile pass failed; retrying');
       this.retryTimer ??= setTimeout(() => {
@@ -264,6 +287,12 @@ export class IpvsPlugin implements HacorePlugin {
       return;
     }
     this.record(report);
+    const clean = report.failed.length === 0 && report.remaining.length === 0;
+    // Trust the read-back only after a clean pass. A pass that started from
+    // that trust and went wrong (a change behind our back) is run again at
+    // once from a full read; a full pass that goes wrong is not repeated.
+    this.table = clean ? report.table : undefined;
+    if (!clean && report.incremental) this.dirty = true;
     for (const f of report.failed) this.logger.warn({ op: f.description, errno: f.errno }, `ipvs refused ${f.description}: ${f.errno}`);
     if (report.applied.length > 0) this.logger.info({ ops: report.applied.map(describeOp) }, `ipvs: ${report.applied.length} operation(s) applied`);
     for (const { vs, ev } of evaluations) {

@@ -151,17 +151,55 @@ export async function applyOps(dp: IpvsDataplane, ops: readonly ReconcileOp[]): 
 }
 
 /**
- * One reconcile pass: read, diff, apply, read back. `owned` is what we owned
- * before the pass; the report's `owned` is what we own after it.
+ * Reads back after a pass: the service list (one dump) and the destinations
+ * of the services the pass touched; the others are taken from `before`.
  */
-export async function reconcile(dp: IpvsDataplane, desired: readonly DesiredService[], owned: ReadonlySet<string>): Promise<ApplyReport> {
+export async function readBack(dp: IpvsDataplane, before: readonly CurrentService[], touched: ReadonlySet<string>, relevant: ReadonlySet<string>): Promise<CurrentService[]> {
+  const prev = new Map(before.map((c) => [serviceKeyId(c.service.key), c]));
+  const out: CurrentService[] = [];
+  for (const service of await dp.listServices()) {
+    const id = serviceKeyId(service.key);
+    const p = prev.get(id);
+    const destinations =
+      touched.has(id) || (!p && relevant.has(id)) ? await dp.listDestinations(service.key) : (p?.destinations ?? []);
+    out.push({ service, destinations });
+  }
+  return out;
+}
+
+export interface ReconcileOptions {
+  /**
+   * The table as the previous pass left it: no read before the diff, and only
+   * the touched services are read back. Without it the whole table is read.
+   */
+  current?: readonly CurrentService[];
+}
+
+/** A pass's report, with the table as read back (to hand to the next pass as `current`). */
+export interface ReconcileResult extends ApplyReport {
+  table: CurrentService[];
+  /** True when the pass started from `current` instead of reading the table. */
+  incremental: boolean;
+}
+
+/**
+ * One reconcile pass: read, diff, apply, read back. `owned` is what we owned
+ * before the pass; the report's `owned` is what we own after it. A pass with
+ * nothing to do writes nothing and reads nothing back.
+ */
+export async function reconcile(
+  dp: IpvsDataplane,
+  desired: readonly DesiredService[],
+  owned: ReadonlySet<string>,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   const t0 = performance.now();
   const relevant = new Set<string>([...owned, ...desired.map((d) => serviceKeyId(d.service.key))]);
-  const before = await readTable(dp, relevant);
+  const before = options.current ? [...options.current] : await readTable(dp, relevant);
   const plan = planReconcile(desired, before, owned);
-  const { applied, failed, skipped } = await applyOps(dp, plan.ops);
-  const after = await readTable(dp, relevant);
-  const verify = planReconcile(desired, after, owned);
+  const { applied, failed, skipped } = plan.ops.length > 0 ? await applyOps(dp, plan.ops) : { applied: [], failed: [], skipped: [] };
+  const after = plan.ops.length > 0 ? await readBack(dp, before, new Set(plan.ops.map((o) => serviceKeyId(opKey(o)))), relevant) : before;
+  const verify = plan.ops.length > 0 ? planReconcile(desired, after, owned) : plan;
   const present = new Set(after.map((c) => serviceKeyId(c.service.key)));
   // We own what we wanted and what we owned but could not delete.
   const nowOwned = [...relevant].filter((id) => present.has(id));
@@ -174,5 +212,7 @@ export async function reconcile(dp: IpvsDataplane, desired: readonly DesiredServ
     foreign: plan.foreign,
     owned: nowOwned,
     durationMs: performance.now() - t0,
+    table: after,
+    incremental: options.current !== undefined,
   };
 }

@@ -227,6 +227,49 @@ describe('IpvsPlugin in a running core', () => {
     }
   });
 
+  it('repairs a table changed behind its back: at the next change, and on the periodic resync', async () => {
+    const dp = new MemoryDataplane();
+    g.__ipvsTestDp = dp;
+    g.__ipvsFake = new Map();
+    const { core, plugin, events, waitEvent } = await boot(writeConfig({ ipvs: { resyncInterval: 0 } }));
+    await core.start();
+    try {
+      // Someone deletes our service; the plugin still trusts its last read-back...
+      await dp.deleteService({ family: 4, protocol: 'tcp', address: '198.51.100.10', port: 80 });
+      // ...until a change needs the service: the refused op sends it back to a full read at once.
+      const mark = events.length;
+      g.__ipvsFake.set('rs2', { ok: false });
+      await waitEvent((e) => e.kind === 'real-server' && !e.up, mark);
+      await plugin.idle();
+      assert.deepEqual((await table(dp))[WEB], { '198.51.100.21:80': 1, '198.51.100.23:80': 1 });
+      const st = core.status().ipvs as IpvsStatus;
+      assert.equal(st.errors.length, 1, JSON.stringify(st.errors));
+      assert.equal(st.errors[0]!.errno, 'ESRCH');
+      assert.deepEqual(st.lastPass!.remaining, []);
+    } finally {
+      await core.stop();
+    }
+
+    // With a resync interval, no change is needed.
+    const { core: core2, plugin: plugin2 } = await boot(writeConfig({ ipvs: { resyncInterval: '30ms' } }));
+    await core2.start();
+    let resynced!: () => void;
+    const healed = new Promise<void>((r) => (resynced = r));
+    const add = dp.addService.bind(dp);
+    dp.addService = async (svc) => {
+      await add(svc);
+      if (serviceKeyId(svc.key) === DNS) resynced();
+    };
+    try {
+      await dp.deleteService({ family: 4, protocol: 'udp', address: '198.51.100.10', port: 53 });
+      await healed;
+      await plugin2.idle();
+      assert.deepEqual((await table(dp))[DNS], { '198.51.100.21:53': 1 });
+    } finally {
+      await core2.stop();
+    }
+  });
+
   it('refuses a bad inline check before any side effect, naming its path', async () => {
     const dp = new MemoryDataplane();
     g.__ipvsTestDp = dp;

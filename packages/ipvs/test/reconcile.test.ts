@@ -161,6 +161,26 @@ describe('reconcile (apply and verify)', () => {
     assert.equal(dp.batches, batch ? 2 : 0);
   });
 
+  it('from the last read-back: reads nothing before the diff and only the touched services after; nothing to do reads nothing', async () => {
+    const dp = new MemoryDataplane();
+    const desired = [web([1, 1, 1]), { service: { key: VIP2, scheduler: 'rr' }, destinations: [rs(1, 1, 53)] }];
+    const first = await reconcile(dp, desired, new Set());
+    assert.equal(first.incremental, false);
+    const reads: string[] = [];
+    const listServices = dp.listServices.bind(dp);
+    const listDestinations = dp.listDestinations.bind(dp);
+    dp.listServices = () => (reads.push('services'), listServices());
+    dp.listDestinations = (key) => (reads.push(`destinations ${serviceKeyId(key)}`), listDestinations(key));
+    const same = await reconcile(dp, desired, new Set(first.owned), { current: first.table });
+    assert.deepEqual([same.applied, same.remaining, reads], [[], [], []]);
+    const next = await reconcile(dp, [web([1, 4, 1]), desired[1]!], new Set(same.owned), { current: same.table });
+    assert.equal(next.incremental, true);
+    assert.deepEqual(next.applied.map((o) => o.op), ['edit-destination']);
+    assert.deepEqual(reads, ['services', `destinations ${serviceKeyId(VIP)}`]);
+    assert.deepEqual(next.remaining, []);
+    assert.deepEqual(next.table, await readTable(dp));
+  });
+
   it('a duplicate service made behind our back is adopted on the next pass, not re-added', async () => {
     const dp = new MemoryDataplane();
     await dp.addService({ key: VIP, scheduler: 'rr' });
