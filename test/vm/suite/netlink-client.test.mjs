@@ -293,7 +293,17 @@ describe('kernel refusals come back as IpvsError with the operation and errno', 
     await assert.rejects(client.editService({ key: tcp('198.51.100.32', 80), scheduler: 'rr' }), refused('editService', 'ESRCH'));
     await assert.rejects(client.deleteService(tcp('198.51.100.32', 80)), refused('deleteService', 'ESRCH'));
     await assert.rejects(client.listDestinations(tcp('198.51.100.32', 80)), refused('listDestinations', 'ESRCH'));
+    await assert.rejects(
+      client.addDestination(tcp('198.51.100.32', 80), { address: '203.0.113.1', port: 80, forwarding: 'masq', weight: 1 }),
+      refused('addDestination', 'ESRCH'),
+    );
     await assert.rejects(client.deleteDestination(key, { address: '203.0.113.99', port: 80 }), refused('deleteDestination', 'ENOENT'));
+    await assert.rejects(
+      client.editDestination(key, { address: '203.0.113.99', port: 80, forwarding: 'masq', weight: 1 }),
+      refused('editDestination', 'ENOENT'),
+    );
+    await assert.rejects(client.editService({ key, scheduler: 'nosuch' }), refused('editService', 'ENOENT'));
+    assert.match(await ipvsadm('-Ln'), /^TCP  198\.51\.100\.30:80 rr$/m); // unchanged
     await assert.rejects(client.addDestination(key, { address: '203.0.113.1', port: 80, forwarding: 'masq', weight: 1 }), refused('addDestination', 'EEXIST'));
   });
 
