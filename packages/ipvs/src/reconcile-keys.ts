@@ -6,8 +6,20 @@ import type { DestinationConfig, ServiceConfig, ServiceKey } from './types.js';
  * kernel and `2001:db8::1` written in a config compare equal.
  */
 export function canonicalAddress(address: string): string {
-  const fam = isIP(address);
-  if (fam === 6) {
+  let c = canonical.get(address);
+  if (c === undefined) {
+    c = computeCanonical(address);
+    // A bounded memo: a diff over thousands of destinations asks for the same few addresses again and again.
+    if (canonical.size >= 65536) canonical.clear();
+    canonical.set(address, c);
+  }
+  return c;
+}
+
+const canonical = new Map<string, string>();
+
+function computeCanonical(address: string): string {
+  if (isIP(address) === 6) {
     try {
       // WHATWG URL parsing lower-cases and compresses IPv6 per RFC 5952.
       return new URL(`http://[${address}]/`).hostname.slice(1, -1);
@@ -34,7 +46,7 @@ export function serviceKeyLabel(key: ServiceKey): string {
 /** `198.51.100.1:80` or `[2001:db8::1]:80`. */
 export function hostPort(address: string, port: number): string {
   const a = canonicalAddress(address);
-  return isIP(a) === 6 ? `[${a}]:${port}` : `${a}:${port}`;
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
 }
 
 /** The identity of a destination inside its service. */
