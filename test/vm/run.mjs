@@ -73,7 +73,7 @@ if (exec !== undefined) {
 
 const env = {};
 for (const [k, v] of Object.entries(process.env)) {
-  if (/^HACORE_/.test(k) && !/^HACORE_VM_(CACHE|KEEP|REFRESH|TIMEOUT|CPUS|MEM)$/.test(k) && v !== undefined) env[k] = v;
+  if (/^HACORE_/.test(k) && !/^HACORE_VM_(CACHE|KEEP|REFRESH|TIMEOUT|CPUS|MEM|ACCEL|DEBUG)$/.test(k) && v !== undefined) env[k] = v;
 }
 const { code, seconds } = await bootAndRun({
   vmlinux: image.vmlinux,

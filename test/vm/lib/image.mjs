@@ -183,6 +183,55 @@ function hashOf(parts) {
 export function ensureImage({ nodeBinary = process.execPath } = {}) {
   checkHostPrerequisites();
   const dir = cacheDir();
+  mkdirSync(dir, { recursive: true });
+  const unlock = lock(join(dir, '.lock'));
+  try {
+    return ensureImageLocked(dir, nodeBinary);
+  } finally {
+    unlock();
+  }
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A lock directory, so that two runs at once (two engineers, or CI and a
+ * developer) never unpack into the same cache at the same time. A lock whose
+ * owner has died is taken over.
+ */
+function lock(path) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(path);
+      writeFileSync(join(path, 'pid'), String(process.pid));
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
+    } catch {
+      // being created or removed right now
+    }
+    let alive = true;
+    if (owner) {
+      try {
+        process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (!alive) rmSync(path, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`VM harness: ${path} held by pid ${owner} for 5 minutes`);
+    else sleepSync(200);
+  }
+}
+
+function ensureImageLocked(dir, nodeBinary) {
   const debs = join(dir, 'debs');
   mkdirSync(debs, { recursive: true });
 

@@ -38,7 +38,9 @@ export async function bootAndRun(o) {
   const cpus = process.env.HACORE_VM_CPUS || '2';
   const mem = process.env.HACORE_VM_MEM || '2048';
   const args = [
-    '-machine', 'pc,accel=tcg', '-cpu', 'max', '-smp', cpus, '-m', mem,
+    // TCG by default: the /dev/kvm of these machines cannot run a stock
+    // kernel. HACORE_VM_ACCEL=kvm where it is real hardware KVM.
+    '-machine', `pc,accel=${process.env.HACORE_VM_ACCEL || 'tcg'}`, '-cpu', process.env.HACORE_VM_ACCEL === 'kvm' ? 'host' : 'max', '-smp', cpus, '-m', mem,
     '-nodefaults', '-nic', 'none', '-display', 'none', '-no-reboot',
     '-bios', '/usr/share/qemu/qboot.rom',
     '-kernel', o.vmlinux, '-initrd', o.initramfs,
