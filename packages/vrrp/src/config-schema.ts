@@ -147,6 +147,8 @@ export const instanceShape = {
   garpInterval: s.optional(s.duration({ max: 1000 }), 0).describe('Pause between two GARP/NA packets of a burst (keepalived garp_interval / gna_interval). Default 0.'),
   garpRefresh: s.optional(s.duration({ min: 1000 })).describe('Repeat a burst periodically while Master (keepalived garp_master_refresh). Default: off.'),
   garpRefreshRepeat: s.optional(s.integer({ min: 1, max: 100 }), 1).describe('Packets per VIP in each refresh (keepalived garp_master_refresh_repeat). Default 1.'),
+  vmac: s.optional(s.boolean(), false).describe('Put the VIPs on a macvlan with the virtual MAC 00:00:5e:00:01:VRID and send from it (keepalived use_vmac). IPv4, multicast only. Default false.'),
+  vmacName: s.optional(IFNAME).describe('Name of the vmac interface. Default vrrp.VRID.'),
   vipRemoved: s.optional(s.enumOf(['backup', 'restore'] as const), 'backup').describe('What a Master does when something else removes one of its VIPs: "backup" (keepalived) or "restore". Default backup.'),
 };
 
@@ -180,6 +182,8 @@ export interface VrrpInstanceConfig {
   garpRefresh?: number;
   garpRefreshRepeat: number;
   vipRemoved: 'backup' | 'restore';
+  /** The vmac interface name when `vmac` is on. */
+  vmac?: string;
 }
 
 export const syncGroupSchema = s.object({
@@ -222,6 +226,10 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
   if (version === 3 && (adv % 10 !== 0 || adv < 10 || adv > 40_950)) bad('advertInterval', 'a multiple of 10ms from 10ms to 40.95s with version 3', `${adv}ms`);
   if (raw.preempt !== undefined && raw.nopreempt !== undefined && raw.preempt === raw.nopreempt) bad('nopreempt', `a value consistent with preempt: ${raw.preempt}`, raw.nopreempt);
   const preempt = raw.preempt ?? (raw.nopreempt !== undefined ? !raw.nopreempt : true);
+  if (raw.vmac && family === 6) bad('vmac', 'false for IPv6 instances (vmac is IPv4 only)', true);
+  if (raw.vmac && (raw.unicastPeers?.length ?? 0) > 0) bad('vmac', 'false with unicastPeers (a vmac sends multicast adverts)', true);
+  if (raw.vmacName !== undefined && !raw.vmac) bad('vmacName', 'vmacName only with vmac: true', raw.vmacName);
+  if (raw.vmac && raw.vmacName === raw.interface) bad('vmacName', 'a name other than the instance interface', raw.vmacName);
   if (raw.authentication && version !== 2) bad('authentication', 'no authentication with version 3 (RFC 5798 removed it)', 'authentication');
   if (raw.unicastSource && isIP(raw.unicastSource) !== family) bad('unicastSource', `an IPv${family} address (the instance family)`, raw.unicastSource);
   raw.unicastPeers?.forEach((p, i) => {
@@ -265,6 +273,7 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
   if (raw.unicastSource !== undefined) out.unicastSource = raw.unicastSource;
   if (raw.authentication !== undefined) out.authentication = raw.authentication;
   if (raw.garpRefresh !== undefined) out.garpRefresh = raw.garpRefresh;
+  if (raw.vmac) out.vmac = raw.vmacName ?? `vrrp.${raw.vrid}`;
   return out;
 }
 
@@ -283,6 +292,7 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
     if (!ok) return s.INVALID;
     const names = new Map<string, number>();
     const vrids = new Map<string, number>();
+    const vmacs = new Map<string, number>();
     instances.forEach((inst, i) => {
       if (names.has(inst.name)) {
         s.fail(ctx, `${path}.instances[${i}].name`, `a unique instance name (instances[${names.get(inst.name)}] has it too)`, inst.name);
@@ -295,6 +305,14 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
         ok = false;
       }
       vrids.set(key, i);
+      if (inst.vmac !== undefined) {
+        const other = vmacs.get(inst.vmac);
+        if (other !== undefined) {
+          s.fail(ctx, `${path}.instances[${i}].vmacName`, `a vmac name unused by other instances (instances[${other}] has ${inst.vmac})`, inst.vmac);
+          ok = false;
+        }
+        vmacs.set(inst.vmac, i);
+      }
     });
     const grouped = new Map<string, string>();
     (raw.syncGroups ?? []).forEach((g, gi) => {

@@ -245,6 +245,10 @@ export class VrrpInstance {
 
   private ownInterfaceUp(): boolean {
     const l = this.deps.reflector.link(this.config.interface);
+    if (this.config.vmac) {
+      const v = this.deps.reflector.link(this.config.vmac);
+      if (!v || !v.up) return false;
+    }
     return !!l && l.up && this.transport !== undefined && this.source !== undefined;
   }
 
@@ -254,7 +258,14 @@ export class VrrpInstance {
     let faultReason = r.faultReason;
     if (r.fault && own.up === false) {
       const l = this.deps.reflector.link(this.config.interface);
-      faultReason = !l || !l.up ? `interface ${this.config.interface} down` : this.transport === undefined ? `no VRRP socket on ${this.config.interface}` : `no source address on ${this.config.interface}`;
+      const v = this.config.vmac ? this.deps.reflector.link(this.config.vmac) : undefined;
+      faultReason = !l || !l.up
+        ? `interface ${this.config.interface} down`
+        : this.config.vmac && (!v || !v.up)
+          ? `vmac ${this.config.vmac} down`
+          : this.transport === undefined
+            ? `no VRRP socket on ${this.config.interface}`
+            : `no source address on ${this.config.interface}`;
     }
     const priorityChanged = r.effective !== this.effective;
     const faultChanged = r.fault !== this.fault || (r.fault && faultReason !== this.faultReason);
@@ -281,6 +292,7 @@ export class VrrpInstance {
       }
       changed = true;
     }
+    if (this.config.vmac && l.name === this.config.vmac) changed = true;
     if (this.tracking.has('interface', l.name)) changed = this.tracking.set('interface', l.name, l.up ? 'up' : 'down') || changed;
     if (changed) this.refreshSource();
   }
@@ -570,7 +582,7 @@ export class VrrpInstance {
   }
 
   private placedVips(): PlacedVip[] {
-    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: vip.dev ?? this.config.interface }));
+    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: vip.dev ?? this.config.vmac ?? this.config.interface }));
   }
 
   private vipPresent(p: PlacedVip): boolean {
@@ -598,7 +610,7 @@ export class VrrpInstance {
       }
     }
     for (const r of this.config.virtualRoutes) {
-      const link = this.deps.reflector.link(r.dev ?? this.config.interface);
+      const link = this.deps.reflector.link(r.dev ?? this.config.vmac ?? this.config.interface);
       if (!link) continue;
       try {
         await this.deps.netlink.addRoute(link.index, r);
@@ -614,7 +626,7 @@ export class VrrpInstance {
     if (this.state === 'MASTER') return; // a later transition made us Master again
     this.vipsInstalled = false;
     for (const r of this.config.virtualRoutes) {
-      const link = this.deps.reflector.link(r.dev ?? this.config.interface);
+      const link = this.deps.reflector.link(r.dev ?? this.config.vmac ?? this.config.interface);
       if (!link) continue;
       try {
         await this.deps.netlink.deleteRoute(link.index, r);
@@ -657,6 +669,7 @@ export class VrrpInstance {
     return {
       name: this.config.name,
       interface: this.config.interface,
+      ...(this.config.vmac ? { vmac: this.config.vmac } : {}),
       vrid: this.config.vrid,
       version: this.config.version,
       family: this.config.family,

@@ -81,6 +81,22 @@ export class NetlinkClient {
     await this.run(`delete ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.delAddress(data, attrs.local ? { local: attrs.local } : {}), ['EADDRNOTAVAIL', 'ENODEV', 'ESRCH']);
   }
 
+  /** Creates a macvlan (private mode) named `name` on `parent` with `mac`, left down. */
+  async createMacvlan(name: string, parent: number, mac: Buffer): Promise<void> {
+    const { FlagsNew } = netlinkModule();
+    await this.run(`create macvlan ${name}`, () =>
+      this.socket.newLink({}, { ifname: name, link: u32le(parent), address: mac, linkinfo: macvlanLinkInfo() }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
+    );
+  }
+
+  async setLinkUp(index: number, up: boolean): Promise<void> {
+    await this.run(`set link ${index} ${up ? 'up' : 'down'}`, () => this.socket.setLink({ index, flags: up ? { up: true } : {}, change: { up: true } }));
+  }
+
+  async deleteLink(index: number): Promise<void> {
+    await this.run(`delete link ${index}`, () => this.socket.delLink({ index }), ['ENODEV']);
+  }
+
   async addRoute(ifindex: number, route: VirtualRoute): Promise<void> {
     const { data, attrs } = routeMessage(ifindex, route);
     const { FlagsNew } = netlinkModule();
@@ -91,6 +107,31 @@ export class NetlinkClient {
     const { data, attrs } = routeMessage(ifindex, route);
     await this.run(`delete route ${route.to.address}/${route.to.prefix}`, () => this.socket.delRoute(data, attrs), ['ESRCH', 'ENOENT', 'ENODEV']);
   }
+}
+
+function nlattr(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length;
+  const b = Buffer.alloc((len + 3) & ~3);
+  b.writeUInt16LE(len, 0);
+  b.writeUInt16LE(type, 2);
+  payload.copy(b, 4);
+  return b;
+}
+
+function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+}
+
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+const MACVLAN_MODE_PRIVATE = 1;
+
+/** IFLA_LINKINFO of a macvlan in private mode (keepalived's use_vmac), built by hand: the package has no encoder for it. */
+export function macvlanLinkInfo(): Buffer {
+  return Buffer.concat([nlattr(IFLA_INFO_KIND, Buffer.from('macvlan\0', 'latin1')), nlattr(IFLA_INFO_DATA, nlattr(IFLA_MACVLAN_MODE, u32le(MACVLAN_MODE_PRIVATE)))]);
 }
 
 /** The RTM_NEWADDR/RTM_DELADDR body of a VIP (nodad and preferred lifetime 0 for IPv6 by default). */

@@ -8,6 +8,7 @@ import { seedFromControlSocket } from './plugin-check-seed.js';
 import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
+import { VmacManager } from './link-vmac.js';
 import { normalizeIp } from './ip-address.js';
 import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
@@ -118,6 +119,7 @@ class VrrpRuntime {
   private section: VrrpSectionConfig | undefined;
   private readonly hooks: VrrpHooks;
   private readonly acceptMode = new AcceptModeFilter();
+  private vmacs: VmacManager | undefined;
 
   constructor(
     private readonly core: HacoreCore,
@@ -141,6 +143,8 @@ class VrrpRuntime {
       await this.reflector.start();
       // Before any instance can add a VIP: an accept: false VIP never accepts, even briefly.
       await this.acceptMode.apply(section.instances);
+      this.vmacs = new VmacManager(this.netlink, this.reflector, this.log);
+      await this.ensureVmacs(section);
       this.section = section;
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
@@ -149,6 +153,12 @@ class VrrpRuntime {
     } catch (err) {
       await this.stop('start failed').catch(() => {});
       throw err;
+    }
+  }
+
+  private async ensureVmacs(section: VrrpSectionConfig): Promise<void> {
+    for (const i of section.instances) {
+      if (i.vmac) await this.vmacs!.ensure({ name: i.vmac, parent: i.interface, vrid: i.vrid });
     }
   }
 
@@ -308,6 +318,9 @@ class VrrpRuntime {
     }
     await Promise.all(stop.map((i) => i.stop('reload')));
     for (const i of stop) this.instances.delete(i.name);
+    const keepVmacs = new Set(next.instances.map((i) => i.vmac).filter((v): v is string => v !== undefined));
+    for (const i of stop) if (i.config.vmac && !keepVmacs.has(i.config.vmac)) await this.vmacs?.remove(i.config.vmac);
+    await this.ensureVmacs(next);
     await this.acceptMode.apply(next.instances);
     if (this.section?.realtimePriority !== undefined && next.realtimePriority === undefined) {
       try {
@@ -332,6 +345,7 @@ class VrrpRuntime {
     await Promise.all([...this.instances.values()].map((i) => i.stop('shutdown')));
     this.instances.clear();
     await this.acceptMode.remove().catch((err: unknown) => this.log.error({ err }, 'could not remove the accept-mode nftables table'));
+    await this.vmacs?.removeAll().catch((err: unknown) => this.log.error({ err }, 'could not remove the vmac interfaces'));
     this.transports.closeAll();
     this.reflector.stop();
     this.netlink?.close();

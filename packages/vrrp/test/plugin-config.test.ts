@@ -244,3 +244,20 @@ describe('vrrp section scheduling options', () => {
     assert.deepEqual(pathsOf({ instances: [inst()], realtimePriority: 100 }), ['vrrp.realtimePriority']);
   });
 });
+
+describe('vmac options', () => {
+  it('names the vmac vrrp.VRID by default, or vmacName', () => {
+    const r = parseVrrpSection({ instances: [inst({ vmac: true }), inst({ name: 'VI_2', vrid: 52, vmac: true, vmacName: 'vip52' })] });
+    assert.deepEqual(r.issues, []);
+    assert.equal(r.value!.instances[0]!.vmac, 'vrrp.51');
+    assert.equal(r.value!.instances[1]!.vmac, 'vip52');
+    assert.equal(parseVrrpSection({ instances: [inst()] }).value!.instances[0]!.vmac, undefined);
+  });
+
+  it('refuses vmac with IPv6, with unicast peers, a vmacName without vmac, and one name twice', () => {
+    assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, virtualAddresses: ['2001:db8::1/64'] })] }), ['vrrp.instances[0].vmac']);
+    assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, unicastPeers: ['198.51.100.2'] })] }), ['vrrp.instances[0].vmac']);
+    assert.deepEqual(pathsOf({ instances: [inst({ vmacName: 'x' })] }), ['vrrp.instances[0].vmacName']);
+    assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, vmacName: 'v' }), inst({ name: 'VI_2', interface: 'eth1', vmac: true, vmacName: 'v' })] }), ['vrrp.instances[1].vmacName']);
+  });
+});
