@@ -458,6 +458,7 @@ describe('timeouts and the connection-sync daemon', () => {
 
     await assert.rejects(client.startSyncDaemon({ state: 'master', interface: 'hvsync0', syncId: 7 }), { code: 'HACORE_ERR_IPVS', op: 'startSyncDaemon', errno: 'EEXIST' });
     await client.stopSyncDaemon('master');
+    await assert.rejects(client.startSyncDaemon({ state: 'master', interface: 'hvnosuch0', syncId: 7 }), { op: 'startSyncDaemon', errno: 'ENODEV' });
     assert.deepEqual((await client.listSyncDaemons()).map((d) => d.state), ['backup']);
     await client.stopSyncDaemon('backup');
     assert.equal(await ipvsadm('-Ln', '--daemon'), '');
