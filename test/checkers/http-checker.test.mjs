@@ -213,7 +213,7 @@ describe('HTTP checker: broken servers', () => {
     const r = await probe(spec(port(srv), {}, { timeout: 300 }));
     const took = performance.now() - started;
     assert.deepEqual([r.ok, r.reason], [false, 'timeout']);
-    assert.ok(took >= 290 && took < 1000, `took ${took} ms`);
+    assert.ok(took >= 290 && took < 2500, `took ${took} ms`);
   });
 
   test('headers, then the body stalls: timeout', async () => {
