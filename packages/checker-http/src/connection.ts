@@ -18,7 +18,8 @@ export interface ConnectionOptions {
   /** Sent as SNI (and used for the certificate name check) when it is a name, not an address. */
   servername?: string;
   sourceAddress?: string;
-  connectTimeout: number;
+  /** Connect (and TLS handshake) timeout; without it the caller's signal alone bounds the connect. */
+  connectTimeout?: number;
   /** Keep the connection between requests (otherwise one connection per request). */
   keepAlive?: { timeout: number };
 }
@@ -98,7 +99,8 @@ export function createClient(opts: ConnectionOptions, material: TlsMaterial): Ma
       cb(...args);
     });
     inflight.add(socket);
-    timer = setTimeout(() => socket.destroy(connectTimeoutError(opts.connectTimeout)), opts.connectTimeout);
+    const ms = opts.connectTimeout;
+    if (ms !== undefined) timer = setTimeout(() => socket.destroy(connectTimeoutError(ms)), ms);
     return socket;
   };
   const client = new Client(originOf(opts.address, opts.port, opts.tls), {

@@ -194,7 +194,6 @@ export async function runGenhash(argv: string[]): Promise<GenhashResult> {
       port: req.port,
       tls: req.tls,
       tlsVerify: req.tlsVerify,
-      connectTimeout: req.timeoutMs,
       ...(req.virtualhost !== undefined && isIP(req.virtualhost) === 0 ? { servername: req.virtualhost } : {}),
     },
     material,

@@ -84,7 +84,9 @@ export class HttpChecker implements Checker {
       address: spec.target.address,
       port,
       tls: spec.tls,
-      connectTimeout: spec.connectTimeout ?? spec.timeout,
+      // Without connectTimeout the check's signal bounds the connect, and the
+      // probe ends a connect still pending when it fires (drop()).
+      ...(spec.connectTimeout !== undefined ? { connectTimeout: spec.connectTimeout } : {}),
       ...(spec.tlsVerify !== undefined ? { tlsVerify: spec.tlsVerify } : {}),
       ...(spec.minVersion ? { minVersion: spec.minVersion } : {}),
       ...(spec.sourceAddress ? { sourceAddress: spec.sourceAddress } : {}),
