@@ -61,7 +61,9 @@ function pairs(raw: Dispatcher.DispatchController['rawHeaders']): [string, strin
  * A bare Client never follows redirects: a 3xx is an answer like any other and
  * its status is what counts, as in keepalived. Never rejects: every failure
  * comes back as a reason. An exchange we stop early (wrong status, body over
- * the cap, signal) is aborted, which makes undici destroy its socket.
+ * the cap, signal) is aborted, which makes undici destroy its socket; callers
+ * that must leave nothing behind drop the Client after a failure (undici keeps
+ * an aborted request queued and may connect again for it).
  */
 export function fetchUrl(dispatcher: Dispatcher, req: FetchRequest, signal: AbortSignal): Promise<FetchOutcome> {
   return new Promise<FetchOutcome>((resolve) => {
