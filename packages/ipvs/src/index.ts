@@ -2,7 +2,7 @@ export * from './types.js';
 export * from './errors.js';
 export { IpvsClient, openIpvsDataplane, describeServiceKey, type IpvsClientOptions, type ServiceWithDestinations } from './netlink-client.js';
 export { planReconcile, describeOp, opKey, type DesiredService, type CurrentService, type ReconcileOp, type ReconcileOpName, type ReconcilePlan } from './reconcile.js';
-export { reconcile, applyOps, readTable, errnoOf, type ApplyReport, type OpFailure } from './reconcile-apply.js';
+export { reconcile, applyOps, readTable, readBack, errnoOf, type ApplyReport, type OpFailure, type ReconcileOptions, type ReconcileResult } from './reconcile-apply.js';
 export { serviceKeyId, serviceKeyLabel, hostPort, destinationId, canonicalAddress } from './reconcile-keys.js';
 export { MemoryDataplane, MemoryDataplaneError, KNOWN_SCHEDULERS } from './reconcile-memory-dataplane.js';
 export { QuorumTracker } from './quorum.js';
