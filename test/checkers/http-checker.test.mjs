@@ -188,6 +188,22 @@ describe('HTTP checker: status, digest, regex', () => {
     assert.deepEqual([closed.ok, closed.reason], [false, 'checker closed']);
   });
 
+  test('reuseConnection still notices a server that went away', async () => {
+    const gone = await httpServer((req, res) => res.end('ok'));
+    const checker = new HttpChecker(spec(port(gone), { reuseConnection: true }));
+    try {
+      assert.equal((await checker.probe(AbortSignal.timeout(1000))).ok, true);
+      gone.closeAllConnections();
+      await new Promise((r) => gone.close(r));
+      const r = await checker.probe(AbortSignal.timeout(1000));
+      assert.equal(r.ok, false);
+      assert.match(r.reason, /^(ECONNREFUSED|ECONNRESET|closed before response)$/);
+      assert.equal((await checker.probe(AbortSignal.timeout(1000))).reason, 'ECONNREFUSED');
+    } finally {
+      await checker.close();
+    }
+  });
+
   test('IPv6: ::1', async () => {
     const v6 = await httpServer((req, res) => res.end(`host=${req.headers.host}`), '::1');
     const sp = spec(port(v6), { urls: [{ path: '/', regex: `^host=\\[::1\\]:${port(v6)}$` }] });
