@@ -95,7 +95,7 @@ describe('hacore + IPVS NAT end to end', () => {
 
   async function startServer(name) {
     const child = lab.spawn(name, process.execPath, [path.join(dir, 'server.mjs'), name]);
-    await waitLine(child, /^listening$/, 15000, `server ${name}`);
+    await waitLine(child, /^listening$/, 45000, `server ${name}`);
     servers[name] = child;
   }
 
@@ -152,7 +152,7 @@ describe('hacore + IPVS NAT end to end', () => {
     hacore = lab.spawn('lb', process.execPath, [path.join(ROOT, 'packages/core/bin/hacore.js'), 'start', '--single-process', '--config', path.join(dir, 'hacore.config.json')], {
       env: { ...process.env, HACORE_LOG_PRETTY: '0' },
     });
-    await waitLine(hacore, /hacore started/, 30000, 'hacore');
+    await waitLine(hacore, /hacore started/, 90000, 'hacore');
   });
 
   after(async () => {
