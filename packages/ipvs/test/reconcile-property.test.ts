@@ -44,8 +44,8 @@ function fingerprint(t: Awaited<ReturnType<typeof readTable>>): Map<string, stri
 describe('planReconcile properties', () => {
   it('reaches the desired table, leaves foreign services alone, never re-creates a kept service, and is idempotent', async () => {
     await fc.assert(
-      fc.asyncProperty(tableArb, tableArb, fc.func(fc.boolean()), async (current, desired, ownedPick) => {
-        const dp = new MemoryDataplane();
+      fc.asyncProperty(tableArb, tableArb, fc.func(fc.boolean()), fc.boolean(), async (current, desired, ownedPick, batch) => {
+        const dp = new MemoryDataplane({ batch });
         for (const c of current) {
           await dp.addService(c.service);
           const seen = new Set<string>();
