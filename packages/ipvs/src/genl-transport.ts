@@ -21,6 +21,13 @@ const NLMSG_HDRLEN = 16;
 const GENL_HDRLEN = 4;
 /** Bytes per datagram in a batch; far below the socket's send buffer. */
 const BATCH_DATAGRAM_BYTES = 48 * 1024;
+/**
+ * Commands per datagram. Every refused command comes back as an error message
+ * that quotes it, all queued during the one send: 128 of them stay well inside
+ * the default 208 KiB receive buffer (rmem_max caps SO_RCVBUF), so no error
+ * is ever dropped (ENOBUFS), even when a whole datagram is refused.
+ */
+const BATCH_MAX_COMMANDS = 128;
 
 /** A generic-netlink message received: its command and attribute payload. */
 export interface GenlReply {
@@ -186,7 +193,10 @@ export class GenlTransport {
     while (i < requests.length) {
       const start = i;
       let bytes = 0;
-      while (i < requests.length && (i === start || bytes + NLMSG_HDRLEN + GENL_HDRLEN + requests[i]!.attrs.length <= BATCH_DATAGRAM_BYTES)) {
+      while (
+        i < requests.length &&
+        (i === start || (i - start < BATCH_MAX_COMMANDS && bytes + NLMSG_HDRLEN + GENL_HDRLEN + requests[i]!.attrs.length <= BATCH_DATAGRAM_BYTES))
+      ) {
         bytes += NLMSG_HDRLEN + GENL_HDRLEN + requests[i]!.attrs.length;
         i++;
       }

@@ -333,6 +333,17 @@ describe('kernel refusals come back as IpvsError with the operation and errno', 
     assert.match(out, /^ {2}-> 203\.0\.113\.1:80 +Masq +9 /m);
     assert.doesNotMatch(out, /198\.51\.100\.41/);
   });
+
+  test('a batch refused as a whole reports every refusal (no error lost to a full socket buffer)', async () => {
+    const ops = [];
+    for (let i = 0; i < 1500; i++) ops.push({ op: 'addService', service: { key: tcp('198.51.100.42', 2000 + i), scheduler: 'rr' } });
+    assert.ok((await client.applyBatch(ops)).every((r) => r.ok));
+    const again = await client.applyBatch(ops);
+    assert.equal(again.filter((r) => !r.ok && r.error.errno === 'EEXIST').length, ops.length);
+    const del = await client.applyBatch(ops.map((o) => ({ op: 'deleteService', key: o.service.key })));
+    assert.ok(del.every((r) => r.ok));
+    assert.doesNotMatch(await ipvsadm('-Ln'), /198\.51\.100\.42/);
+  });
 });
 
 describe('statistics and zeroing', () => {
