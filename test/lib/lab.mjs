@@ -67,7 +67,8 @@ export class Lab {
     // opts.dad === false: no IPv6 DAD on the hosts' links (set before the links move in),
     // so link-local addresses are usable at once instead of after 1-2 s.
     if (opts.dad === false) {
-      await Promise.all(this.hosts.map((h) => sh('ip', ['netns', 'exec', this.ns(h), 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'])));
+      const off = 'echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad';
+      await Promise.all(this.hosts.map((h) => sh('ip', ['netns', 'exec', this.ns(h), 'sh', '-c', off])));
     }
     const sw = [];
     sw.push('link add br0 type bridge mcast_snooping 0 forward_delay 0');

@@ -289,7 +289,8 @@ export class VrrpLab {
    * and closes; bound to `addresses` (non-local bind, so a VIP that is not there yet works).
    */
   async startEchoServer(host, addresses, port = 8080) {
-    await this.lab.exec(host, 'sysctl', ['-q', '-w', 'net.ipv4.ip_nonlocal_bind=1', 'net.ipv6.ip_nonlocal_bind=1']);
+    // /proc/sys/net is the namespace's own; no procps needed.
+    await this.lab.exec(host, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_nonlocal_bind; echo 1 > /proc/sys/net/ipv6/ip_nonlocal_bind']);
     const child = this.lab.spawn(host, process.execPath, [ECHO_SERVER, host, String(port), ...addresses]);
     this.#procs.add(child);
     child.on('exit', () => this.#procs.delete(child));

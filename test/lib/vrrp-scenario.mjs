@@ -84,14 +84,14 @@ export function logs(lab) {
  * Asserts that `router` alone holds `vip` (within timeoutMs) and that the client
  * reaches the VIP through it. Gives the client a neighbour entry for the VIP.
  */
-export async function expectMaster(lab, vip, router, { timeoutMs = 5000 } = {}) {
+export async function expectMaster(lab, vip, router, { timeoutMs = 15000 } = {}) {
   try {
     await lab.waitHolder(vip, router, timeoutMs);
   } catch (err) {
     err.message += `\nholders: ${JSON.stringify(await lab.holders(vip))}\n${logs(lab)}`;
     throw err;
   }
-  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 3000, everyMs: 50, what: `client reaching ${vip}` });
+  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 6000, everyMs: 50, what: `client reaching ${vip}` });
   assert.equal(who, router, `the client reaches ${vip} through ${who}, expected ${router}`);
   const n = await lab.neigh(vip);
   assert.equal(n?.mac, lab.mac(router), `client neighbour entry for ${vip}`);
@@ -102,7 +102,7 @@ export async function expectMaster(lab, vip, router, { timeoutMs = 5000 } = {}) 
  * moved to its MAC without the client sending anything (so by the GARP/NA that the
  * capture shows, sent after `since`), and the client reaches the VIP through it.
  */
-export async function expectFailover(lab, cap, vip, to, { since, timeoutMs = 5000 } = {}) {
+export async function expectFailover(lab, cap, vip, to, { since, timeoutMs = 8000 } = {}) {
   try {
     await lab.waitHolder(vip, to, timeoutMs);
   } catch (err) {
@@ -126,7 +126,7 @@ export async function expectFailover(lab, cap, vip, to, { since, timeoutMs = 500
     { timeoutMs: 3000, everyMs: 100, what: `a GARP/NA for ${vip} from ${to} in the client capture` },
   );
   if (vip.includes(':')) assert.ok(ann.every((a) => a.override), 'unsolicited NAs carry the Override flag');
-  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 3000, everyMs: 50, what: `client reaching ${vip} again` });
+  const who = await waitFor(() => lab.whoAnswers(vip), { timeoutMs: 6000, everyMs: 50, what: `client reaching ${vip} again` });
   assert.equal(who, to, `after the failover the client reaches ${vip} through ${who}, expected ${to}`);
   return ann;
 }

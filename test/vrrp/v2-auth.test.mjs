@@ -12,7 +12,7 @@ test('v2 with a password: election, adverts with auth type 1, failover', { skip,
   try {
     const cap = await lab.capture('v2');
     await startCluster(lab, PRIOS, { perRouter: () => v2('s3cret') });
-    await expectMaster(lab, VIP4, 'r1', { timeoutMs: 8000 });
+    await expectMaster(lab, VIP4, 'r1');
     const ads = await advertsFrom(lab, cap.file, 'r1');
     assert.ok(ads.length >= 1);
     const last = ads.at(-1);
