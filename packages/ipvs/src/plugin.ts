@@ -13,7 +13,7 @@ import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.j
 import type { CurrentService } from './reconcile.js';
 import { serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
-import { VirtualServer, type CheckView } from './virtual-server.js';
+import { VirtualServer, type CheckView, type Evaluation } from './virtual-server.js';
 import { compileVirtualServers, type VirtualServerSpec } from './virtual-server-spec.js';
 
 export const PLUGIN_NAME = '@hacore/ipvs';
@@ -284,6 +284,8 @@ export class IpvsPlugin implements HacorePlugin {
         this.retryTimer = undefined;
         if (this.active) void this.kick();
       }, this.opts.retryDelayMs ?? 5000).unref();
+      // The checks' verdicts stand even if the kernel could not follow them yet.
+      await this.emitChanges(evaluations);
       return;
     }
     this.record(report);
@@ -295,6 +297,11 @@ export class IpvsPlugin implements HacorePlugin {
     if (!clean && report.incremental) this.dirty = true;
     for (const f of report.failed) this.logger.warn({ op: f.description, errno: f.errno }, `ipvs refused ${f.description}: ${f.errno}`);
     if (report.applied.length > 0) this.logger.info({ ops: report.applied.map(describeOp) }, `ipvs: ${report.applied.length} operation(s) applied`);
+    await this.emitChanges(evaluations);
+  }
+
+  /** Real-server and quorum events of one pass, after the kernel has been updated. */
+  private async emitChanges(evaluations: { vs: VirtualServer; ev: Evaluation }[]): Promise<void> {
     for (const { vs, ev } of evaluations) {
       for (const c of ev.changes) {
         this.logger.info({ virtualServer: vs.spec.name, realServer: c.realServer, up: c.up, weight: c.weight, reason: c.reason }, `real server ${c.realServer} of ${vs.spec.name} is ${c.up ? 'up' : 'down'}`);

@@ -212,11 +212,13 @@ describe('IpvsPlugin in a running core', () => {
     };
     g.__ipvsTestDp = dp;
     g.__ipvsFake = new Map();
-    const { core, plugin } = await boot(writeConfig());
+    const { core, plugin, events } = await boot(writeConfig());
     await core.start();
     try {
       const st = core.status().ipvs as IpvsStatus;
       assert.equal(st.passes, 0);
+      // The quorum is reported although the kernel could not be read yet.
+      assert.ok(events.some((e) => e.kind === 'quorum' && e.up), JSON.stringify(events));
       assert.match(st.errors[0]!.message, /reconcile pass failed: .*EPERM/);
       await recovered;
       await plugin.idle();
