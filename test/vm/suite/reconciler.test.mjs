@@ -206,6 +206,26 @@ describe('reconciler against the kernel', () => {
     assert.deepEqual(s4.dests, s0.dests);
   });
 
+  it('a virtual server group programs one service per member (addresses and a fwmark) with shared real servers', async () => {
+    const base = {
+      name: 'grp', port: 80, protocol: 'tcp', group: 'web', scheduler: 'rr', forwarding: 'droute', onePacket: false, schedulerFlags: [],
+      quorum: 1, hysteresis: 0, alpha: false, omega: false, inhibitOnFailure: false, sorryServerInhibit: false,
+      realServers: [1, 2].map((n) => ({ address: `198.51.100.${20 + n}`, port: 80, weight: n, checks: [{ name: `g${n}` }] })),
+    };
+    const { specs, issues } = compileVirtualServers([base], { web: [{ address: '198.51.100.10' }, { address: '198.51.100.11', port: 8080 }, { fwmark: 7 }] });
+    assert.deepEqual(issues, []);
+    const vs = new VirtualServer(specs[0]);
+    const r1 = await reconcile(kernel, vs.evaluate(() => ({ state: 'up' })).desired, new Set());
+    assert.deepEqual(r1.failed, []);
+    const both = ['198.51.100.21:80 Route 1', '198.51.100.22:80 Route 2'];
+    assert.deepEqual(await table(), { 'TCP 198.51.100.10:80 rr': both, 'TCP 198.51.100.11:8080 rr': both, 'FWM 7 rr': both });
+    // One real server down: it leaves every member at once.
+    const r2 = await reconcile(kernel, vs.evaluate((n) => ({ state: n === 'g2' ? 'down' : 'up' })).desired, new Set(r1.owned), { current: r1.table });
+    assert.deepEqual(r2.applied.map((o) => o.op), ['delete-destination', 'delete-destination', 'delete-destination']);
+    const one = ['198.51.100.21:80 Route 1'];
+    assert.deepEqual(await table(), { 'TCP 198.51.100.10:80 rr': one, 'TCP 198.51.100.11:8080 rr': one, 'FWM 7 rr': one });
+  });
+
   it('the plugin in a running core programs the kernel, follows check states and removes its services at stop', async () => {
     await ipvsadm('-A', '-u', '198.51.100.99:53', '-s', 'rr');
     const dir = mkdtempSync(path.join(tmpdir(), 'hacore-ipvs-vm-'));
