@@ -128,7 +128,7 @@ async function main() {
       { timeoutMs: 10000, everyMs: 5, what: 'another router to take the VIP' },
     );
     const tookMs = nowMs() - cutAt;
-    say(`${bold(NAME[next])} is ${green('MASTER')} now, ${Math.round(tookMs)} ms after the cut (RFC bound 3 x ${intervalMs} ms + skew = ${Math.round(3 * intervalMs + ((256 - PRIOS[next]) * intervalMs) / 256)} ms)`);
+    say(`${bold(NAME[next])} is ${green('MASTER')} now, ${Math.round(tookMs)} ms after the cut (RFC 5798: ${Math.round(3 * intervalMs + ((256 - PRIOS[next]) * intervalMs) / 256)} ms after ${NAME[master]}'s last advert, 3 x ${intervalMs} ms + skew; seen here by polling ip addr)`);
     await waitFor(async () => (await lab.neigh(VIP4))?.mac === lab.mac(next), { timeoutMs: 2000, what: 'the ARP entry to move' }).catch(() => {});
     const n1 = await lab.neigh(VIP4);
     say(`client's ARP entry for ${VIP4}: ${n1?.mac} (${NAME[lab.routers.find((r) => lab.mac(r) === n1?.mac)] ?? '?'}), moved by the new master's gratuitous ARP`);
