@@ -279,9 +279,11 @@ function ensureImageLocked(dir, nodeBinary) {
   if (!existsSync(initramfs)) {
     log(`building initramfs (${kver}, node ${nodeBinary})`);
     buildInitramfs({ out: initramfs, kroot, kver, troot, nodeBinary, initScript });
-    // Older images of this cache are stale now.
+    // Older images are stale now; those of the last hour are left for runs
+    // that may be about to boot them.
     for (const f of readdirSync(dir)) {
-      if (/^initramfs-[0-9a-f]+\.cpio$/.test(f) && join(dir, f) !== initramfs) rmSync(join(dir, f), { force: true });
+      const p = join(dir, f);
+      if (/^initramfs-[0-9a-f]+\.cpio$/.test(f) && p !== initramfs && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
     }
     log(`image ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }

@@ -53,19 +53,37 @@ export async function bootAndRun(o) {
     '-virtfs', `local,path=${run},mount_tag=hacorerun,security_model=none,multidevs=remap`,
   ];
   const t0 = Date.now();
-  const qemu = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // coreutils' timeout as a second deadline: it still kills QEMU if this
+  // process dies first (a CI runner killing the job), so a hung VM never
+  // outlives its run. stdin stays an open pipe: QEMU's stdio chardev treats
+  // EOF on stdin as the host side closing the port, and guest writes block.
+  const limitS = Math.ceil((o.timeoutMs ?? 600_000) / 1000) + 30;
+  const qemu = spawn('timeout', ['--signal=KILL', String(limitS), 'qemu-system-x86_64', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true, // its own process group: killVm ends timeout and QEMU together
+  });
+  const killVm = () => {
+    try {
+      process.kill(-qemu.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   const output = o.output ?? process.stdout;
   qemu.stdout.pipe(output, { end: false });
+  // Nobody reads our output any more (`| head`): stop the VM rather than
+  // leave it blocked on a full pipe.
+  output.on('error', () => killVm());
   let qemuErr = '';
   qemu.stderr.on('data', (d) => (qemuErr += d));
 
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    qemu.kill('SIGKILL');
+    killVm();
   }, o.timeoutMs ?? 600_000);
   const onSignal = (sig) => {
-    qemu.kill('SIGKILL');
+    killVm();
     process.exitCode = 130;
     process.stderr.write(`[vm] ${sig}: VM stopped\n`);
   };
