@@ -12,3 +12,4 @@ export { CheckRunner, Scheduler, type SchedulerClock } from './checks/scheduler.
 export { createLogger, type Logger } from './logger.js';
 export { CORE_VERSION } from './version.js';
 export { defineCheckType } from './check-type.js';
+export { createCheckParser } from './config/compose.js';

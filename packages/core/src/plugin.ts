@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CoreHooks } from './hooks.js';
-import type { ObjectSchema, Schema, Shape } from './config/schema.js';
-import type { EventInput, HacoreConfig, Role, StatusReport, Target } from './types.js';
+import type { Invalid, ObjectSchema, ParseContext, Schema, Shape } from './config/schema.js';
+import type { CheckSpec, EventInput, HacoreConfig, Role, StatusReport, Target } from './types.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
@@ -22,6 +22,13 @@ export interface HacoreCore {
    * anything starts. `roles` lists the processes that need the section's plugin.
    */
   registerSection<T>(key: string, schema: Schema<T>, options?: { roles?: readonly Role[] }): void;
+  /**
+   * Validates and normalizes one check written inside a plugin's own section
+   * (e.g. a real server's inline check): the common fields plus the options of
+   * its type, exactly as a top-level `checks[]` entry. Call it while parsing
+   * (from a schema), not in `apply`. Issues go to `ctx` with `path`.
+   */
+  parseCheck(raw: unknown, ctx: ParseContext, path: string): CheckSpec | Invalid;
   /** Declares a check type and the schema of its own options (added to the common check fields). */
   registerCheckType<S extends Shape>(type: string, options: ObjectSchema<S>): void;
   /** Emits an event on the `event` hook (stamped with time and origin) and relays it to the other roles. */

@@ -5,8 +5,8 @@ import { compileVirtualServers } from './virtual-server-spec.js';
 
 type ParseContext = s.ParseContext;
 
-/** Finds the option schema of a check type; `undefined` when the type is unknown, `null` when it cannot be known here. */
-export type CheckTypeLookup = (type: string) => ObjectSchema<Shape> | undefined | null;
+/** Validates one check like a top-level `checks[]` entry: `core.parseCheck`. */
+export type InlineCheckParser = (raw: unknown, ctx: ParseContext, path: string) => CheckSpec | s.Invalid;
 
 function custom<T>(expected: string, parse: Schema<T>['parse'], doc?: string): Schema<T> {
   return {
@@ -130,7 +130,7 @@ export function inlineCheckName(vsName: string, address: string, port: number, i
 export function parseInlineCheck(
   raw: Record<string, unknown>,
   defaults: { name: string; address: string; port: number | undefined; interval: number | undefined; alpha: boolean },
-  lookup: CheckTypeLookup,
+  parseCheck: InlineCheckParser,
   ctx: ParseContext,
   path: string,
 ): CheckSpec | s.Invalid {
@@ -142,32 +142,7 @@ export function parseInlineCheck(
     ...(defaults.alpha ? { alpha: true } : {}),
     ...raw,
   };
-  const type = item.type;
-  if (typeof type !== 'string') return s.fail(ctx, `${path}.type`, 'a checker type (required)', type);
-  const options = lookup(type);
-  let parsed: Record<string, unknown> | s.Invalid;
-  if (options === undefined) {
-    return s.fail(ctx, `${path}.type`, 'a checker type provided by a loaded plugin', type, 'is the checker plugin listed under plugins?');
-  } else if (options === null) {
-    // The type's schema is not reachable from here (a process that does not run
-    // checks): validate the common fields and keep the rest for the check process.
-    const common = Object.fromEntries(Object.entries(item).filter(([k]) => k in commonCheckShape));
-    const rest = Object.fromEntries(Object.entries(item).filter(([k]) => !(k in commonCheckShape)));
-    const c = s.object(commonCheckShape).parse(common, ctx, path);
-    parsed = c === s.INVALID ? c : { ...rest, ...c };
-  } else {
-    parsed = s.object(commonCheckShape).extend(options.shape).parse(item, ctx, path) as Record<string, unknown> | s.Invalid;
-  }
-  if (parsed === s.INVALID) return parsed;
-  // The same normalisation as a top-level check (core config/compose parseCheck).
-  const { address, port, ...rest } = parsed as Record<string, unknown> & { address?: string; port?: number; interval: number };
-  const interval = rest.interval as number;
-  return {
-    ...rest,
-    target: { address: address ?? '', ...(port !== undefined ? { port } : {}) },
-    retryDelay: (rest.retryDelay as number | undefined) ?? Math.min(1000, interval),
-    warmup: (rest.warmup as number | undefined) ?? interval,
-  } as unknown as CheckSpec;
+  return parseCheck(item, ctx, path);
 }
 
 /** Where the groups of the validation in progress are left for the virtual servers to check against. */
@@ -182,7 +157,7 @@ export interface GroupsSeen {
  * registered first, the virtual servers can check their group references and
  * report them with the file and line like any other error.
  */
-export function ipvsSchemas(lookup: CheckTypeLookup): { virtualServerGroups: Schema<Record<string, GroupMemberConfig[]>>; virtualServers: Schema<VirtualServerConfig[]> } {
+export function ipvsSchemas(parseCheck: InlineCheckParser): { virtualServerGroups: Schema<Record<string, GroupMemberConfig[]>>; virtualServers: Schema<VirtualServerConfig[]> } {
   const seen: GroupsSeen = { value: undefined };
   const groups: Schema<Record<string, GroupMemberConfig[]>> = {
     expected: virtualServerGroupsSchema.expected,
@@ -198,7 +173,7 @@ export function ipvsSchemas(lookup: CheckTypeLookup): { virtualServerGroups: Sch
       return groups;
     },
   };
-  return { virtualServerGroups: groups, virtualServers: virtualServersSchema(lookup, seen) };
+  return { virtualServerGroups: groups, virtualServers: virtualServersSchema(parseCheck, seen) };
 }
 
 /**
@@ -206,7 +181,7 @@ export function ipvsSchemas(lookup: CheckTypeLookup): { virtualServerGroups: Sch
  * servers and inline checks. With `groups`, also what only the list as a
  * whole tells: unknown groups, duplicate names, a service in two virtual servers.
  */
-export function virtualServersSchema(lookup: CheckTypeLookup, groups?: GroupsSeen): Schema<VirtualServerConfig[]> {
+export function virtualServersSchema(parseCheck: InlineCheckParser, groups?: GroupsSeen): Schema<VirtualServerConfig[]> {
   const base = s.object(virtualServerShape);
   const one = s.transform(base, (v, ctx, path): VirtualServerConfig | s.Invalid => {
     let ok = true;
@@ -253,7 +228,7 @@ export function virtualServersSchema(lookup: CheckTypeLookup, groups?: GroupsSee
         const c = parseInlineCheck(
           raw,
           { name: inlineCheckName(name, rs.address, port, j), address: rs.address, port, interval: v.delayLoop, alpha: v.alpha ?? false },
-          lookup,
+          parseCheck,
           ctx,
           `${rsPath}.checks[${j}]`,
         );

@@ -3,7 +3,6 @@ import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type H
 import {
   ipvsOptionsSchema,
   ipvsSchemas,
-  type CheckTypeLookup,
   type GroupMemberConfig,
   type IpvsOptionsConfig,
   type VirtualServerConfig,
@@ -52,14 +51,6 @@ interface SectionsOf {
   virtualServers?: VirtualServerConfig[];
   virtualServerGroups?: Record<string, GroupMemberConfig[]>;
   ipvs?: IpvsOptionsConfig;
-}
-
-/** Reads the check-type schemas of the core, which the plugin API does not expose (yet): see docs/ipvs.md. */
-function checkTypeLookup(core: HacoreCore): CheckTypeLookup {
-  const registry = (core as unknown as { registry?: { checkTypes?: Map<string, { schema: ObjectSchema<Shape> }> } }).registry;
-  const types = registry?.checkTypes;
-  if (!(types instanceof Map)) return () => null;
-  return (type) => types.get(type)?.schema;
 }
 
 function specsOf(config: HacoreConfig): { specs: VirtualServerSpec[]; issues: ReturnType<typeof compileVirtualServers>['issues'] } {
@@ -114,7 +105,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.reset();
     this.core = core;
     const roles = { roles: this.roles };
-    const schemas = ipvsSchemas(checkTypeLookup(core));
+    const schemas = ipvsSchemas((raw, ctx, path) => core.parseCheck(raw, ctx, path));
     // Groups first: the core parses sections in this order, and the virtual servers check their references against it.
     core.registerSection('virtualServerGroups', schemas.virtualServerGroups, roles);
     core.registerSection('virtualServers', schemas.virtualServers, roles);

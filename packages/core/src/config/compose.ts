@@ -125,3 +125,10 @@ export function parseCheck(item: unknown, registry: SchemaRegistry, ctx: s.Parse
   } as unknown as CheckSpec;
   return spec;
 }
+
+/** A stand-alone check parser over the given check types: for plugins' unit tests and tools. */
+export function createCheckParser(types: Record<string, s.ObjectSchema<s.Shape>>): (raw: unknown, ctx: s.ParseContext, path: string) => CheckSpec | s.Invalid {
+  const registry = new SchemaRegistry();
+  for (const [type, schema] of Object.entries(types)) registry.checkTypes.set(type, { owner: 'test', schema });
+  return (raw, ctx, path) => parseCheck(raw, registry, ctx, path) ?? s.INVALID;
+}

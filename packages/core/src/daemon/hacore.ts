@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { SchemaRegistry, preValidate, validateConfig } from '../config/compose.js';
+import { SchemaRegistry, parseCheck, preValidate, validateConfig } from '../config/compose.js';
 import { configError, loadRawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
@@ -140,6 +140,7 @@ export class Hacore implements HacoreCore {
       },
       registerSection: (k, sc, o) => this.registerSection(k, sc, o),
       registerCheckType: (t, o) => this.registerCheckType(t, o),
+      parseCheck: (raw, ctx, path) => this.parseCheck(raw, ctx, path),
       emit: async () => {},
       targets: () => [],
       runs: () => false,
@@ -166,12 +167,22 @@ export class Hacore implements HacoreCore {
     this.registry.checkTypes.set(type, { owner, schema: options as unknown as s.ObjectSchema<s.Shape> });
   }
 
+  parseCheck(raw: unknown, ctx: s.ParseContext, path: string): CheckSpec | s.Invalid {
+    return parseCheck(raw, this.registry, ctx, path) ?? s.INVALID;
+  }
+
   /** Validates a raw config completely, including that a checker can be built for every check. */
   private async validate(raw: unknown, file: string): Promise<HacoreConfig> {
     const r = validateConfig(raw, this.registry);
     if (!r.config) throw await configError(file, r.issues);
     const config = r.config;
-    config.checks = this.hooks.collectChecks.call(config.checks, config);
+    try {
+      config.checks = this.hooks.collectChecks.call(config.checks, config);
+    } catch (err) {
+      // A plugin's cross-section check: report it like any other config problem.
+      if (err instanceof ConfigError) throw await configError(file, [...err.issues]);
+      throw err;
+    }
     const issues: ConfigIssue[] = [];
     const names = new Set<string>();
     config.checks.forEach((c, i) => {
