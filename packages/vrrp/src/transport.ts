@@ -68,6 +68,8 @@ interface RawSocketModule {
   SocketOption: Record<string, number>;
 }
 interface RawSocket extends EventEmitter {
+  /** raw-socket's native handle: `send` there calls sendto() at once and its callback synchronously. */
+  wrap?: { send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void };
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
   send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
   close(): void;
@@ -220,6 +222,21 @@ export class InterfaceTransport {
     const sock = this.raw4;
     if (!sock || this.closed) return Promise.reject(new Error(`transport ${this.ifname}/4 is closed`));
     const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
+    // Send now rather than on the next writable poll: a priority-0 or answering
+    // advert should not wait behind the rest of this turn of the event loop.
+    // raw-socket's queue (below) stays the fallback, e.g. when the buffer is full.
+    if (sock.wrap && typeof sock.wrap.send === 'function') {
+      try {
+        let sent = -1;
+        sock.wrap.send(buf, 0, buf.length, dst, (bytes) => (sent = bytes));
+        if (sent >= 0) {
+          this.counters.sent++;
+          return Promise.resolve(sent);
+        }
+      } catch {
+        // EAGAIN and friends: queue it
+      }
+    }
     return new Promise((resolve, reject) => {
       sock.send(buf, 0, buf.length, dst, (err, bytes) => {
         if (err) {
