@@ -150,6 +150,16 @@ export interface HacoreConfig {
   [section: string]: unknown;
 }
 
+/**
+ * A table a plugin offers for the text form of `hacore status`: put it in your
+ * status section as `tables: StatusTable[]`.
+ */
+export interface StatusTable {
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
 /** Status document section contributed by the core and plugins. */
 export interface StatusReport {
   version: string;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, type ObjectSchema, type Shape } from '@hacore/core';
+import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, type StatusTable } from '@hacore/core';
 import {
   ipvsOptionsSchema,
   ipvsSchemas,
@@ -51,6 +51,17 @@ interface SectionsOf {
   virtualServers?: VirtualServerConfig[];
   virtualServerGroups?: Record<string, GroupMemberConfig[]>;
   ipvs?: IpvsOptionsConfig;
+}
+
+/** The text form of `hacore status`: one row per real server (and sorry server). */
+function statusTables(st: IpvsStatus): StatusTable[] {
+  const rows: string[][] = [];
+  for (const vs of st.virtualServers) {
+    const q = `${vs.quorum.up ? 'quorum' : 'NO QUORUM'} ${vs.quorum.liveWeight}/${vs.quorum.quorum}`;
+    for (const rs of vs.realServers) rows.push([vs.name, rs.id, rs.up ? 'UP' : 'DOWN', String(rs.kernelWeight ?? '-'), q, rs.reason]);
+    if (vs.sorryServer) rows.push([vs.name, `${vs.sorryServer.id} (sorry)`, vs.sorryServer.active ? 'ACTIVE' : 'standby', String(vs.sorryServer.kernelWeight ?? '-'), q, '']);
+  }
+  return [{ title: 'ipvs', columns: ['virtual server', 'real server', 'state', 'weight', 'quorum', 'reason'], rows }];
 }
 
 function specsOf(config: HacoreConfig): { specs: VirtualServerSpec[]; issues: ReturnType<typeof compileVirtualServers>['issues'] } {
@@ -140,7 +151,10 @@ export class IpvsPlugin implements HacorePlugin {
     });
     core.hooks.reload.tapPromise(PLUGIN_NAME, (diff) => this.reload(diff));
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, (reason) => this.shutdown(reason));
-    core.hooks.status.tap(PLUGIN_NAME, (doc) => ({ ...doc, ipvs: this.status() }));
+    core.hooks.status.tap(PLUGIN_NAME, (doc) => {
+      const ipvs = this.status();
+      return { ...doc, ipvs: { ...ipvs, tables: statusTables(ipvs) } };
+    });
   }
 
   private reset(): void {

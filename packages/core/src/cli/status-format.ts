@@ -1,4 +1,4 @@
-import type { StatusReport, Target } from '../types.js';
+import type { StatusReport, StatusTable, Target } from '../types.js';
 
 function ago(ms: number, now: number): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
@@ -35,6 +35,11 @@ export function formatStatus(all: Record<string, StatusReport>, now = Date.now()
   else out.push(table([['CHECK', 'TYPE', 'TARGET', 'STATE', 'SINCE', 'LAST RESULT'], ...targetRows(targets, now)]));
   for (const s of Object.values(all)) {
     for (const [key, section] of Object.entries(s)) {
+      const tables = (section as { tables?: StatusTable[] } | null)?.tables;
+      if (Array.isArray(tables)) {
+        for (const tb of tables) if (tb.rows.length > 0) out.push('', table([tb.columns.map((c, i) => (i === 0 ? `${tb.title} ${c}`.toUpperCase() : c.toUpperCase())), ...tb.rows]));
+        continue;
+      }
       const instances = (section as { instances?: unknown } | null)?.instances;
       if (!Array.isArray(instances) || instances.length === 0) continue;
       const rows = instances.map((i: Record<string, unknown>) => [String(i.name ?? ''), String(i.state ?? ''), String(i.effectivePriority ?? i.priority ?? '')]);
