@@ -69,12 +69,14 @@ export class GenlTransport {
   #turn: Promise<unknown> = Promise.resolve();
   readonly #pending = new Map<number, Pending>();
   #closed = false;
+  readonly #port: number;
 
   private constructor(sock: GenericNetlinkSocket, family: GenlFamilyInfo, timeoutMs: number) {
     this.#genl = sock;
     this.#nl = sock.socket;
     this.family = family;
     this.#timeoutMs = timeoutMs;
+    this.#port = this.#nl.address().port;
     // Replies nobody awaits through NetlinkSocket.request: the errors and
     // acknowledgements of batched commands, dispatched here by sequence.
     this.#nl.on('message', (msgs) => {
@@ -159,6 +161,8 @@ export class GenlTransport {
     try {
       const [msgs] = await this.#nl.request(this.family.id, [header, attrs], {
         flags: dump ? NLM_F_DUMP : 0,
+        // Saves a getsockname() per request (the socket's port never changes).
+        localPort: this.#port,
         checkError: false,
         timeout: this.#timeoutMs,
       });
@@ -188,7 +192,7 @@ export class GenlTransport {
   async batch(requests: readonly GenlRequest[]): Promise<number[]> {
     this.#checkOpen();
     const results = new Array<number>(requests.length).fill(0);
-    const port = this.#nl.address().port;
+    const port = this.#port;
     let i = 0;
     while (i < requests.length) {
       const start = i;

@@ -32,6 +32,16 @@ describe('netlink attributes', () => {
     assert.equal(a.has(2), false);
   });
 
+  it('reads u64 counters, clamped to the largest safe integer', () => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(5_000_000_000_123n, 0);
+    const big = Buffer.alloc(8);
+    big.writeBigUInt64LE(2n ** 60n, 0);
+    const a = Attrs.parse(new AttrWriter().bytes(1, b).bytes(2, big).toBuffer());
+    assert.equal(a.u64(1), 5_000_000_000_123);
+    assert.equal(a.u64(2), Number.MAX_SAFE_INTEGER);
+  });
+
   it('writes ports in network order and u16 in host order', () => {
     const a = Attrs.parse(new AttrWriter().u16be(1, 0x1234).u16(2, 0x1234).toBuffer());
     assert.deepEqual([...a.raw(1)!], [0x12, 0x34]);
