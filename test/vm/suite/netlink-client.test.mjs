@@ -202,6 +202,39 @@ describe('a table written by the client', () => {
     assert.deepEqual(doc.timeouts, await client.getTimeouts());
   });
 
+  test('a larger table in shuffled order lists exactly as ipvsadm -Ln (sort order of services and destinations)', async () => {
+    // A seeded shuffle: every run inserts in the same scrambled order.
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const shuffle = (xs) => {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [xs[i], xs[j]] = [xs[j], xs[i]];
+      }
+      return xs;
+    };
+    const keys = [];
+    for (let i = 0; i < 40; i++) {
+      keys.push(tcp(`198.51.100.${100 + (i % 20)}`, 80 + Math.floor(i / 20) * 1000));
+      keys.push(udp(`198.51.100.${100 + (i % 20)}`, 53 + i));
+      keys.push(tcp(`2001:db8::${(i * 37).toString(16)}`, 443, 6));
+      keys.push(fwm(100 + i, i % 2 ? 6 : 4));
+    }
+    const ops = shuffle(keys.map((key) => ({ op: 'addService', service: { key, scheduler: ['rr', 'wlc', 'sh', 'mh'][keys.indexOf(key) % 4] } })));
+    for (const key of keys) {
+      const v6 = key.family === 6;
+      for (let j = 0; j < 4; j++) {
+        const address = v6 ? `2001:db8:1::${(j * 300 + 7).toString(16)}` : `203.0.113.${[200, 3, 30, 100][j]}`;
+        ops.push({ op: 'addDestination', key, destination: { address, port: key.fwmark === undefined ? [8080, 80, 443, 8080][j] : 0, forwarding: 'droute', weight: j } });
+      }
+    }
+    const tail = shuffle(ops.splice(keys.length));
+    const res = await client.applyBatch([...ops, ...tail]);
+    assert.ok(res.every((r) => r.ok), JSON.stringify(res.find((r) => !r.ok)?.error?.message));
+    assert.equal(formatList(await client.getInfo(), await client.listAll()), await ipvsadm('-Ln'));
+    for (const key of keys) await client.deleteService(key);
+  });
+
   test('getService finds one service and reports a missing one as undefined', async () => {
     const s = await client.getService(udp('198.51.100.11', 53));
     assert.equal(s?.scheduler, 'wlc');
