@@ -10,6 +10,11 @@ function shQuote(s) {
   return `'${String(s).replace(/'/g, `'\\''`)}'`;
 }
 
+/** A value inside a QEMU option list: commas are doubled. */
+function qemuOpt(value) {
+  return String(value).replace(/,/g, ',,');
+}
+
 function tail(file, lines) {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -49,8 +54,8 @@ export async function bootAndRun(o) {
     '-device', 'virtio-serial-pci',
     '-chardev', 'stdio,id=hout,signal=off',
     '-device', 'virtserialport,chardev=hout,name=hacore.out',
-    '-virtfs', `local,path=${o.project},mount_tag=hacoreproj,security_model=none,multidevs=remap`,
-    '-virtfs', `local,path=${run},mount_tag=hacorerun,security_model=none,multidevs=remap`,
+    '-virtfs', `local,path=${qemuOpt(o.project)},mount_tag=hacoreproj,security_model=none,multidevs=remap`,
+    '-virtfs', `local,path=${qemuOpt(run)},mount_tag=hacorerun,security_model=none,multidevs=remap`,
   ];
   const t0 = Date.now();
   // coreutils' timeout as a second deadline: it still kills QEMU if this
