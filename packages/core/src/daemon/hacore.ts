@@ -129,7 +129,8 @@ export class Hacore implements HacoreCore {
   }
 
   private schemaOnlyFacade(): HacoreCore {
-    const hooks = createHooks();
+    // collectChecks is part of validation, so it runs in every process; every other hook here is inert.
+    const hooks: CoreHooks = Object.freeze({ ...createHooks(), collectChecks: this.hooks.collectChecks });
     const facade: HacoreCore = {
       apiVersion: this.apiVersion,
       role: this.role,
