@@ -18,6 +18,8 @@ export interface FormatOptions {
   view?: ListView;
   /** Exact numbers instead of K/M/G/T units (`--exact`). */
   exact?: boolean;
+  /** Leave out the version line, as `ipvsadm -Ln -t VIP:PORT` does for one service. */
+  noVersionLine?: boolean;
 }
 
 const PROTO_LABEL = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
@@ -177,7 +179,10 @@ function title(view: ListView): string[] {
 export function formatList(info: IpvsInfo, services: readonly ListedService[], options: FormatOptions = {}): string {
   const view = options.view ?? 'default';
   const exact = options.exact ?? false;
-  const lines = [`IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`, ...title(view)];
+  const lines = [
+    ...(options.noVersionLine ? [] : [`IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`]),
+    ...title(view),
+  ];
   for (const s of [...services].sort(compareServices)) {
     if (view === 'stats' || view === 'rate') lines.push(`${serviceName(s).padEnd(33)}${statsFields(s.stats, view === 'rate', exact)}`);
     else lines.push(serviceLine(s));

@@ -74,5 +74,10 @@ describe('ipvsadm -Ln form', () => {
     assert.deepEqual(parseListArgs(['-n', '--stats', '--exact']), { json: false, view: 'stats', exact: true, timeout: false, daemon: false });
     assert.throws(() => parseListArgs(['--stats', '--rate']), { code: 'HACORE_ERR_USAGE' });
     assert.throws(() => parseListArgs(['--what']), { code: 'HACORE_ERR_USAGE' });
+    assert.deepEqual(parseListArgs(['-t', '198.51.100.1:80']).service, { family: 4, protocol: 'tcp', address: '198.51.100.1', port: 80 });
+    assert.deepEqual(parseListArgs(['-u', '[2001:db8::1]:53']).service, { family: 6, protocol: 'udp', address: '2001:db8::1', port: 53 });
+    assert.deepEqual(parseListArgs(['-f', '7', '-6']).service, { family: 6, fwmark: 7 });
+    assert.throws(() => parseListArgs(['-t', '2001:db8::1:80']), { code: 'HACORE_ERR_USAGE' });
+    assert.throws(() => parseListArgs(['-t']), { code: 'HACORE_ERR_USAGE' });
   });
 });

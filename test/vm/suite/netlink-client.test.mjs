@@ -196,6 +196,8 @@ describe('a table written by the client', () => {
 
   test('hacore-ipvs list prints exactly what ipvsadm -Ln prints, and --json the same table', async () => {
     assert.equal(await hacoreIpvs('list'), await ipvsadm('-Ln'));
+    // one service, as `ipvsadm -Ln -t ...` prints it (no version line)
+    assert.equal(await hacoreIpvs('list', '-t', '198.51.100.13:443', '--tun-info'), await ipvsadm('-Ln', '-t', '198.51.100.13:443', '--tun-info'));
     const doc = JSON.parse(await hacoreIpvs('list', '--json'));
     assert.deepEqual(shape(doc.services), expectedShape());
     assert.equal(doc.info.connectionTableSize, 4096);
