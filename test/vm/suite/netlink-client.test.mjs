@@ -1,6 +1,11 @@
 // The generic-netlink IPVS client against the real kernel, every operation
 // checked against the real ipvsadm in the same kernel (runs in the VM:
 // node test/vm/run.mjs test/vm/suite/netlink-client.test.mjs).
+//
+// IPVS tables are per network namespace and ipvsadm drives the VM's root
+// namespace, so this file works there: the VM is the throw-away lab machine
+// (no network card). What it adds there (an address on lo, the hvsync0/1 veth
+// pair) uses documentation addresses and is removed by name at the end.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
