@@ -54,6 +54,7 @@ export interface GenlFamilyInfo {
 
 interface Pending {
   resolve: (errno: number) => void;
+  fail: (err: Error) => void;
 }
 
 function readErrno(msg: NetlinkMessage): number {
@@ -79,6 +80,13 @@ export class GenlTransport {
     this.#port = this.#nl.address().port;
     // Replies nobody awaits through NetlinkSocket.request: the errors and
     // acknowledgements of batched commands, dispatched here by sequence.
+    // A receive error (ENOBUFS: replies lost) must never go unhandled: it
+    // fails the batch that waits, and requests time out on their own.
+    this.#nl.on('error', (err) => {
+      const e = new IpvsProtocolError(`netlink socket error: ${err.message}`, { cause: err });
+      for (const p of [...this.#pending.values()]) p.fail(e);
+      this.#pending.clear();
+    });
     this.#nl.on('message', (msgs) => {
       for (const m of msgs) {
         if (m.type !== NLMSG_ERROR) continue;
@@ -242,6 +250,7 @@ export class GenlTransport {
             results[start + k] = errno;
             if (seq === lastSeq) resolve();
           },
+          fail: reject,
         });
       });
     });
