@@ -59,7 +59,8 @@ interface Pending {
 
 function readErrno(msg: NetlinkMessage): number {
   if (msg.data.length < 4) throw new IpvsProtocolError('truncated netlink ERROR message');
-  return -msg.data.readInt32LE(0);
+  const v = msg.data.readInt32LE(0);
+  return v === 0 ? 0 : -v; // an acknowledgement is 0, never -0
 }
 
 export class GenlTransport {
