@@ -25,7 +25,7 @@ export const MODULES = [
   'virtio_pci', 'virtio_console', '9pnet_virtio', '9p',
   'nf_conntrack', 'nf_nat', 'nfnetlink',
   'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_lblc', 'ip_vs_lblcr',
-  'ip_vs_dh', 'ip_vs_sh', 'ip_vs_sed', 'ip_vs_nq', 'ip_vs_fo', 'ip_vs_ovf', 'ip_vs_mh',
+  'ip_vs_dh', 'ip_vs_sh', 'ip_vs_sed', 'ip_vs_nq', 'ip_vs_fo', 'ip_vs_ovf', 'ip_vs_mh', 'ip_vs_pe_sip',
   'veth', 'bridge', 'dummy',
 ];
 const MODULE_ARGS = { dummy: 'numdummies=0', ip_vs: 'conn_tab_bits=12' };

@@ -36,6 +36,7 @@ function shape(services) {
       flags: s.flags,
       ...(s.persistence !== undefined ? { persistence: s.persistence } : {}),
       ...(s.netmask !== undefined ? { netmask: s.netmask } : {}),
+      ...(s.pe !== undefined ? { pe: s.pe } : {}),
       destinations: s.destinations
         .map(({ stats, activeConnections, inactiveConnections, persistentConnections, ...d }) => d)
         .sort((a, b) => `${a.address}:${a.port}`.localeCompare(`${b.address}:${b.port}`)),
@@ -92,6 +93,7 @@ const SERVICES = [
   { key: fwm(8, 6), scheduler: 'lc' },
   { key: tcp('2001:db8:0:0:1:0:0:1', 80, 6), scheduler: 'sed', persistence: 60, netmask: 64 },
   { key: tcp('198.51.100.255', 65535), scheduler: 'lblcr' },
+  { key: udp('198.51.100.14', 5060), scheduler: 'rr', persistence: 30, pe: 'sip' },
 ];
 const DESTS = [
   // inserted out of order: ipvsadm sorts, so must the CLI
@@ -130,6 +132,7 @@ const RULES = `-A -t 198.51.100.10:80 -s wrr
 -A -t [2001:db8::1:0:0:1]:80 -s sed -p 60 -M 64
 -a -t [2001:db8::1:0:0:1]:80 -r [2001:db8::1:0:0:2]:8080 -m -w 2
 -A -t 198.51.100.255:65535 -s lblcr
+-A -u 198.51.100.14:5060 -s rr -p 30 --pe sip
 `;
 
 /** What listAll must return for that table (canonical addresses, defaults left out). */
@@ -146,6 +149,7 @@ function expectedShape() {
       flags,
       ...(persistent ? { persistence: s.persistence } : {}),
       ...(persistent && netmask !== undefined ? { netmask } : {}),
+      ...(s.pe ? { pe: s.pe } : {}),
       destinations: DESTS.filter(([k]) => JSON.stringify(k) === JSON.stringify(key)).map(([, d]) => {
         const e = { ...d, family: d.family ?? (d.address.includes(':') ? 6 : 4) };
         if (e.forwarding === 'tunnel') {
