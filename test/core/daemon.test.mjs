@@ -98,6 +98,42 @@ describe('supervisor', () => {
   });
 });
 
+describe('cross-role events', () => {
+  test('a check state reaches the vrrp child over the supervisor, and a restarted vrrp child gets it replayed', async () => {
+    const plugin = path.join(dir, 'recorder.mjs');
+    writeFileSync(
+      plugin,
+      `const seen = new Map();
+export default { name: 'recorder', hacore: '^1.0.0', roles: ['vrrp'], apply(core) {
+  core.hooks.event.tap('recorder', (e) => { if (e.kind === 'target-state') seen.set(e.check, e.to + '@' + e.origin); });
+  core.hooks.status.tap('recorder', (doc) => ({ ...doc, recorder: Object.fromEntries(seen) }));
+} };\n`,
+    );
+    const cfg = writeConfig('relay', [{ name: 'up1', port: upPort }], '');
+    const text = (await import('node:fs')).readFileSync(cfg, 'utf8').replace('plugins: ["@hacore/checker-tcp"]', 'plugins: ["@hacore/checker-tcp", "./recorder.mjs"]');
+    writeFileSync(cfg, text);
+    const d = new HacoreProcess(['--config', cfg]);
+    const status = async () => JSON.parse((await hacoreCli(['status', '--json', '--config', cfg])).stdout);
+    try {
+      await d.waitFor((r) => r.role === 'check' && isState('up1', 'up')(r), 15000, 'up1 up');
+      const { waitFor } = await import('../lib/lab.mjs');
+      await waitFor(async () => (await status()).vrrp?.recorder?.up1 === 'up@check', { what: 'the vrrp child saw up1 up' });
+      const vrrpPid = (await status()).main.children.vrrp.pid;
+      process.kill(vrrpPid, 'SIGKILL');
+      await d.waitFor((r) => r.msg === 'started vrrp child' && r.childPid !== vrrpPid, 5000, 'vrrp child restarted');
+      // No new transition happens: the restarted child can only know up1 from the replay.
+      const st = await waitFor(async () => {
+        const s = await status();
+        return s.main.children.vrrp.pid !== vrrpPid && s.vrrp?.recorder?.up1 ? s : undefined;
+      }, { what: 'replayed state in the new vrrp child' });
+      assert.equal(st.vrrp.recorder.up1, 'up@check');
+      assert.equal(d.lines.filter((r) => isState('up1', 'up')(r)).length, 1, 'up1 changed state only once');
+    } finally {
+      assert.equal((await d.stop()).code, 0);
+    }
+  });
+});
+
 describe('reload', () => {
   test('SIGHUP: changed, removed and added checks; unchanged ones keep their state; a bad config is refused', async () => {
     const cfg = writeConfig('rl', [

@@ -15,6 +15,24 @@ export interface BackoffPolicy {
   stableMs: number;
 }
 
+/** Events that describe a current state (the last one per key is the truth). */
+function stateKey(e: HacoreEvent): string | undefined {
+  switch (e.kind) {
+    case 'target-state':
+      return `target:${e.check}`;
+    case 'vrrp-transition':
+      return `vrrp:${e.instance}`;
+    case 'vrrp-group-transition':
+      return `group:${e.group}`;
+    case 'real-server':
+      return `rs:${e.virtualServer}/${e.realServer}`;
+    case 'quorum':
+      return `quorum:${e.virtualServer}`;
+    default:
+      return undefined;
+  }
+}
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 30_000, stableMs: 60_000 };
 
 /** Capped exponential backoff for the n-th consecutive restart (n from 0). */
@@ -45,6 +63,8 @@ interface Pending {
 export class Supervisor {
   private readonly slots = new Map<Role, Slot>();
   private readonly pending = new Map<number, Pending>();
+  /** The latest state event per source, replayed to a child when it (re)starts. */
+  private readonly lastState = new Map<string, { from: Role; event: HacoreEvent }>();
   private nextId = 1;
   private stopping = false;
 
@@ -84,6 +104,7 @@ export class Supervisor {
         const m = raw as ChildMessage;
         if (m.t === 'ready') {
           ready = true;
+          this.replayTo(slot);
           resolve();
           void this.core.emit({ kind: 'daemon', what: 'child-start', detail: `${slot.role} pid ${proc.pid}` });
         } else if (m.t === 'fatal') fatal = `${m.code}: ${m.message}`;
@@ -126,10 +147,21 @@ export class Supervisor {
   }
 
   private onChildEvent(from: Role, event: HacoreEvent): void {
+    const key = stateKey(event);
+    if (key) this.lastState.set(key, { from, event });
     void this.core.deliverRemote(event);
     for (const [role, slot] of this.slots) {
       if (role !== from && slot.proc?.connected) this.send(slot, { t: 'event', event });
     }
+  }
+
+  /**
+   * A child that starts (or restarts after a crash) has missed the other roles'
+   * events: give it the current state of every target and instance, so that
+   * tracking in a restarted VRRP child starts from the truth.
+   */
+  private replayTo(slot: Slot): void {
+    for (const { from, event } of this.lastState.values()) if (from !== slot.role) this.send(slot, { t: 'event', event });
   }
 
   private send(slot: Slot, m: ParentMessage): void {
