@@ -4,7 +4,6 @@ import type { HacoreConfig, HacoreCore, HacorePlugin, Logger, VrrpInstanceInfo, 
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
 import { AcceptModeFilter } from './plugin-accept-mode.js';
-import { seedFromControlSocket } from './plugin-check-seed.js';
 import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
@@ -148,7 +147,6 @@ class VrrpRuntime {
       this.section = section;
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
-      this.seedChecksFromDaemon(config);
       this.schedule(section);
     } catch (err) {
       await this.stop('start failed').catch(() => {});
@@ -246,21 +244,6 @@ class VrrpRuntime {
         this.log.warn({ err }, 'could not switch to realtime scheduling');
       }
     }
-  }
-
-  /** In the `vrrp` child: learn the current states of tracked checks (see plugin-check-seed.ts). */
-  private seedChecksFromDaemon(config: HacoreConfig): void {
-    if (this.core.role !== 'vrrp') return;
-    if (!this.section?.instances.some((i) => i.track.checks.length > 0)) return;
-    void seedFromControlSocket(
-      config.controlSocket,
-      (check, state) => {
-        for (const i of this.instances.values()) {
-          if (i.tracking.list().some((t) => t.kind === 'check' && t.name === check && t.state === 'unknown')) i.setTracked('check', check, state);
-        }
-      },
-      () => this.stopped,
-    ).then((n) => this.log.debug({ checks: n }, 'check states read from the daemon'));
   }
 
   checkState(check: string, state: 'up' | 'down'): void {
