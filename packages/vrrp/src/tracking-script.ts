@@ -45,12 +45,19 @@ export interface ScriptRunResult {
   reason: string;
 }
 
-/** Runs argv once without a shell; resolves (never rejects) with success and a reason. */
-export function runScriptOnce(argv: readonly string[], timeoutMs: number): Promise<ScriptRunResult> {
+/**
+ * Runs argv once without a shell; resolves (never rejects) with success and a reason.
+ * `signal` aborts the run: the script is killed at once and the result is a failure.
+ */
+export function runScriptOnce(argv: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<ScriptRunResult> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
     if (!cmd) {
       resolve({ ok: false, reason: 'empty command' });
+      return;
+    }
+    if (signal?.aborted) {
+      resolve({ ok: false, reason: 'stopped' });
       return;
     }
     let settled = false;
@@ -58,6 +65,7 @@ export function runScriptOnce(argv: readonly string[], timeoutMs: number): Promi
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
     let child: ReturnType<typeof spawn>;
@@ -71,6 +79,13 @@ export function runScriptOnce(argv: readonly string[], timeoutMs: number): Promi
       child.kill('SIGKILL');
       done({ ok: false, reason: 'timeout' });
     }, timeoutMs);
+    // A stopped runner must not leave its script running (nor this timer holding
+    // the event loop open until the script's timeout).
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+      done({ ok: false, reason: 'stopped' });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => done({ ok: false, reason: (err as NodeJS.ErrnoException).code ?? err.message }));
     child.on('exit', (code, signal) => done(code === 0 ? { ok: true, reason: 'exit 0' } : { ok: false, reason: signal ? `signal ${signal}` : `exit ${code}` }));
   });
@@ -80,6 +95,8 @@ export function runScriptOnce(argv: readonly string[], timeoutMs: number): Promi
 export class TrackScriptRunner {
   private readonly counter: RiseFallCounter;
   private timer: NodeJS.Timeout | undefined;
+  /** Aborts the run in progress, if any. */
+  private run: AbortController | undefined;
   private stopped = true;
   lastReason: string | undefined;
 
@@ -105,12 +122,17 @@ export class TrackScriptRunner {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.run?.abort();
+    this.run = undefined;
   }
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const interval = this.config.interval ?? 1000;
-    const r = await runScriptOnce(this.config.command, this.config.timeout ?? interval);
+    const run = new AbortController();
+    this.run = run;
+    const r = await runScriptOnce(this.config.command, this.config.timeout ?? interval, run.signal);
+    if (this.run === run) this.run = undefined;
     if (this.stopped) return;
     this.lastReason = r.reason;
     const changed = this.counter.push(r.ok);

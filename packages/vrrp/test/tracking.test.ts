@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -140,5 +140,45 @@ describe('track scripts (no shell)', () => {
       runner.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stopping a runner kills the script it is running', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hacore-track-'));
+    const pidFile = path.join(dir, 'pid');
+    // The shell here is the script under test, not a shell around it: it records its pid and becomes sleep.
+    const runner = new TrackScriptRunner('slow', { command: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`], interval: 60_000, timeout: 60_000, rise: 1, fall: 1, weight: 0 }, () => {});
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let pid = 0;
+    try {
+      runner.start();
+      for (let i = 0; i < 200 && !pid; i++) {
+        pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || 0;
+        if (!pid) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(pid > 0, 'the script started');
+      runner.stop();
+      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(alive(pid), false, 'the script is gone within 2 s of stop()');
+    } finally {
+      runner.stop();
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an aborted run resolves at once as stopped', async () => {
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const p = runScriptOnce(['/bin/sleep', '10'], 10_000, ac.signal);
+    setTimeout(() => ac.abort(), 50);
+    assert.deepEqual(await p, { ok: false, reason: 'stopped' });
+    assert.ok(performance.now() - t0 < 5000);
   });
 });
