@@ -25,13 +25,17 @@ export function groupStateOf(states: readonly VrrpStateName[]): GroupState {
 
 export class SyncGroup {
   private propagating = false;
-  private state: GroupState = 'INIT';
+  private state: GroupState;
 
   constructor(
     readonly name: string,
     readonly members: VrrpInstance[],
     private readonly onGroupTransition: (group: SyncGroup, from: GroupState, to: GroupState, reason: string) => void,
-  ) {}
+  ) {
+    // A reload rebuilds the groups around members that keep running: start from
+    // where they are, not from INIT (which status would show until the next move).
+    this.state = groupStateOf(members.map((m) => m.state));
+  }
 
   get current(): GroupState {
     return this.state;

@@ -49,6 +49,13 @@ describe('sync groups', () => {
     assert.equal(groupStateOf(['INIT', 'BACKUP']), 'INIT');
   });
 
+  it('a group rebuilt around running members (reload) starts from their states', () => {
+    const members = [new FakeMember('VI_1'), new FakeMember('VI_2')];
+    for (const m of members) m.state = 'MASTER';
+    const group = new SyncGroup('G', members as unknown as VrrpInstance[], () => {});
+    assert.equal(group.current, 'MASTER');
+  });
+
   it('one member becoming Master takes the Backups with it', () => {
     const { members, group, groupLog } = setup(3);
     members[0]!.move('MASTER', 'master-down');
