@@ -254,16 +254,52 @@ static napi_value js_recv6(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+/*
+ * A poller lives until both its libuv handle is closed and the JS external
+ * that names it is collected, so a second unpoll() (or one racing the close
+ * callback) reads a live struct and is refused instead of touching freed memory.
+ */
 typedef struct {
   uv_poll_t handle;
   napi_env env;
   napi_ref cb;
   napi_async_context ctx;
+  int closing;       /* uv_close() called */
+  int closed;        /* on_closed ran */
+  int external_gone; /* the JS handle was collected (or never made) */
 } poller_t;
+
+static void on_closed(uv_handle_t *h);
+
+static void poller_close(poller_t *p) {
+  if (p->closing) return;
+  p->closing = 1;
+  uv_poll_stop(&p->handle);
+  uv_close((uv_handle_t *)&p->handle, on_closed);
+}
+
+static void on_closed(uv_handle_t *h) {
+  poller_t *p = (poller_t *)h->data;
+  if (p->cb) napi_delete_reference(p->env, p->cb);
+  if (p->ctx) napi_async_destroy(p->env, p->ctx);
+  p->cb = NULL;
+  p->ctx = NULL;
+  p->closed = 1;
+  if (p->external_gone) free(p);
+}
+
+static void on_external_gone(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  poller_t *p = (poller_t *)data;
+  p->external_gone = 1;
+  if (p->closed) free(p);
+}
 
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   poller_t *p = (poller_t *)h->data;
+  if (p->closing || !p->cb) return;
   napi_env env = p->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -296,31 +332,36 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
   poller_t *p = calloc(1, sizeof *p);
   if (!p) return throw_errno(env, "calloc", ENOMEM);
   p->env = env;
+  p->external_gone = 1; /* until the external exists */
   int rc = uv_poll_init(loop, &p->handle, fd);
   if (rc < 0) {
     free(p);
     return throw_errno(env, "uv_poll_init", -rc);
   }
   p->handle.data = p;
-  napi_value name;
-  napi_create_string_utf8(env, "hacore_vrrp.poll", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, argv[1], 1, &p->cb);
-  napi_async_init(env, NULL, name, &p->ctx);
+  /* From here on the handle is registered with the loop: every failure closes it
+     (on_closed frees p) rather than freeing memory libuv still points at. */
+  napi_value name, ext;
+  const char *failed = NULL;
+  if (napi_create_string_utf8(env, "hacore_vrrp.poll", NAPI_AUTO_LENGTH, &name) != napi_ok) failed = "napi_create_string_utf8";
+  else if (napi_create_reference(env, argv[1], 1, &p->cb) != napi_ok) failed = "napi_create_reference";
+  else if (napi_async_init(env, NULL, name, &p->ctx) != napi_ok) failed = "napi_async_init";
+  else if (napi_create_external(env, p, on_external_gone, NULL, &ext) != napi_ok) failed = "napi_create_external";
+  if (failed) {
+    poller_close(p);
+    napi_throw_error(env, "HACORE_VRRP_ERR_NATIVE", failed);
+    return NULL;
+  }
+  p->external_gone = 0;
   rc = uv_poll_start(&p->handle, UV_READABLE, on_readable);
-  if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
-  napi_value ext;
-  CHECK(napi_create_external(env, p, NULL, NULL, &ext));
+  if (rc < 0) {
+    poller_close(p);
+    return throw_errno(env, "uv_poll_start", -rc);
+  }
   return ext;
 }
 
-static void on_closed(uv_handle_t *h) {
-  poller_t *p = (poller_t *)h->data;
-  napi_delete_reference(p->env, p->cb);
-  napi_async_destroy(p->env, p->ctx);
-  free(p);
-}
-
-/* unpoll(handle): stops and frees a poll handle; call it before close(fd). */
+/* unpoll(handle): stops and releases a poll handle; call it before close(fd). A second call throws. */
 static napi_value js_unpoll(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -331,8 +372,11 @@ static napi_value js_unpoll(napi_env env, napi_callback_info info) {
     return NULL;
   }
   poller_t *p = (poller_t *)ptr;
-  uv_poll_stop(&p->handle);
-  uv_close((uv_handle_t *)&p->handle, on_closed);
+  if (p->closing) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "unpoll: the handle is already released");
+    return NULL;
+  }
+  poller_close(p);
   return NULL;
 }
 
