@@ -73,6 +73,35 @@ export function addressFromMessage(m: AddrMsg): AddressInfo | undefined {
 }
 
 export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
+  /** Listener errors caught by emit(); see the constructor. */
+  listenerErrors = 0;
+
+  /**
+   * `onListenerError` hears what a listener threw: each listener runs on its own,
+   * so one instance's failure never hides a link or address change from the others
+   * (nor aborts a resync half way).
+   */
+  constructor(private readonly onListenerError: (err: unknown, event: string) => void = () => {}) {
+    super();
+  }
+
+  override emit<K extends keyof ReflectorEvents>(event: K, ...args: ReflectorEvents[K]): boolean {
+    const listeners = this.rawListeners(event) as ((...a: ReflectorEvents[K]) => void)[];
+    for (const fn of listeners) {
+      try {
+        fn.apply(this, args);
+      } catch (err) {
+        this.listenerErrors++;
+        try {
+          this.onListenerError(err, event);
+        } catch {
+          // the error reporter has no one left to report to
+        }
+      }
+    }
+    return listeners.length > 0;
+  }
+
   readonly links = new Map<number, LinkInfo>();
   private readonly byName = new Map<string, number>();
   /** Insertion order is kept: the first non-secondary IPv4 address of a link is its primary. */

@@ -109,7 +109,7 @@ export class VrrpPlugin implements HacorePlugin {
 
 /** The live state of the plugin in one process. */
 class VrrpRuntime {
-  private readonly reflector = new NetlinkReflector();
+  private readonly reflector: NetlinkReflector;
   private netlink: NetlinkClient | undefined;
   private readonly transports: TransportRegistry;
   private readonly instances = new Map<string, VrrpInstance>();
@@ -125,6 +125,7 @@ class VrrpRuntime {
     private readonly log: Logger,
   ) {
     this.hooks = VrrpPlugin.getHooks(core);
+    this.reflector = new NetlinkReflector((err, event) => this.log.error({ err, event }, 'a netlink change handler failed'));
     this.transports = new TransportRegistry((ifname, err) => this.log.error({ err, ifname }, 'VRRP socket error'));
   }
 
@@ -342,6 +343,7 @@ class VrrpRuntime {
       sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
       scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),
       netlinkResyncs: this.reflector.resyncs,
+      netlinkListenerErrors: this.reflector.listenerErrors,
     };
   }
 }
