@@ -145,12 +145,12 @@ export class InterfaceTransport {
       Buffer.from(parseIpv6(VRRP_GROUP_V6)!).copy(mreq, 0);
       mreq.writeInt32LE(this.ifindex, 16);
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_JOIN_GROUP, mreq);
+      this.poll6 = n.poll(fd, () => this.read6());
     } catch (err) {
       n.close(fd);
       throw err;
     }
     this.fd6 = fd;
-    this.poll6 = n.poll(fd, () => this.read6());
   }
 
   private read6(): void {
