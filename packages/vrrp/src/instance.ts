@@ -582,7 +582,12 @@ export class VrrpInstance {
   }
 
   private placedVips(): PlacedVip[] {
-    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: vip.dev ?? this.config.vmac ?? this.config.interface }));
+    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: this.deviceOf(vip.dev) }));
+  }
+
+  /** Where a VIP or route without its own `dev` goes: the vmac if any, else the instance's interface. */
+  private deviceOf(dev: string | undefined): string {
+    return dev ?? this.config.vmac ?? this.config.interface;
   }
 
   private vipPresent(p: PlacedVip): boolean {
@@ -609,13 +614,18 @@ export class VrrpInstance {
         this.log.error({ err, vip: p.vip.address }, 'could not add a VIP');
       }
     }
+    await this.routes('add');
+  }
+
+  /** Adds or removes the virtual routes; a failure is logged and the others still go. */
+  private async routes(op: 'add' | 'remove'): Promise<void> {
     for (const r of this.config.virtualRoutes) {
-      const link = this.deps.reflector.link(r.dev ?? this.config.vmac ?? this.config.interface);
+      const link = this.deps.reflector.link(this.deviceOf(r.dev));
       if (!link) continue;
       try {
-        await this.deps.netlink.addRoute(link.index, r);
+        await (op === 'add' ? this.deps.netlink.addRoute(link.index, r) : this.deps.netlink.deleteRoute(link.index, r));
       } catch (err) {
-        this.log.error({ err, route: `${r.to.address}/${r.to.prefix}` }, 'could not add a virtual route');
+        this.log.error({ err, route: `${r.to.address}/${r.to.prefix}` }, `could not ${op} a virtual route`);
       }
     }
   }
@@ -625,15 +635,7 @@ export class VrrpInstance {
     if (!this.vipsInstalled) return;
     if (this.state === 'MASTER') return; // a later transition made us Master again
     this.vipsInstalled = false;
-    for (const r of this.config.virtualRoutes) {
-      const link = this.deps.reflector.link(r.dev ?? this.config.vmac ?? this.config.interface);
-      if (!link) continue;
-      try {
-        await this.deps.netlink.deleteRoute(link.index, r);
-      } catch (err) {
-        this.log.error({ err }, 'could not remove a virtual route');
-      }
-    }
+    await this.routes('remove');
     for (const p of this.placedVips()) {
       const link = this.deps.reflector.link(p.ifname);
       if (!link) continue;
