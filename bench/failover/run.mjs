@@ -206,7 +206,7 @@ async function cpuMs(lab, pid) {
  * no checker without IPVS (this kernel has none), so the same load runs beside it as a
  * check-only hacore in the master's namespace: the same CPU pressure on the same box.
  */
-async function spreadRun(lab, impl, nChecks, seconds) {
+async function spreadRun(lab, impl, nChecks, seconds, vrrpOptions) {
   const p = PAIRS[impl];
   const mode = MODES['v3-100ms'];
   let extra = {};
@@ -228,6 +228,7 @@ async function spreadRun(lab, impl, nChecks, seconds) {
       : undefined;
   if (load) server = await lab.startEchoServer('c', [lab.addr4('c')], 9100);
   if (load && impl === 'hacore') extra = load;
+  if (vrrpOptions) extra = { ...extra, vrrpOptions };
   const cap = await lab.capture(`spread-${impl}-${nChecks}`, 'vrrp');
   const d = await startPair(lab, impl, mode, extra);
   if (load && impl === 'keepalived') {
@@ -249,7 +250,9 @@ async function spreadRun(lab, impl, nChecks, seconds) {
   if (server) await lab.lab.kill(server);
   const ads = (await vrrpPackets(file)).filter((a) => a.vrid === p.vrid && a.src === lab.addr4(p.master) && a.t >= t0 && a.t <= t1 && a.prio > 0);
   const gaps = ads.slice(1).map((a, i) => a.t - ads[i].t);
+  const backupAdverts = (await vrrpPackets(file)).filter((a) => a.vrid === p.vrid && a.src === lab.addr4(p.backup) && a.t >= t0 && a.t <= t1 && a.prio > 0).length;
   return {
+    backupAdverts,
     n: gaps.length,
     p50: percentile(gaps, 50),
     p99: percentile(gaps, 99),
@@ -346,11 +349,20 @@ async function main() {
       }
     }
     if (o.spread) {
-      for (const n of [0, Number(o.checks)]) {
-        for (const impl of impls) {
-          const s = await spreadRun(lab, impl, n, Number(o['spread-seconds']));
-          spreads.push({ impl, checks: n, ...s });
-          log(`${impl} spread with ${n} checks: p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} max ${fmt(s.max)} over ${s.n} gaps; load ${s.loadCores.toFixed(2)} cores, ${s.stateChanges} check state changes`);
+      const variants = [
+        ...[0, Number(o.checks)].flatMap((n) => impls.map((impl) => ({ impl, n, label: impl }))),
+        ...(impls.includes('hacore')
+          ? [
+              { impl: 'hacore', n: Number(o.checks), label: 'hacore, vrrp.nice -10', opts: { nice: -10 } },
+              { impl: 'hacore', n: Number(o.checks), label: 'hacore, vrrp.realtimePriority 50', opts: { realtimePriority: 50 } },
+            ]
+          : []),
+      ];
+      for (const { impl, n, label, opts } of variants) {
+        {
+          const s = await spreadRun(lab, impl, n, Number(o['spread-seconds']), opts);
+          spreads.push({ impl: label, checks: n, ...s });
+          log(`${label} spread with ${n} checks: p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} max ${fmt(s.max)} over ${s.n} gaps; load ${s.loadCores.toFixed(2)} cores, ${s.stateChanges} check state changes`);
         }
       }
     }
@@ -379,9 +391,9 @@ function render(results, spreads, trickles = []) {
   for (const r of results) lines.push(`| ${r.mode} | ${fmt(r.bound)} | ${r.impl} | ${fmt(r.advert)} | ${fmt(r.silence)} | ${fmt(r.reply)} | ${fmt(r.graceful)} |`);
   if (spreads.length) {
     lines.push('');
-    lines.push('| advert interval 100 ms | TCP checks (1 s) on the master | CPU of the check load (cores) | gaps | p50 | p99 | p99 - p50 | max |');
-    lines.push('|---|---|---|---|---|---|---|---|');
-    for (const s of spreads) lines.push(`| ${s.impl} | ${s.checks} | ${s.loadCores.toFixed(2)} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p99 - s.p50)} | ${fmt(s.max)} |`);
+    lines.push('| advert interval 100 ms | TCP checks (1 s) on the master | CPU of the check load (cores) | gaps | p50 | p99 | p99 - p50 | max | backup adverts |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
+    for (const s of spreads) lines.push(`| ${s.impl} | ${s.checks} | ${s.loadCores.toFixed(2)} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.p99 - s.p50)} | ${fmt(s.max)} | ${s.backupAdverts} |`);
   }
   if (trickles.length) {
     lines.push('');

@@ -58,11 +58,12 @@ export function labMissing(tools = ['ip', 'tcpdump', 'tshark']) {
 
 /**
  * A hacore config document running VRRP: `instances` are vrrp.instances entries
- * (docs/vrrp.md); interface defaults to eth0. `extra.plugins` adds plugins by package name.
+ * (docs/vrrp.md); interface defaults to eth0. `extra.plugins` adds plugins by package name;
+ * `extra.vrrpOptions` adds section-level keys (nice, realtimePriority).
  */
 export function hacoreConfig(instances, extra = {}) {
-  const { plugins = [], syncGroups, scripts, checks, ...rest } = extra;
-  const vrrp = { instances: instances.map((i) => ({ interface: 'eth0', ...i })) };
+  const { plugins = [], syncGroups, scripts, checks, vrrpOptions = {}, ...rest } = extra;
+  const vrrp = { ...vrrpOptions, instances: instances.map((i) => ({ interface: 'eth0', ...i })) };
   if (syncGroups) vrrp.syncGroups = syncGroups;
   if (scripts) vrrp.scripts = scripts;
   return {
