@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { schema as s, type Schema } from '@hacore/core';
+import { normalizeIp } from './ip-address.js';
 
 /**
  * The `vrrp` config section: its schema (which the core validates before any
@@ -312,6 +313,20 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
           ok = false;
         }
         vmacs.set(inst.vmac, i);
+      }
+    });
+    // One VIP (on one device) in two instances: the one going Backup would delete
+    // the address the other holds as Master, and the Master would see its VIP vanish.
+    const placed = new Map<string, number>();
+    instances.forEach((inst, i) => {
+      for (const v of [...inst.virtualAddresses, ...inst.virtualAddressesExcluded]) {
+        const key = `${v.dev ?? inst.vmac ?? inst.interface}/${normalizeIp(v.address) ?? v.address}`;
+        const other = placed.get(key);
+        if (other !== undefined && other !== i) {
+          s.fail(ctx, `${path}.instances[${i}].virtualAddresses`, `addresses no other instance places on the same device (instances[${other}] has ${v.address} too)`, v.address);
+          ok = false;
+        }
+        placed.set(key, i);
       }
     });
     const grouped = new Map<string, string>();

@@ -123,17 +123,30 @@ describe('vrrp config schema: errors name the path', () => {
   });
 
   it('refuses duplicate names and a VRID reused on one interface and family', () => {
-    assert.deepEqual(pathsOf({ instances: [inst(), inst()] }).sort(), ['vrrp.instances[1].name', 'vrrp.instances[1].vrid']);
-    assert.deepEqual(pathsOf({ instances: [inst(), inst({ name: 'VI_2' })] }), ['vrrp.instances[1].vrid']);
+    assert.deepEqual(pathsOf({ instances: [inst(), inst({ virtualAddresses: ['198.51.100.201/24'] })] }).sort(), ['vrrp.instances[1].name', 'vrrp.instances[1].vrid']);
+    assert.deepEqual(pathsOf({ instances: [inst(), inst({ name: 'VI_2', virtualAddresses: ['198.51.100.201/24'] })] }), ['vrrp.instances[1].vrid']);
     // Same VRID on another interface is a different virtual router.
     assert.deepEqual(parseVrrpSection({ instances: [inst(), inst({ name: 'VI_2', interface: 'eth1' })] }).issues, []);
   });
 
+  it('refuses one VIP in two instances on the same device, allows it on another device', () => {
+    const a = issuesOf({ instances: [inst(), inst({ name: 'VI_2', vrid: 52, virtualAddresses: ['198.51.100.201/24', '198.51.100.200/32'] })] });
+    assert.deepEqual(a.map((i) => i.path), ['vrrp.instances[1].virtualAddresses']);
+    assert.match(a[0]!.expected, /instances\[0\] has 198\.51\.100\.200/);
+    // IPv6 compared as addresses, not text
+    const b = issuesOf({
+      instances: [inst({ virtualAddresses: ['2001:db8::200/64'] }), inst({ name: 'VI_2', vrid: 52, virtualAddressesExcluded: ['2001:db8:0::0200/64'], virtualAddresses: ['2001:db8::201/64'] })],
+    });
+    assert.deepEqual(b.map((i) => i.path), ['vrrp.instances[1].virtualAddresses']);
+    assert.deepEqual(parseVrrpSection({ instances: [inst(), inst({ name: 'VI_2', interface: 'eth1' })] }).issues, []);
+    assert.deepEqual(parseVrrpSection({ instances: [inst(), inst({ name: 'VI_2', vrid: 52, virtualAddresses: [{ address: '198.51.100.200/24', dev: 'eth1' }] })] }).issues, []);
+  });
+
   it('checks sync groups: known members (with a hint), one group per instance', () => {
-    const a = issuesOf({ instances: [inst(), inst({ name: 'VI_2', vrid: 52 })], syncGroups: [{ name: 'G', instances: ['VI_1', 'VI_3'] }] });
+    const a = issuesOf({ instances: [inst(), inst({ name: 'VI_2', vrid: 52, virtualAddresses: ['198.51.100.201/24'] })], syncGroups: [{ name: 'G', instances: ['VI_1', 'VI_3'] }] });
     assert.deepEqual(a.map((i) => [i.path, i.hint]), [['vrrp.syncGroups[0].instances[1]', 'did you mean "VI_1"?']]);
     const b = issuesOf({
-      instances: [inst(), inst({ name: 'VI_2', vrid: 52 })],
+      instances: [inst(), inst({ name: 'VI_2', vrid: 52, virtualAddresses: ['198.51.100.201/24'] })],
       syncGroups: [
         { name: 'G1', instances: ['VI_1', 'VI_2'] },
         { name: 'G2', instances: ['VI_2'] },
@@ -258,6 +271,6 @@ describe('vmac options', () => {
     assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, virtualAddresses: ['2001:db8::1/64'] })] }), ['vrrp.instances[0].vmac']);
     assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, unicastPeers: ['198.51.100.2'] })] }), ['vrrp.instances[0].vmac']);
     assert.deepEqual(pathsOf({ instances: [inst({ vmacName: 'x' })] }), ['vrrp.instances[0].vmacName']);
-    assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, vmacName: 'v' }), inst({ name: 'VI_2', interface: 'eth1', vmac: true, vmacName: 'v' })] }), ['vrrp.instances[1].vmacName']);
+    assert.deepEqual(pathsOf({ instances: [inst({ vmac: true, vmacName: 'v' }), inst({ name: 'VI_2', interface: 'eth1', vmac: true, vmacName: 'v', virtualAddresses: ['198.51.100.201/24'] })] }), ['vrrp.instances[1].vmacName']);
   });
 });
