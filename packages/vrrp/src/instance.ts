@@ -92,6 +92,8 @@ export class VrrpInstance {
   /** Addresses we are removing ourselves: their RTM_DELADDR is not "someone else". */
   private readonly removing = new Set<string>();
   private vipsInstalled = false;
+  /** Pending retry of a VIP removal that failed. */
+  private removeRetry: NodeJS.Timeout | undefined;
   private effective: number;
   private fault = false;
   private faultReason = '';
@@ -189,6 +191,8 @@ export class VrrpInstance {
     for (const off of this.listeners.splice(0)) off();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.removeRetry);
+    this.removeRetry = undefined;
     this.announcer.stop();
     // Whatever the state, leave no VIP behind.
     this.enqueue(() => this.removeVips());
@@ -636,6 +640,7 @@ export class VrrpInstance {
     if (this.state === 'MASTER') return; // a later transition made us Master again
     this.vipsInstalled = false;
     await this.routes('remove');
+    let left = false;
     for (const p of this.placedVips()) {
       const link = this.deps.reflector.link(p.ifname);
       if (!link) continue;
@@ -644,10 +649,22 @@ export class VrrpInstance {
       try {
         await this.deps.netlink.deleteAddress(link.index, p.vip);
       } catch (err) {
-        this.log.error({ err, vip: p.vip.address }, 'could not remove a VIP');
+        left = true;
+        this.log.error({ err, vip: p.vip.address }, 'could not remove a VIP; trying again in 1 s');
       } finally {
         // The RTM_DELADDR notification arrives on the reflector socket shortly after the ack.
         setTimeout(() => this.removing.delete(key), 2000).unref();
+      }
+    }
+    if (left) {
+      // A VIP left on a router that is not Master answers beside the real one: it
+      // stays marked as ours, so stop() and this retry remove it again.
+      this.vipsInstalled = true;
+      if (this.started && !this.removeRetry) {
+        this.removeRetry = setTimeout(() => {
+          this.removeRetry = undefined;
+          if (this.started) this.enqueue(() => this.removeVips());
+        }, 1000);
       }
     }
   }
