@@ -204,7 +204,7 @@ export class VrrpInstance {
   private attach(ifindex: number): void {
     this.ifindex = ifindex;
     try {
-      this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) });
+      this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) }, this.config.unicastPeers.length === 0);
     } catch (err) {
       this.log.error({ err }, `cannot open the VRRP socket on ${this.config.interface}`);
       this.transport = undefined;

@@ -4,11 +4,11 @@
  *
  * IPv4: raw-socket, protocol 112, IP_HDRINCL (the instance builds the header:
  * TOS 0xc0, TTL 255, its own ID counter), SO_BINDTODEVICE, 224.0.0.18 joined
- * on the interface, multicast TTL 255, multicast loop off.
+ * on the interface while a multicast instance uses it, multicast TTL 255, loop off.
  * IPv6: the hacore_vrrp addon (raw socket, protocol 112) because the source
  * address must be chosen per packet (IPV6_PKTINFO) and the received hop limit
  * must be read (IPV6_RECVHOPLIMIT): hop limit 255, traffic class 0xc0,
- * ff02::12 joined on the interface, loop off.
+ * ff02::12 joined on the interface (again only for multicast instances), loop off.
  *
  * Nothing here throws out of the receive path: a packet too short to carry a
  * VRID, or for a VRID nobody runs, is counted here; everything else is handed
@@ -82,6 +82,7 @@ const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_TTL = 33;
 const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
+const IP_DROP_MEMBERSHIP = 36;
 
 /** One socket of one family on one interface. */
 export class InterfaceTransport {
@@ -92,6 +93,9 @@ export class InterfaceTransport {
   private poll6: object | undefined;
   private readonly buf6 = Buffer.alloc(65536);
   private closed = false;
+  /** VRIDs of receivers that use multicast: the group is joined only while there are some. */
+  private readonly multicastVrids = new Set<number>();
+  private joined = false;
 
   constructor(
     readonly ifname: string,
@@ -113,12 +117,8 @@ export class InterfaceTransport {
       sock.setOption(IPPROTO_IP, IP_TOS, 0xc0);
       sock.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
       sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-      // struct ip_mreqn { imr_multiaddr, imr_address, imr_ifindex }: join on this interface only.
-      const mreqn = Buffer.alloc(12);
-      Buffer.from(parseIpv4(VRRP_GROUP_V4)!).copy(mreqn, 0);
-      mreqn.writeInt32LE(this.ifindex, 8);
+      const mreqn = this.mreq4();
       sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, mreqn, 12);
-      sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreqn, 12);
     } catch (err) {
       sock.close();
       throw err;
@@ -140,17 +140,44 @@ export class InterfaceTransport {
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_TCLASS, 0xc0);
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVHOPLIMIT, 1);
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVPKTINFO, 1);
-      // struct ipv6_mreq { in6_addr, int ifindex }
-      const mreq = Buffer.alloc(20);
-      Buffer.from(parseIpv6(VRRP_GROUP_V6)!).copy(mreq, 0);
-      mreq.writeInt32LE(this.ifindex, 16);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_JOIN_GROUP, mreq);
       this.poll6 = n.poll(fd, () => this.read6());
     } catch (err) {
       n.close(fd);
       throw err;
     }
     this.fd6 = fd;
+  }
+
+  /** struct ip_mreqn { imr_multiaddr, imr_address, imr_ifindex }: this interface only. */
+  private mreq4(): Buffer {
+    const mreqn = Buffer.alloc(12);
+    Buffer.from(parseIpv4(VRRP_GROUP_V4)!).copy(mreqn, 0);
+    mreqn.writeInt32LE(this.ifindex, 8);
+    return mreqn;
+  }
+
+  /**
+   * Joins 224.0.0.18 / ff02::12 on the interface while a receiver uses multicast
+   * and leaves it when none does: an interface with only unicast instances does
+   * not listen to (nor report membership of) the VRRP group, as in keepalived.
+   */
+  private setMembership(join: boolean): void {
+    if (join === this.joined || this.closed) return;
+    if (this.family === 4) {
+      this.raw4?.setOption(IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, this.mreq4(), 12);
+    } else if (this.fd6 !== undefined) {
+      // struct ipv6_mreq { in6_addr, int ifindex }
+      const mreq = Buffer.alloc(20);
+      Buffer.from(parseIpv6(VRRP_GROUP_V6)!).copy(mreq, 0);
+      mreq.writeInt32LE(this.ifindex, 16);
+      nativeBinding().setsockopt(this.fd6, LINUX.IPPROTO_IPV6, join ? LINUX.IPV6_JOIN_GROUP : LINUX.IPV6_LEAVE_GROUP, mreq);
+    }
+    this.joined = join;
+  }
+
+  /** Whether the socket is in the VRRP multicast group now. */
+  get multicastJoined(): boolean {
+    return this.joined;
   }
 
   private read6(): void {
@@ -201,13 +228,24 @@ export class InterfaceTransport {
     }
   }
 
-  addReceiver(vrid: number, rx: VrrpReceiver): void {
+  /** `multicast`: the receiver's instance sends and expects multicast adverts (no unicastPeers). */
+  addReceiver(vrid: number, rx: VrrpReceiver, multicast = true): void {
     if (this.receivers.has(vrid)) throw new Error(`VRID ${vrid} already runs on ${this.ifname} (IPv${this.family})`);
+    if (multicast) this.setMembership(true);
     this.receivers.set(vrid, rx);
+    if (multicast) this.multicastVrids.add(vrid);
   }
 
   removeReceiver(vrid: number): void {
     this.receivers.delete(vrid);
+    this.multicastVrids.delete(vrid);
+    if (this.multicastVrids.size === 0) {
+      try {
+        this.setMembership(false);
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }
   }
 
   get receiverCount(): number {
@@ -289,7 +327,7 @@ export class TransportRegistry {
 
   constructor(private readonly onError: (ifname: string, err: Error) => void) {}
 
-  acquire(ifname: string, ifindex: number, family: 4 | 6, vrid: number, rx: VrrpReceiver): InterfaceTransport {
+  acquire(ifname: string, ifindex: number, family: 4 | 6, vrid: number, rx: VrrpReceiver, multicast = true): InterfaceTransport {
     const key = `${ifname}/${family}`;
     let t = this.sockets.get(key);
     if (t && t.ifindex !== ifindex) {
@@ -302,7 +340,16 @@ export class TransportRegistry {
       t = new InterfaceTransport(ifname, ifindex, family, (err) => this.onError(ifname, err));
       this.sockets.set(key, t);
     }
-    t.addReceiver(vrid, rx);
+    try {
+      t.addReceiver(vrid, rx, multicast);
+    } catch (err) {
+      // A socket nobody uses must not stay open (e.g. the group join failed).
+      if (t.receiverCount === 0) {
+        t.close();
+        this.sockets.delete(key);
+      }
+      throw err;
+    }
     return t;
   }
 
