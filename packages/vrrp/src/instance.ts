@@ -247,30 +247,23 @@ export class VrrpInstance {
     if (this.tracking.set(kind, name, state)) this.evaluate(false);
   }
 
-  private ownInterfaceUp(): boolean {
+  /** Why the instance's own interface cannot run VRRP now, or undefined if it can. */
+  private ownInterfaceProblem(): string | undefined {
     const l = this.deps.reflector.link(this.config.interface);
+    if (!l || !l.up) return `interface ${this.config.interface} down`;
     if (this.config.vmac) {
       const v = this.deps.reflector.link(this.config.vmac);
-      if (!v || !v.up) return false;
+      if (!v || !v.up) return `vmac ${this.config.vmac} down`;
     }
-    return !!l && l.up && this.transport !== undefined && this.source !== undefined;
+    if (this.transport === undefined) return `no VRRP socket on ${this.config.interface}`;
+    if (this.source === undefined) return `no source address on ${this.config.interface}`;
+    return undefined;
   }
 
   private evaluate(initial: boolean): void {
-    const own = { name: this.config.interface, up: this.ownInterfaceUp() };
-    const r = this.tracking.evaluate(this.config.priority, own);
-    let faultReason = r.faultReason;
-    if (r.fault && own.up === false) {
-      const l = this.deps.reflector.link(this.config.interface);
-      const v = this.config.vmac ? this.deps.reflector.link(this.config.vmac) : undefined;
-      faultReason = !l || !l.up
-        ? `interface ${this.config.interface} down`
-        : this.config.vmac && (!v || !v.up)
-          ? `vmac ${this.config.vmac} down`
-          : this.transport === undefined
-            ? `no VRRP socket on ${this.config.interface}`
-            : `no source address on ${this.config.interface}`;
-    }
+    const problem = this.ownInterfaceProblem();
+    const r = this.tracking.evaluate(this.config.priority, { name: this.config.interface, up: problem === undefined });
+    const faultReason = r.fault && problem !== undefined ? problem : r.faultReason;
     const priorityChanged = r.effective !== this.effective;
     const faultChanged = r.fault !== this.fault || (r.fault && faultReason !== this.faultReason);
     this.effective = r.effective;

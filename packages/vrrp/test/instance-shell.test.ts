@@ -18,8 +18,9 @@ const quiet = { child: () => quiet, debug() {}, info() {}, warn() {}, error() {}
 const eth0: LinkInfo = { index: 2, name: 'eth0', up: true, adminUp: true, running: true, mac: Buffer.from('020000000001', 'hex') };
 
 class FakeReflector extends EventEmitter {
+  eth: LinkInfo = { ...eth0 };
   link(name: string): LinkInfo | undefined {
-    return name === eth0.name ? eth0 : undefined;
+    return name === this.eth.name ? this.eth : undefined;
   }
   primaryIpv4(): string {
     return '198.51.100.11';
@@ -69,19 +70,20 @@ class FakeTransports {
   }
 }
 
-function owner(): { inst: VrrpInstance; netlink: FakeNetlink; transports: FakeTransports } {
+function owner(): { inst: VrrpInstance; netlink: FakeNetlink; transports: FakeTransports; reflector: FakeReflector } {
   const parsed = parseVrrpSection({ instances: [{ name: 'VI_1', interface: 'eth0', vrid: 51, priority: 255, virtualAddresses: ['198.51.100.200/24'], garpRepeat: 0 }] });
   assert.deepEqual(parsed.issues, []);
   const netlink = new FakeNetlink();
   const transports = new FakeTransports();
+  const reflector = new FakeReflector();
   const deps: InstanceDeps = {
-    reflector: new FakeReflector() as unknown as NetlinkReflector,
+    reflector: reflector as unknown as NetlinkReflector,
     netlink: netlink as unknown as NetlinkClient,
     transports: transports as unknown as TransportRegistry,
     logger: quiet,
     onTransition: () => {},
   };
-  return { inst: new VrrpInstance(parsed.value!.instances[0]!, deps), netlink, transports };
+  return { inst: new VrrpInstance(parsed.value!.instances[0]!, deps), netlink, transports, reflector };
 }
 
 /** Waits (bounded) until `cond` holds; the shell's address queue runs on promises. */
@@ -123,6 +125,24 @@ describe('VrrpInstance shell', () => {
     assert.deepEqual([...netlink.addresses], [], 'the retry removed the VIP');
     assert.ok(performance.now() - t0 < 2500);
     assert.equal(inst.state, 'BACKUP', 'still Backup (Master_Down_Interval is 3 s)');
+    await inst.stop();
+  });
+
+  it('its own interface down is Fault with the reason; up again, the election runs', async () => {
+    const { inst, netlink, reflector } = owner();
+    reflector.eth = { ...eth0, up: false, running: false };
+    inst.start();
+    assert.equal(inst.state, 'FAULT');
+    assert.equal(inst.status()['fault'], 'interface eth0 down');
+    reflector.eth = { ...eth0 };
+    reflector.emit('link', reflector.eth, undefined);
+    assert.equal(inst.state, 'MASTER');
+    assert.equal(inst.status()['fault'], undefined);
+    await until(() => netlink.addresses.has('198.51.100.200'), 'the VIP is added');
+    reflector.eth = { ...eth0, up: false, running: false };
+    reflector.emit('link', reflector.eth, undefined);
+    assert.equal(inst.state, 'FAULT');
+    await until(() => netlink.addresses.size === 0, 'the VIP is removed in Fault');
     await inst.stop();
   });
 
