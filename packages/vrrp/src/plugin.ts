@@ -119,6 +119,8 @@ class VrrpRuntime {
   private readonly hooks: VrrpHooks;
   private readonly acceptMode = new AcceptModeFilter();
   private vmacs: VmacManager | undefined;
+  /** Every VIP of the running config: never a source address. */
+  private readonly allVips = new Set<string>();
 
   constructor(
     private readonly core: HacoreCore,
@@ -163,7 +165,11 @@ class VrrpRuntime {
 
   private build(section: VrrpSectionConfig, toStart: Set<string>): void {
     const netlink = this.netlink!;
-    const allVips = new Set(section.instances.flatMap((i) => [...i.virtualAddresses, ...i.virtualAddressesExcluded].map((v) => normalizeIp(v.address) ?? v.address)));
+    // One set shared by every instance and refilled in place, so instances kept
+    // across a reload also never pick a VIP added by the new config as their source.
+    const allVips = this.allVips;
+    allVips.clear();
+    for (const i of section.instances) for (const v of [...i.virtualAddresses, ...i.virtualAddressesExcluded]) allVips.add(normalizeIp(v.address) ?? v.address);
     for (const cfg of section.instances) {
       if (!toStart.has(cfg.name)) continue;
       const inst = new VrrpInstance(cfg, {
