@@ -96,6 +96,7 @@ export class InterfaceTransport {
   /** VRIDs of receivers that use multicast: the group is joined only while there are some. */
   private readonly multicastVrids = new Set<number>();
   private joined = false;
+  private repoll: NodeJS.Timeout | undefined;
 
   constructor(
     readonly ifname: string,
@@ -140,7 +141,7 @@ export class InterfaceTransport {
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_TCLASS, 0xc0);
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVHOPLIMIT, 1);
       n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVPKTINFO, 1);
-      this.poll6 = n.poll(fd, () => this.read6());
+      this.poll6 = n.poll(fd, (status) => this.onPoll6(status));
     } catch (err) {
       n.close(fd);
       throw err;
@@ -178,6 +179,32 @@ export class InterfaceTransport {
   /** Whether the socket is in the VRRP multicast group now. */
   get multicastJoined(): boolean {
     return this.joined;
+  }
+
+  /**
+   * libuv stops a poll handle for good after POLLERR (status < 0): a socket left
+   * so would go deaf without a word, and a deaf Backup takes the VIPs beside the
+   * Master. Report it, read what is queued, and poll again after a pause.
+   */
+  private onPoll6(status: number): void {
+    if (status >= 0) {
+      this.read6();
+      return;
+    }
+    this.onError(new Error(`poll error ${status} on the IPv6 VRRP socket of ${this.ifname}; polling again in 1 s`));
+    this.read6();
+    const n = nativeBinding();
+    if (this.poll6) n.unpoll(this.poll6);
+    this.poll6 = undefined;
+    this.repoll ??= setTimeout(() => {
+      this.repoll = undefined;
+      if (this.closed || this.fd6 === undefined) return;
+      try {
+        this.poll6 = n.poll(this.fd6, (st) => this.onPoll6(st));
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }, 1000);
   }
 
   private read6(): void {
@@ -311,6 +338,8 @@ export class InterfaceTransport {
       this.raw4.close();
       this.raw4 = undefined;
     }
+    clearTimeout(this.repoll);
+    this.repoll = undefined;
     if (this.fd6 !== undefined) {
       const n = nativeBinding();
       if (this.poll6) n.unpoll(this.poll6);

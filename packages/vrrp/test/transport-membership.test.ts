@@ -54,3 +54,49 @@ describe('VRRP transport: multicast membership follows the instances', { skip: r
     ]);
   });
 });
+
+const repollScript = `
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { TransportRegistry } from ${JSON.stringify(transportJs)};
+const ip = (...a) => String(execFileSync('ip', a));
+writeFileSync('/proc/sys/net/ipv6/conf/default/accept_dad', '0');
+ip('link', 'add', 'vr0', 'type', 'veth', 'peer', 'name', 'vr1');
+ip('link', 'set', 'vr0', 'up');
+ip('link', 'set', 'vr1', 'up');
+const index = (n) => Number(/^(\\d+):/.exec(ip('-o', 'link', 'show', n))[1]);
+const errors = [];
+const reg = new TransportRegistry((_i, err) => errors.push(err.message));
+const rx = { onPacket() {} };
+const a = reg.acquire('vr0', index('vr0'), 6, 1, rx, true);
+const b = reg.acquire('vr1', index('vr1'), 6, 1, rx, true);
+let src;
+for (let i = 0; i < 100 && !src; i++) {
+  src = /inet6 (fe80::[0-9a-f:]+)/.exec(ip('-6', 'addr', 'show', 'dev', 'vr1'))?.[1];
+  if (!src) await new Promise((r) => setTimeout(r, 20));
+}
+const msg = new Uint8Array([0x31, 1, 100, 0, 0, 100, 0, 0]);
+const heard = async () => {
+  const before = a.counters.received;
+  for (let i = 0; i < 60; i++) {
+    b.send6(msg, 'ff02::12', src);
+    await new Promise((r) => setTimeout(r, 50));
+    if (a.counters.received > before) return true;
+  }
+  return false;
+};
+const out = ['heard before: ' + await heard()];
+a.onPoll6(-9); // what libuv reports after POLLERR (UV_EBADF)
+out.push('error reported: ' + errors.some((e) => e.includes('poll error -9')));
+out.push('heard again: ' + await heard());
+reg.closeAll();
+console.log(out.join('\\n'));
+`;
+
+describe('VRRP transport: an IPv6 socket whose poll fails', { skip: root ? false : 'needs root and unshare' }, () => {
+  it('reports it and listens again', () => {
+    const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', repollScript], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['heard before: true', 'error reported: true', 'heard again: true']);
+  });
+});
