@@ -3,6 +3,7 @@
 // daemon's own status document.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -201,6 +202,26 @@ describe('metrics', () => {
       await core.stop();
     } finally {
       busy.close();
+    }
+  });
+
+  test('a request target that URL cannot parse gets 400, and the listener keeps serving', { timeout: 10_000 }, async () => {
+    const core = await startDaemon(tmp.dir, { plugins: [pluginPath('metrics')], metrics: { listen: '127.0.0.1:0', processMetrics: false } });
+    try {
+      const [host, port] = core.status().metrics.listen.split(':');
+      // node's HTTP parser accepts this target; new URL() throws on it.
+      const head = await new Promise((resolve, reject) => {
+        const c = net.connect(Number(port), host, () => c.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        let got = '';
+        c.setEncoding('utf8');
+        c.on('data', (d) => (got += d));
+        c.on('end', () => resolve(got.split('\r\n')[0]));
+        c.on('error', reject);
+      });
+      assert.equal(head, 'HTTP/1.1 400 Bad Request');
+      assert.equal((await get(`http://${host}:${port}/metrics`)).status, 200);
+    } finally {
+      await core.stop();
     }
   });
 

@@ -128,7 +128,11 @@ export class MetricsPlugin implements HacorePlugin {
     }
     const addr = cfg.listen ?? parseListen(DEFAULT_LISTEN)!;
     const server = http.createServer((req, res) => {
-      void this.handle(core, cfg, req, res, log);
+      // handle() answers its own errors; this catch is the last guard against an unhandled rejection taking the supervisor down.
+      this.handle(core, cfg, req, res, log).catch((err: unknown) => {
+        log.warn({ err }, 'metrics request failed');
+        res.destroy();
+      });
     });
     server.keepAliveTimeout = 5000;
     server.headersTimeout = 10_000;
@@ -163,11 +167,16 @@ export class MetricsPlugin implements HacorePlugin {
   }
 
   private async handle(core: HacoreCore, cfg: MetricsConfig, req: http.IncomingMessage, res: http.ServerResponse, log: Logger): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
     const send = (code: number, type: string, body: string): void => {
       res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    // The HTTP parser lets through request targets that URL refuses (`GET http://[`).
+    const url = URL.canParse(req.url ?? '/', 'http://x') ? new URL(req.url ?? '/', 'http://x') : undefined;
+    if (!url) {
+      send(400, 'text/plain; charset=utf-8', 'bad request target\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       send(405, 'text/plain; charset=utf-8', 'method not allowed\n');
