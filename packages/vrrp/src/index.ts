@@ -1,3 +1,4 @@
+export * from './protocol.js';
 export * from './state-machine-types.js';
 export * from './config-schema.js';
 export { VrrpPlugin, VrrpPlugin as default, PLUGIN_NAME, VrrpPluginError, crossCheck, type VrrpHooks } from './plugin.js';

@@ -227,8 +227,6 @@ class VrrpRuntime {
     }
   }
 
-  private stopped = false;
-
   /**
    * Adverts must leave on time whatever else the machine does: optionally a
    * lower nice value (keepalived's vrrp_priority) or SCHED_RR (vrrp_rt_priority)
@@ -328,7 +326,6 @@ class VrrpRuntime {
   }
 
   async stop(reason: string): Promise<void> {
-    this.stopped = true;
     for (const r of this.scripts.values()) r.stop();
     this.scripts.clear();
     this.log.info({ reason }, 'stopping VRRP instances');
