@@ -184,6 +184,39 @@ describe('notifier-webhook', () => {
     }
   });
 
+  test('an answer whose body never ends does not hold the queue: a 200 counts once its headers and first bytes are in', async () => {
+    const sent = [];
+    const endless = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        sent.push(req.url);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        // Writes without end, well past what is kept for the log, until the client goes.
+        const pump = () => {
+          while (!res.destroyed && res.write(Buffer.alloc(16 * 1024, 'x')));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      });
+    });
+    await new Promise((r) => endless.listen(0, '127.0.0.1', r));
+    // Far longer than the test waits: without a bounded read each event takes the whole timeout.
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      webhooks: { shutdownGrace: '0ms', endpoints: [{ url: `http://127.0.0.1:${endless.address().port}/`, events: ['quorum'], timeout: '60s', retries: 0 }] },
+    });
+    try {
+      for (let i = 0; i < 3; i++) await core.emit({ kind: 'quorum', virtualServer: `vs${i}`, up: true, liveWeight: 1, quorum: 1 });
+      await waitFor(() => core.status().webhooks.delivered === 3, { what: 'three deliveries to an endless body' });
+      assert.equal(sent.length, 3);
+      assert.equal(core.status().webhooks.failed, 0);
+    } finally {
+      await core.stop();
+      endless.closeAllConnections();
+      await new Promise((r) => endless.close(r));
+    }
+  });
+
   test('the check schedule does not change while an endpoint is down (hanging or refusing)', async () => {
     const hang = await new Receiver().listen();
     hang.respond = () => 'hang';

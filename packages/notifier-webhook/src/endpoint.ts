@@ -23,6 +23,31 @@ export interface EndpointStatus {
   lastFailureAt?: number;
 }
 
+/** Bytes of a receiver's answer kept for the log. */
+const REPLY_BYTES = 200;
+
+/**
+ * The first `max` bytes of a body as text; the body is destroyed after them
+ * (undici then closes the connection), so an endless or huge answer costs
+ * nothing. Never rejects.
+ */
+export async function readSome(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<string> {
+  const kept: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of body) {
+      kept.push(chunk);
+      n += chunk.length;
+      if (n >= max) break; // leaving the loop destroys the stream
+    }
+  } catch {
+    // a body cut short: what arrived is enough for the log
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(kept).subarray(0, max).toString('utf8');
+}
+
 export function redactUrl(raw: string): string {
   const u = new URL(raw);
   return `${u.protocol}//${u.host}${u.pathname}`;
@@ -156,8 +181,9 @@ export class Endpoint {
         headersTimeout: this.cfg.timeout,
         bodyTimeout: this.cfg.timeout,
       });
-      // Read a little of the body for the log and release the connection.
-      const text = (await res.body.text().catch(() => '')).slice(0, 200);
+      // Read a little of the body for the log and let the rest go: a receiver's
+      // answer must not grow the supervisor's memory or hold the queue.
+      const text = await readSome(res.body, REPLY_BYTES);
       this.stats.lastStatus = res.statusCode;
       if (res.statusCode >= 200 && res.statusCode < 300) {
         delete this.stats.lastError;
