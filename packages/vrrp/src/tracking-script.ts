@@ -70,19 +70,29 @@ export function runScriptOnce(argv: readonly string[], timeoutMs: number, signal
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(cmd, args, { stdio: 'ignore', shell: false });
+      // detached: the script leads a process group of its own, so a kill reaches
+      // what it started too (a `curl` under a wrapper would outlive a plain kill).
+      child = spawn(cmd, args, { stdio: 'ignore', shell: false, detached: true });
     } catch (err) {
       resolve({ ok: false, reason: (err as Error).message });
       return;
     }
+    const kill = (): void => {
+      try {
+        if (child.pid === undefined) throw new Error('no pid');
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      kill();
       done({ ok: false, reason: 'timeout' });
     }, timeoutMs);
     // A stopped runner must not leave its script running (nor this timer holding
     // the event loop open until the script's timeout).
     const onAbort = (): void => {
-      child.kill('SIGKILL');
+      kill();
       done({ ok: false, reason: 'stopped' });
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -173,6 +173,38 @@ describe('track scripts (no shell)', () => {
     }
   });
 
+  it('a script past its timeout is killed with what it started', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hacore-track-'));
+    const pidFile = path.join(dir, 'pid');
+    let pid = 0;
+    try {
+      // A wrapper that starts a long job and waits for it, as a health-check script may.
+      const r = await runScriptOnce(['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], 300);
+      assert.deepEqual(r, { ok: false, reason: 'timeout' });
+      pid = Number((await readFile(pidFile, 'utf8')).trim());
+      assert.ok(pid > 0);
+      const alive = (): boolean => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 200 && alive(); i++) await new Promise((res) => setTimeout(res, 10));
+      assert.equal(alive(), false, 'the job the script started is gone too');
+    } finally {
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an aborted run resolves at once as stopped', async () => {
     const ac = new AbortController();
     const t0 = performance.now();
