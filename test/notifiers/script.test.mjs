@@ -8,6 +8,7 @@ import { constants, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { ScriptSpawner } from '../../packages/notifier-script/dist/src/index.js';
 import { captureLogger, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
 
 const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-script')];
@@ -286,6 +287,47 @@ describe('notifier-script', () => {
       await core.stop();
     }
     assert.equal(core.status().notify.runner.pid, null, 'the runner is stopped with the daemon');
+  });
+
+  test('the script runner, when it ends, kills the groups of scripts still running, not background processes of scripts that finished', async () => {
+    const spawner = new ScriptSpawner();
+    const leftPid = path.join(tmp.dir, 'left.pid');
+    const runningPid = path.join(tmp.dir, 'running.pid');
+    const left = writeScript(path.join(tmp.dir, 'leave-behind.sh'), `#!/bin/sh\nsleep 60 >/dev/null 2>&1 </dev/null &\necho $! > ${leftPid}\n`);
+    const hang = writeScript(path.join(tmp.dir, 'still-running.sh'), `#!/bin/sh\necho $$ > ${runningPid}\nexec sleep 60\n`);
+    const spec = (argv) => ({ argv, timeout: 60_000, killGrace: 1000, env: { PATH: '/usr/bin:/bin' }, maxOutput: 1024 });
+    /** Alive and not a zombie waiting for its parent. */
+    const alive = (pid) => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    let bg;
+    let running;
+    try {
+      const r = await spawner.run(spec([left]));
+      assert.equal(r.outcome, 'exit');
+      bg = Number(readFileSync(leftPid, 'utf8'));
+      assert.ok(alive(bg), 'the background process runs after its script exited');
+      const pending = spawner.run(spec([hang]));
+      await waitFor(() => existsSync(runningPid) && readFileSync(runningPid, 'utf8').endsWith('\n'), { what: 'the hanging script to start' });
+      running = Number(readFileSync(runningPid, 'utf8'));
+      await spawner.stop();
+      assert.equal((await pending).outcome, 'spawn-error', 'the running script is reported lost');
+      await waitFor(() => !alive(running), { what: 'the running script to be killed' });
+      assert.ok(alive(bg), 'a finished script\'s background process is left alone (docs/notifiers.md)');
+    } finally {
+      await spawner.stop();
+      for (const pid of [bg, running]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 
   test('STOP transitions emitted while other plugins shut down still run notifyStop', async () => {

@@ -12,10 +12,18 @@ interface Request {
   spec: CommandSpec;
 }
 
+/**
+ * Process groups of the scripts running now. A group leaves the set when its
+ * script exits: what it left in the background is not ours to end
+ * (docs/notifiers.md), and once that group empties its number can be reused
+ * by an unrelated process.
+ */
 const groups = new Set<number>();
 
 process.on('message', (msg: Request) => {
-  void runCommand(msg.spec, (pid) => groups.add(pid)).then((result) => {
+  let pid: number | undefined;
+  void runCommand(msg.spec, (p) => groups.add((pid = p))).then((result) => {
+    if (pid !== undefined) groups.delete(pid);
     process.send?.({ id: msg.id, result });
   });
 });
