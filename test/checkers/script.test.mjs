@@ -4,7 +4,7 @@
 // checker through the core.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -122,6 +122,23 @@ test('a missing program is down with spawn ENOENT; a non-executable one with spa
   const f = path.join(dir, 'not-executable');
   writeFileSync(f, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
   assert.deepEqual(pick(await probe(spec([f], { user: 'nobody' }))), { ok: false, reason: 'spawn EACCES' });
+});
+
+test('script security: a program others can write, or found in a directory others can write, is refused at creation', async () => {
+  const writable = path.join(dir, 'world-writable.sh');
+  writeFileSync(writable, '#!/bin/sh\nexit 0\n');
+  chmodSync(writable, 0o757);
+  assert.throws(() => new ScriptChecker(spec([writable])), (err) => err.code === 'HACORE_ERR_SCRIPT_INSECURE' && err.message.includes(`${writable} is writable by others`));
+  // Found through PATH, no slash in the name: the file PATH leads to is the one checked.
+  const open = path.join(dir, 'open-dir');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  writeFileSync(path.join(open, 'probe-me'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  assert.throws(() => new ScriptChecker(spec(['probe-me'], { env: { PATH: open } })), (err) => err.code === 'HACORE_ERR_SCRIPT_INSECURE' && err.message.includes(`${open} is writable by others`));
+  // Switched off per check, as keepalived without enable_script_security.
+  assert.deepEqual(pick(await probe(spec([writable], { scriptSecurity: false }))), { ok: true, reason: 'exit 0' });
+  chmodSync(writable, 0o755);
+  assert.deepEqual(pick(await probe(spec([writable]))), { ok: true, reason: 'exit 0' });
 });
 
 test('output is captured, bounded, and logged at debug', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Stable codes of this package's errors: match on `code`, never on the wording. */
-export type ScriptErrorCode = 'HACORE_ERR_SCRIPT_USER' | 'HACORE_ERR_SCRIPT_GROUP';
+export type ScriptErrorCode = 'HACORE_ERR_SCRIPT_USER' | 'HACORE_ERR_SCRIPT_GROUP' | 'HACORE_ERR_SCRIPT_INSECURE';
 
 export class ScriptCheckError extends Error {
   readonly code: ScriptErrorCode;

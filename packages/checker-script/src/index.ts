@@ -5,6 +5,7 @@ import { ScriptChecker, type ScriptCheckSpec } from './script-checker.js';
 export { ScriptChecker, type ScriptCheckOptions, type ScriptCheckSpec } from './script-checker.js';
 export { verdictOf, type ScriptVerdict } from './exit-status.js';
 export { BoundedOutput } from './bounded-output.js';
+export { insecureProgram, locateProgram } from './script-security.js';
 export { ScriptCheckError, resolveIdentity, parsePasswd, parseGroup, type ScriptErrorCode } from './identity.js';
 
 const PLUGIN_NAME = '@hacore/checker-script';
@@ -21,6 +22,7 @@ export const scriptCheckOptions = s.object({
   maxOutputBytes: s.optional(s.integer({ min: 0, max: 1_048_576 }), 4096).describe('Bytes of stdout and of stderr kept and logged at debug level. Default 4096.'),
   env: s.optional(s.record(s.string())).describe('Extra environment variables for the program.'),
   cwd: s.optional(s.string({ minLength: 1 })).describe('Working directory of the program. Default /.'),
+  scriptSecurity: s.optional(s.boolean(), true).describe('Refuse, at start or reload, a program that a user other than root (or the daemon user) owns or can write, or that sits in such a directory (keepalived enable_script_security). Default true.'),
 });
 
 /** keepalived's MISC_CHECK as a hacore plugin: `type: script`. */

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import type { CheckResult, Checker, CheckSpec, Logger } from '@hacore/core';
 import { BoundedOutput } from './bounded-output.js';
 import { verdictOf } from './exit-status.js';
-import { resolveIdentity } from './identity.js';
+import { ScriptCheckError, resolveIdentity } from './identity.js';
+import { insecureProgram } from './script-security.js';
 
 export interface ScriptCheckOptions {
   /** Program and arguments, run without a shell. */
@@ -19,6 +20,8 @@ export interface ScriptCheckOptions {
   env?: Record<string, string> | undefined;
   /** Working directory of the program. Default `/`. */
   cwd?: string | undefined;
+  /** Refuse a program that a user other than root (or the daemon's) can modify. Default true. */
+  scriptSecurity?: boolean | undefined;
 }
 
 export type ScriptCheckSpec = CheckSpec<ScriptCheckOptions>;
@@ -47,6 +50,10 @@ export class ScriptChecker implements Checker {
   ) {
     // Resolved once, at config time: an unknown user is a config error, not a failing probe.
     this.identity = resolveIdentity(spec.user, spec.group);
+    if (spec.scriptSecurity !== false) {
+      const why = insecureProgram(spec.command[0]!, spec.cwd ?? '/', spec.env?.PATH ?? process.env.PATH);
+      if (why) throw new ScriptCheckError('HACORE_ERR_SCRIPT_INSECURE', `check ${spec.name}: refusing to run ${spec.command[0]}: ${why} (script security; set scriptSecurity: false to allow it)`);
+    }
   }
 
   probe(signal: AbortSignal): Promise<CheckResult> {
