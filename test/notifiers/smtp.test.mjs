@@ -178,4 +178,24 @@ describe('notifier-smtp', () => {
       await core.stop();
     }
   });
+
+  test('a stop during a retry backoff ends the wait: no timer or connection outlives the daemon', async () => {
+    const smtp = await startSmtp();
+    const port = smtp.port;
+    await smtp.close();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const core = await startDaemon(tmp.dir, {
+      plugins: PLUGINS,
+      smtp: { notificationEmail: 'ops@example.com', smtpServer: `127.0.0.1 ${port}`, smtpConnectTimeout: '1s', retries: 10, shutdownGrace: '0ms' },
+    });
+    try {
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_1', vrid: 1, from: 'BACKUP', to: 'FAULT', priority: 0, reason: 'test' });
+      await waitFor(() => core.status().smtp.retries >= 1, { what: 'a retry backoff' });
+    } finally {
+      await core.stop();
+    }
+    // The backoff (0.5 s and up) would otherwise still be pending, then connect again.
+    assert.equal(timers(), before, process.getActiveResourcesInfo().join(' '));
+  });
 });

@@ -45,6 +45,8 @@ export class NotifierSmtpPlugin implements HacorePlugin {
   private stopped = false;
   private stats: SmtpStatus | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Ends the retry backoff in progress, if any (at stop). */
+  private wake: (() => void) | undefined;
 
   apply(core: HacoreCore): void {
     core.registerSection('smtp', smtpSchema, { roles: ['main'] });
@@ -105,6 +107,7 @@ export class NotifierSmtpPlugin implements HacorePlugin {
       }
       this.stopped = true;
       this.queue.length = 0;
+      this.wake?.();
       this.transport?.close();
     });
 
@@ -124,6 +127,18 @@ export class NotifierSmtpPlugin implements HacorePlugin {
       this.idleWaiters = [];
       for (const r of w) r();
     }
+  }
+
+  /** Waits `ms`, or less if the plugin stops meanwhile: no timer outlives the daemon. */
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   private async send(mail: MailText, log: Logger, host: string): Promise<void> {
@@ -152,7 +167,8 @@ export class NotifierSmtpPlugin implements HacorePlugin {
           return;
         }
         stats.retries++;
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+        await this.backoff(Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        if (this.stopped) return;
       }
     }
   }
