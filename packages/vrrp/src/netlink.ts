@@ -49,7 +49,14 @@ export function ipBytes(text: string): Buffer {
 /** Requests (add/delete address and route, dumps) over one rtnetlink socket. */
 export class NetlinkClient {
   readonly socket: RtNetlinkSocket;
-  constructor() {
+  /**
+   * Every request gives up after this long (the `netlink` package waits forever by
+   * default): an ack that never comes must not freeze an instance's address queue,
+   * which would keep its VIPs on a Backup and make stop() hang.
+   */
+  readonly timeoutMs: number;
+  constructor(options: { timeoutMs?: number } = {}) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
     // ref: false keeps the daemon's exit in the hands of its own timers and sockets.
     this.socket = netlinkModule().createRtNetlink({ ref: false } as Parameters<NetlinkModule['createRtNetlink']>[0]);
   }
@@ -72,40 +79,40 @@ export class NetlinkClient {
   async addAddress(ifindex: number, vip: VirtualAddress): Promise<void> {
     const { data, attrs } = addressMessage(ifindex, vip);
     const { FlagsNew } = netlinkModule();
-    await this.run(`add ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL }), ['EEXIST']);
+    await this.run(`add ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.newAddress(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL, timeout: this.timeoutMs }), ['EEXIST']);
   }
 
   /** Removes a VIP; an address that is already gone counts as removed. */
   async deleteAddress(ifindex: number, vip: VirtualAddress): Promise<void> {
     const { data, attrs } = addressMessage(ifindex, vip);
-    await this.run(`delete ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.delAddress(data, attrs.local ? { local: attrs.local } : {}), ['EADDRNOTAVAIL', 'ENODEV', 'ESRCH']);
+    await this.run(`delete ${vip.address}/${vip.prefix} on ifindex ${ifindex}`, () => this.socket.delAddress(data, attrs.local ? { local: attrs.local } : {}, { timeout: this.timeoutMs }), ['EADDRNOTAVAIL', 'ENODEV', 'ESRCH']);
   }
 
   /** Creates a macvlan (private mode) named `name` on `parent` with `mac`, left down. */
   async createMacvlan(name: string, parent: number, mac: Buffer): Promise<void> {
     const { FlagsNew } = netlinkModule();
     await this.run(`create macvlan ${name}`, () =>
-      this.socket.newLink({}, { ifname: name, link: u32le(parent), address: mac, linkinfo: macvlanLinkInfo() }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
+      this.socket.newLink({}, { ifname: name, link: u32le(parent), address: mac, linkinfo: macvlanLinkInfo() }, { flags: FlagsNew.CREATE | FlagsNew.EXCL, timeout: this.timeoutMs }),
     );
   }
 
   async setLinkUp(index: number, up: boolean): Promise<void> {
-    await this.run(`set link ${index} ${up ? 'up' : 'down'}`, () => this.socket.setLink({ index, flags: up ? { up: true } : {}, change: { up: true } }));
+    await this.run(`set link ${index} ${up ? 'up' : 'down'}`, () => this.socket.setLink({ index, flags: up ? { up: true } : {}, change: { up: true } }, {}, { timeout: this.timeoutMs }));
   }
 
   async deleteLink(index: number): Promise<void> {
-    await this.run(`delete link ${index}`, () => this.socket.delLink({ index }), ['ENODEV']);
+    await this.run(`delete link ${index}`, () => this.socket.delLink({ index }, {}, { timeout: this.timeoutMs }), ['ENODEV']);
   }
 
   async addRoute(ifindex: number, route: VirtualRoute): Promise<void> {
     const { data, attrs } = routeMessage(ifindex, route);
     const { FlagsNew } = netlinkModule();
-    await this.run(`add route ${route.to.address}/${route.to.prefix}`, () => this.socket.newRoute(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.REPLACE }));
+    await this.run(`add route ${route.to.address}/${route.to.prefix}`, () => this.socket.newRoute(data, attrs, { flags: FlagsNew.CREATE | FlagsNew.REPLACE, timeout: this.timeoutMs }));
   }
 
   async deleteRoute(ifindex: number, route: VirtualRoute): Promise<void> {
     const { data, attrs } = routeMessage(ifindex, route);
-    await this.run(`delete route ${route.to.address}/${route.to.prefix}`, () => this.socket.delRoute(data, attrs), ['ESRCH', 'ENOENT', 'ENODEV']);
+    await this.run(`delete route ${route.to.address}/${route.to.prefix}`, () => this.socket.delRoute(data, attrs, { timeout: this.timeoutMs }), ['ESRCH', 'ENOENT', 'ENODEV']);
   }
 }
 
