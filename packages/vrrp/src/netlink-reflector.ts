@@ -138,7 +138,9 @@ export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
   async resync(): Promise<void> {
     const req = this.requests;
     if (!req) return;
-    const links = await req.getLinks();
+    // Bounded like every other request (netlink.ts): a dump that never ends must
+    // fail the start (or this resync) rather than hang it.
+    const links = await req.getLinks({}, {}, { timeout: 5000 });
     const seenLinks = new Set<number>();
     for (const l of links) {
       const info = linkFromMessage(l);
@@ -152,7 +154,7 @@ export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
       if (this.byName.get(info.name) === index) this.byName.delete(info.name);
       this.emit('linkRemoved', info);
     }
-    const addrs = await req.getAddresses();
+    const addrs = await req.getAddresses({}, {}, { timeout: 5000 });
     const seenAddrs = new Set<string>();
     for (const a of addrs) {
       const info = addressFromMessage(a);
