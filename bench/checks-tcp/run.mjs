@@ -3,11 +3,9 @@
 // listeners on many loopback addresses and ports in a second process.
 // Prints one JSON line: probesPerSec, cpuSecPer1000, eldP50Ms, eldP99Ms, rssMiB.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Hacore } from '@hacore/core';
+import { loopbackAddress, measureChecks, writeCheckConfig } from '../lib/measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 10000);
@@ -22,55 +20,13 @@ await new Promise((resolve, reject) => {
   servers.once('exit', (c) => reject(new Error(`servers exited ${c}`)));
 });
 
-const base = path.resolve(here, '../../.tmp');
-mkdirSync(base, { recursive: true });
-const dir = mkdtempSync(path.join(base, 'bench-tcp-'));
 const checks = [];
 for (let i = 0; i < TARGETS; i++) {
-  const a = i % ADDRS;
-  const host = `127.0.${1 + Math.floor(a / 250)}.${1 + (a % 250)}`;
-  checks.push(`  - { name: t${i}, type: tcp, address: ${host}, port: ${BASE_PORT + Math.floor(i / ADDRS)}, interval: 1s, timeout: 900ms, warmup: 1s }`);
+  checks.push(`  - { name: t${i}, type: tcp, address: ${loopbackAddress(i % ADDRS)}, port: ${BASE_PORT + Math.floor(i / ADDRS)}, interval: 1s, timeout: 900ms, warmup: 1s }`);
 }
-const file = path.join(dir, 'hacore.config.yaml');
-writeFileSync(file, `plugins: ["@hacore/checker-tcp"]\ncontrolSocket: ${dir}/s.sock\npidFile: ${dir}/p.pid\nchecks:\n${checks.join('\n')}\n`);
-
-const core = await Hacore.load({ configFile: file, role: 'check' });
-let probes = 0;
-let failures = 0;
-core.hooks.checkResult.tap('bench', (_t, r) => {
-  probes++;
-  if (!r.ok) failures++;
-});
-await core.start();
-// Measure after the warm-up spread, over SECONDS.
-await new Promise((r) => setTimeout(r, 1500));
-const eld = monitorEventLoopDelay({ resolution: 10 });
-eld.enable();
-const p0 = probes;
-const c0 = process.cpuUsage();
-const t0 = performance.now();
-let rssMax = 0;
-const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
-await new Promise((r) => setTimeout(r, SECONDS * 1000));
-const dt = (performance.now() - t0) / 1000;
-const cpu = process.cpuUsage(c0);
-eld.disable();
-clearInterval(rssTimer);
-const n = probes - p0;
-await core.stop('bench done');
+const config = writeCheckConfig('bench-tcp', '@hacore/checker-tcp', checks);
+const { reasons, ...m } = await measureChecks(config.file, SECONDS);
 servers.kill('SIGTERM');
-rmSync(dir, { recursive: true, force: true });
-const out = {
-  bench: 'checks-tcp',
-  targets: TARGETS,
-  seconds: Math.round(dt),
-  probesPerSec: Math.round(n / dt),
-  failures,
-  cpuSecPer1000: Number((((cpu.user + cpu.system) / 1e6 / n) * 1000).toFixed(4)),
-  // The histogram includes the 10 ms sampling interval itself: report the delay beyond it.
-  eldP50Ms: Number(Math.max(0, eld.percentile(50) / 1e6 - 10).toFixed(2)),
-  eldP99Ms: Number(Math.max(0, eld.percentile(99) / 1e6 - 10).toFixed(2)),
-  rssMiB: Math.round(rssMax / 1048576),
-};
-process.stdout.write(`${JSON.stringify(out)}\n`);
+config.cleanup();
+process.stdout.write(`${JSON.stringify({ bench: 'checks-tcp', targets: TARGETS, ...m })}\n`);
 process.exit(0);

@@ -1,0 +1,77 @@
+// What the checker benches share: a check-role config written under .tmp, and
+// the measurement of a Hacore core with role `check` running it (the same code
+// as the check child): probes/s, CPU seconds per 1,000 probes, event-loop delay
+// p50/p99 and peak RSS over a window that starts after the warm-up spread.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Hacore } from '@hacore/core';
+
+const tmpBase = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tmp');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes `plugins: [plugin]` and one YAML flow line per check into a fresh directory; returns the file and a cleanup. */
+export function writeCheckConfig(prefix, plugin, checkLines) {
+  mkdirSync(tmpBase, { recursive: true });
+  const dir = mkdtempSync(path.join(tmpBase, `${prefix}-`));
+  const file = path.join(dir, 'hacore.config.yaml');
+  writeFileSync(file, `plugins: ["${plugin}"]\ncontrolSocket: ${dir}/s.sock\npidFile: ${dir}/p.pid\nchecks:\n${checkLines.join('\n')}\n`);
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Loads `file` as a check-role core, starts it, waits 1.5 s (the warm-up spread
+ * of `warmup: 1s`), then measures for `seconds` and stops the core. `extra.start()`
+ * runs when the window opens; `extra.end({ probes, core })` when it closes, before
+ * the stop, and returns more fields for the result.
+ */
+export async function measureChecks(file, seconds, extra = {}) {
+  const core = await Hacore.load({ configFile: file, role: 'check' });
+  let probes = 0;
+  let failures = 0;
+  const reasons = {};
+  core.hooks.checkResult.tap('bench', (_t, r) => {
+    probes++;
+    if (!r.ok) {
+      failures++;
+      reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+    }
+  });
+  await core.start();
+  await sleep(1500);
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  const p0 = probes;
+  const f0 = failures;
+  const c0 = process.cpuUsage();
+  extra.start?.();
+  const t0 = performance.now();
+  let rssMax = 0;
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
+  await sleep(seconds * 1000);
+  const dt = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  eld.disable();
+  clearInterval(rssTimer);
+  const n = probes - p0;
+  const more = extra.end?.({ probes: n, core }) ?? {};
+  await core.stop('bench done');
+  return {
+    seconds: Math.round(dt),
+    probesPerSec: Math.round(n / dt),
+    failures: failures - f0,
+    reasons,
+    cpuSecPer1000: Number((((cpu.user + cpu.system) / 1e6 / n) * 1000).toFixed(4)),
+    // The histogram includes the 10 ms sampling interval itself: report the delay beyond it.
+    eldP50Ms: Number(Math.max(0, eld.percentile(50) / 1e6 - 10).toFixed(2)),
+    eldP99Ms: Number(Math.max(0, eld.percentile(99) / 1e6 - 10).toFixed(2)),
+    rssMiB: Math.round(rssMax / 1048576),
+    ...more,
+  };
+}
+
+/** `127.0.x.y` for the a-th of the loopback addresses the servers listen on. */
+export function loopbackAddress(a) {
+  return `127.0.${1 + Math.floor(a / 250)}.${1 + (a % 250)}`;
+}
