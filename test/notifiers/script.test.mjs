@@ -2,7 +2,7 @@
 // processes, target-state events from real TCP checks, VRRP-shaped events
 // emitted through core.emit (the VRRP stack is a separate package).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { constants, openSync } from 'node:fs';
 import path from 'node:path';
@@ -128,6 +128,26 @@ describe('notifier-script', () => {
       await core.stop();
     }
     assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the reader script is stopped with the daemon');
+  });
+
+  test('a FIFO reader script that cannot be started is tried again, like one that exited', async () => {
+    const fifo = path.join(tmp.dir, 'retry.fifo');
+    const out = path.join(tmp.dir, 'retry.out');
+    const reader = writeScript(path.join(tmp.dir, 'retry-reader.sh'), `#!/bin/sh\nwhile IFS= read -r line; do printf '%s\\n' "$line" >> "${out}"; done < "$1"\n`);
+    const core = await startDaemon(tmp.dir, { plugins: PLUGINS, notify: { fifo, fifoScript: [reader] } }, { start: false });
+    // Valid when the config was read, gone when the daemon starts it (a package upgrade in between).
+    renameSync(reader, `${reader}.away`);
+    await core.start();
+    try {
+      await waitFor(() => core.status().notify.fifo.script.starts === 1, { what: 'the first start attempt' });
+      renameSync(`${reader}.away`, reader);
+      await waitFor(() => core.status().notify.fifo.script.starts >= 2 && core.status().notify.fifo.script.pid > 0, { what: 'a second start' });
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_8', vrid: 8, from: 'INIT', to: 'BACKUP', priority: 10, reason: 'test' });
+      await waitFor(() => lines(out).length >= 1, { what: 'the reader to get the line' });
+      assert.deepEqual(lines(out), ['INSTANCE "VI_8" BACKUP 10']);
+    } finally {
+      await core.stop();
+    }
   });
 
   test('target-state events from real TCP checks run notifyUp/notifyDown and the generic notify', async () => {

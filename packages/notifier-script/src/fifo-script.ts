@@ -55,16 +55,28 @@ export class FifoScriptRunner {
         if (buf.length > 4096) buf = buf.slice(-1024);
       });
     }
-    child.on('error', (err) => this.log.warn({ err, fifoScript: this.cmd.argv[0] }, 'notify fifo script failed to start'));
+    // A program that cannot be started (removed or replaced since the config was
+    // read) gets 'error' and no 'exit': it is tried again on the same schedule.
+    child.on('error', (err) => {
+      this.log.warn({ err, fifoScript: this.cmd.argv[0] }, 'notify fifo script failed to start');
+      if (child.pid === undefined) this.restart(child, startedAt, 'could not be started');
+    });
     child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      if (this.stopped) return;
-      this.delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(30_000, this.delay * 2);
-      this.log.warn({ fifoScript: this.cmd.argv[0], code, signal, restartInMs: this.delay }, 'notify fifo script exited; restarting');
-      this.restartTimer = setTimeout(() => this.start(), this.delay);
-      this.restartTimer.unref();
+      this.log.warn({ fifoScript: this.cmd.argv[0], code, signal }, 'notify fifo script exited');
+      this.restart(child, startedAt, 'exited');
     });
     this.log.info({ fifoScript: this.cmd.argv, pid: child.pid }, 'notify fifo script started');
+  }
+
+  private restart(child: ChildProcess, startedAt: number, what: string): void {
+    if (this.child === child) this.child = undefined;
+    if (this.stopped) return;
+    // 1 s after one that ran for a minute or more; doubling (up to 30 s) while it keeps dying young.
+    const wait = Date.now() - startedAt > 60_000 ? 1000 : this.delay;
+    this.delay = Math.min(30_000, wait * 2);
+    this.log.warn({ fifoScript: this.cmd.argv[0], restartInMs: wait }, `notify fifo script ${what}; restarting`);
+    this.restartTimer = setTimeout(() => this.start(), wait);
+    this.restartTimer.unref();
   }
 
   async stop(): Promise<void> {
