@@ -24,10 +24,6 @@ import { macBytes, vrrpVirtualMac } from './mac.js';
 import type { NetlinkClient } from './netlink.js';
 import type { LinkInfo, NetlinkReflector } from './netlink-reflector.js';
 
-export function defaultVmacName(vrid: number): string {
-  return `vrrp.${vrid}`;
-}
-
 async function readSysctl(path: string): Promise<string | undefined> {
   try {
     return (await readFile(path, 'utf8')).trim();

@@ -249,10 +249,4 @@ export class NetlinkReflector extends EventEmitter<ReflectorEvents> {
   hasAddress(index: number, family: 4 | 6, address: string): boolean {
     return this.addresses.has(addrKey({ index, family, address }));
   }
-
-  /** True if `address` is configured on any interface (to recognise our own looped adverts). */
-  isLocal(address: string): boolean {
-    for (const a of this.addresses.values()) if (a.address === address) return true;
-    return false;
-  }
 }
