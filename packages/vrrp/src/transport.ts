@@ -70,6 +70,8 @@ interface RawSocketModule {
 interface RawSocket extends EventEmitter {
   /** raw-socket's native handle: `send` there calls sendto() at once and its callback synchronously. */
   wrap?: { send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void };
+  /** raw-socket's queue of sends waiting for the socket to become writable. */
+  requests?: unknown[];
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
   send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
   close(): void;
@@ -289,8 +291,10 @@ export class InterfaceTransport {
     const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
     // Send now rather than on the next writable poll: a priority-0 or answering
     // advert should not wait behind the rest of this turn of the event loop.
-    // raw-socket's queue (below) stays the fallback, e.g. when the buffer is full.
-    if (sock.wrap && typeof sock.wrap.send === 'function') {
+    // raw-socket's queue (below) stays the fallback, e.g. when the buffer is full;
+    // while it holds anything, queue behind it so adverts never leave out of order
+    // (a priority-0 advert overtaken by an older one would delay the takeover).
+    if (sock.wrap && typeof sock.wrap.send === 'function' && (sock.requests?.length ?? 0) === 0) {
       try {
         let sent = -1;
         sock.wrap.send(buf, 0, buf.length, dst, (bytes) => (sent = bytes));
