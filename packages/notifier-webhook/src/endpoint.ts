@@ -65,7 +65,8 @@ export class Endpoint {
   private readonly stats: EndpointStatus;
   private working = false;
   private closed = false;
-  private readonly abort = new AbortController();
+  /** The attempt in flight (attempts of one endpoint never overlap); close() aborts it. */
+  private attemptAbort: AbortController | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wakeSleep: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -115,7 +116,7 @@ export class Endpoint {
   async close(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
-    this.abort.abort(new Error('webhook notifier stopped'));
+    this.attemptAbort?.abort(new Error('webhook notifier stopped'));
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
     this.wakeSleep?.();
     await this.agent.destroy().catch(() => undefined);
@@ -168,7 +169,13 @@ export class Endpoint {
   }
 
   private async attempt(doc: Omit<WebhookDocument, 'sentAt'>): Promise<'ok' | 'retry' | 'fatal'> {
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.cfg.timeout)]);
+    // One controller per attempt, aborted by its own timer or by close(). Not
+    // AbortSignal.any() over a long-lived signal: on Node 20 the long-lived one
+    // keeps every signal composed from it (about 50 bytes an attempt, for ever).
+    const ctrl = new AbortController();
+    this.attemptAbort = ctrl;
+    const timer = setTimeout(() => ctrl.abort(new DOMException('attempt timed out', 'TimeoutError')), this.cfg.timeout);
+    const signal = ctrl.signal;
     try {
       const body = serialize(doc, new Date());
       const headers = this.cfg.secret ? { ...this.headers, 'x-hacore-signature': signature(this.cfg.secret, body) } : this.headers;
@@ -196,6 +203,9 @@ export class Endpoint {
       this.stats.lastError = e.name === 'TimeoutError' || e.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : (e.cause?.code ?? e.code ?? e.message);
       this.log.debug({ endpoint: this.name, error: this.stats.lastError }, `webhook ${this.name}: attempt failed`);
       return 'retry';
+    } finally {
+      clearTimeout(timer);
+      if (this.attemptAbort === ctrl) this.attemptAbort = undefined;
     }
   }
 }
