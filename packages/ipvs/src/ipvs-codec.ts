@@ -139,9 +139,7 @@ export function encodeDestination(key: ServiceKey, dest: DestinationConfig): Buf
   return new AttrWriter()
     .nested(CmdAttr.SERVICE, (w) => writeServiceKey(w, key))
     .nested(CmdAttr.DEST, (w) => {
-      w.bytes(DestAttr.ADDR, encodeAddress(dest.address, family, 'destination address'));
-      w.u16be(DestAttr.PORT, checkPort(dest.port, 'destination port'));
-      w.u16(DestAttr.ADDR_FAMILY, afOf(family));
+      writeDestinationKey(w, dest, family);
       w.u32(DestAttr.FWD_METHOD, fwd);
       w.u32(DestAttr.WEIGHT, dest.weight);
       w.u32(DestAttr.U_THRESH, checkU32(dest.upperThreshold ?? 0, 'upperThreshold'));
@@ -165,12 +163,15 @@ export function encodeDestinationKey(key: ServiceKey, dest: Pick<DestinationConf
   const family = destFamily(dest);
   return new AttrWriter()
     .nested(CmdAttr.SERVICE, (w) => writeServiceKey(w, key))
-    .nested(CmdAttr.DEST, (w) => {
-      w.bytes(DestAttr.ADDR, encodeAddress(dest.address, family, 'destination address'));
-      w.u16be(DestAttr.PORT, checkPort(dest.port, 'destination port'));
-      w.u16(DestAttr.ADDR_FAMILY, afOf(family));
-    })
+    .nested(CmdAttr.DEST, (w) => writeDestinationKey(w, dest, family))
     .toBuffer();
+}
+
+/** What identifies a destination within its service: address, port, family. */
+function writeDestinationKey(w: AttrWriter, dest: Pick<DestinationConfig, 'address' | 'port'>, family: ReturnType<typeof destFamily>): void {
+  w.bytes(DestAttr.ADDR, encodeAddress(dest.address, family, 'destination address'));
+  w.u16be(DestAttr.PORT, checkPort(dest.port, 'destination port'));
+  w.u16(DestAttr.ADDR_FAMILY, afOf(family));
 }
 
 export function decodeStats(a: Attrs | undefined, wide: boolean): IpvsStats | undefined {
