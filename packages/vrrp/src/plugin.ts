@@ -157,10 +157,18 @@ class VrrpRuntime {
     }
   }
 
+  /** Sets up every vmac of the section; one failing does not stop the others (the first error is thrown at the end). */
   private async ensureVmacs(section: VrrpSectionConfig): Promise<void> {
+    let first: unknown;
     for (const i of section.instances) {
-      if (i.vmac) await this.vmacs!.ensure({ name: i.vmac, parent: i.interface, vrid: i.vrid });
+      if (!i.vmac) continue;
+      try {
+        await this.vmacs!.ensure({ name: i.vmac, parent: i.interface, vrid: i.vrid });
+      } catch (err) {
+        first ??= err;
+      }
     }
+    if (first !== undefined) throw first;
   }
 
   private build(section: VrrpSectionConfig, toStart: Set<string>): void {
@@ -304,12 +312,24 @@ class VrrpRuntime {
       const cfg = byName.get(name);
       if (!cfg || JSON.stringify(cfg) !== JSON.stringify(inst.config) || groupOf(next, name) !== groupOf(this.section, name)) stop.push(inst);
     }
+    // The one step that can fail for reasons outside the config (nft) goes first:
+    // if it fails, the reload is refused with every instance still running.
+    await this.acceptMode.apply(next.instances);
     await Promise.all(stop.map((i) => i.stop('reload')));
     for (const i of stop) this.instances.delete(i.name);
-    const keepVmacs = new Set(next.instances.map((i) => i.vmac).filter((v): v is string => v !== undefined));
-    for (const i of stop) if (i.config.vmac && !keepVmacs.has(i.config.vmac)) await this.vmacs?.remove(i.config.vmac);
-    await this.ensureVmacs(next);
-    await this.acceptMode.apply(next.instances);
+    // A vmac goes with its instance unless the new config keeps it for the same VRID
+    // (a kept name with another VRID would have the wrong MAC: made again below).
+    const keepVmacs = new Map(next.instances.flatMap((i) => (i.vmac !== undefined ? [[i.vmac, i.vrid] as const] : [])));
+    for (const i of stop) if (i.config.vmac && keepVmacs.get(i.config.vmac) !== i.config.vrid) await this.vmacs?.remove(i.config.vmac);
+    // From here on the stopped instances must come back whatever fails: one whose
+    // vmac could not be made runs in Fault (vmac down) rather than not at all.
+    let vmacError: unknown;
+    try {
+      await this.ensureVmacs(next);
+    } catch (err) {
+      vmacError = err;
+      this.log.error({ err }, 'reload: could not set up a vmac; its instance stays in Fault');
+    }
     if (this.section?.realtimePriority !== undefined && next.realtimePriority === undefined) {
       try {
         nativeBinding().setRealtime(0, 0);
@@ -323,6 +343,7 @@ class VrrpRuntime {
     this.section = next;
     for (const t of this.core.targets()) if (t.state === 'up' || t.state === 'down') this.checkState(t.check, t.state);
     this.log.info({ restarted: stop.map((i) => i.name), started: [...toStart] }, 'vrrp configuration reloaded');
+    if (vmacError !== undefined) throw vmacError;
   }
 
   async stop(reason: string): Promise<void> {
