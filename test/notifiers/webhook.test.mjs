@@ -2,6 +2,7 @@
 // daemon core with real TCP checks.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
@@ -178,6 +179,32 @@ describe('notifier-webhook', () => {
       await waitFor(() => rx.requests.length >= 6, { what: 'the queued events' });
       await waitFor(() => core.status().webhooks.queued === 0 && !core.status().webhooks.endpoints[0].inFlight, { what: 'an empty queue' });
       assert.deepEqual(rx.docs().map((d) => d.event.virtualServer), ['vs0', 'vs45', 'vs46', 'vs47', 'vs48', 'vs49']);
+    } finally {
+      await core.stop();
+      await rx?.close();
+    }
+  });
+
+  test('a reload that keeps an endpoint\'s URL keeps its undelivered events, in order, and sends them with the new settings', async () => {
+    const port = await deadPort();
+    const file = path.join(tmp.dir, 'reload.config.json');
+    const config = (token) => ({
+      plugins: PLUGINS,
+      webhooks: { shutdownGrace: '0ms', endpoints: [{ url: `http://127.0.0.1:${port}/`, events: ['quorum'], headers: { authorization: `Bearer ${token}` }, backoff: '20ms', maxBackoff: '40ms', retries: 1000 }] },
+    });
+    const core = await startDaemon(tmp.dir, config('old'), { file });
+    let rx;
+    try {
+      for (let i = 0; i < 3; i++) await core.emit({ kind: 'quorum', virtualServer: `vs${i}`, up: true, liveWeight: 1, quorum: 1 });
+      await waitFor(() => core.status().webhooks.retries >= 1, { what: 'the first event to be retrying' });
+      writeFileSync(file, JSON.stringify(config('new')));
+      await core.reload();
+      await core.emit({ kind: 'quorum', virtualServer: 'vs3', up: true, liveWeight: 1, quorum: 1 });
+      assert.equal(core.status().webhooks.endpoints[0].queued + (core.status().webhooks.endpoints[0].inFlight ? 1 : 0), 4);
+      rx = await new Receiver().listen(port);
+      await waitFor(() => core.status().webhooks.delivered === 4, { what: 'the four events' });
+      assert.deepEqual(rx.docs().map((d) => d.event.virtualServer), ['vs0', 'vs1', 'vs2', 'vs3']);
+      assert.ok(rx.requests.every((r) => r.headers.authorization === 'Bearer new'));
     } finally {
       await core.stop();
       await rx?.close();

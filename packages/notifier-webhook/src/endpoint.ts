@@ -62,7 +62,9 @@ export class Endpoint {
   readonly name: string;
   private readonly queue: Omit<WebhookDocument, 'sentAt'>[] = [];
   private readonly agent: Agent;
-  private readonly stats: EndpointStatus;
+  private readonly stats: Omit<EndpointStatus, 'queued' | 'inFlight'>;
+  /** The document being delivered (retries included). */
+  private current: Omit<WebhookDocument, 'sentAt'> | undefined;
   private working = false;
   private closed = false;
   /** The attempt in flight (attempts of one endpoint never overlap); close() aborts it. */
@@ -79,7 +81,7 @@ export class Endpoint {
     userAgent: string,
   ) {
     this.name = cfg.name ?? new URL(cfg.url).host;
-    this.stats = { name: this.name, url: redactUrl(cfg.url), delivered: 0, failed: 0, retries: 0, dropped: 0, queued: 0, inFlight: false };
+    this.stats = { name: this.name, url: redactUrl(cfg.url), delivered: 0, failed: 0, retries: 0, dropped: 0 };
     this.agent = new Agent({ connect: { timeout: cfg.timeout }, connections: 2, keepAliveTimeout: 10_000 });
     this.headers = { 'user-agent': userAgent, ...Object.fromEntries(Object.entries(cfg.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])), 'content-type': 'application/json' };
   }
@@ -91,6 +93,33 @@ export class Endpoint {
   push(event: HacoreEvent): void {
     if (this.closed) return;
     this.queue.push(makeDocument(event, this.host));
+    this.trimAndWork();
+  }
+
+  /**
+   * Documents an endpoint it replaces (a reload) had not delivered, oldest
+   * first: they go before anything queued here since, and are sent as usual.
+   */
+  adopt(docs: readonly Omit<WebhookDocument, 'sentAt'>[]): void {
+    if (this.closed || docs.length === 0) return;
+    this.queue.unshift(...docs);
+    this.trimAndWork();
+  }
+
+  /**
+   * For a reload: stops sending at once (the attempt in flight is aborted) and
+   * returns what was not delivered, the document in flight first. Call close()
+   * afterwards to release the connections.
+   */
+  handOver(): Omit<WebhookDocument, 'sentAt'>[] {
+    const docs = [...(this.current ? [this.current] : []), ...this.queue];
+    this.closed = true;
+    this.queue.length = 0;
+    this.attemptAbort?.abort(new Error('webhook endpoint replaced by a reload'));
+    return docs;
+  }
+
+  private trimAndWork(): void {
     while (this.queue.length > this.cfg.maxQueue) {
       const old = this.queue.shift();
       this.stats.dropped++;
@@ -103,7 +132,7 @@ export class Endpoint {
   }
 
   status(): EndpointStatus {
-    return { ...this.stats, queued: this.queue.length };
+    return { ...this.stats, queued: this.queue.length, inFlight: this.current !== undefined };
   }
 
   /** Resolves when the queue is empty and nothing is in flight. */
@@ -133,14 +162,13 @@ export class Endpoint {
     this.working = true;
     try {
       while (!this.closed && this.queue.length > 0) {
-        const doc = this.queue.shift()!;
-        this.stats.inFlight = true;
-        await this.deliver(doc);
-        this.stats.inFlight = false;
+        this.current = this.queue.shift()!;
+        await this.deliver(this.current);
+        this.current = undefined;
       }
     } finally {
       this.working = false;
-      this.stats.inFlight = false;
+      this.current = undefined;
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const r of w) r();

@@ -36,19 +36,29 @@ export class NotifierWebhookPlugin implements HacorePlugin {
     const log = core.logger.child({ plugin: PLUGIN_NAME });
     const userAgent = `hacore-notifier-webhook/${pkg.version}`;
 
-    const build = (cfg: WebhooksConfig | undefined): void => {
+    /**
+     * New endpoints from `cfg`. One whose URL an old endpoint had takes over
+     * what that one had not delivered yet (synchronously, so no event slips in
+     * between); the old endpoints are returned for closing.
+     */
+    const build = (cfg: WebhooksConfig | undefined): Endpoint[] => {
+      const old = this.endpoints;
       this.endpoints = (cfg?.endpoints ?? []).map((e) => new Endpoint(e, cfg?.host ?? os.hostname(), log, userAgent));
       this.grace = cfg?.shutdownGrace ?? 2000;
+      for (const e of this.endpoints) {
+        const prev = old.find((o) => o.cfg.url === e.cfg.url);
+        if (prev) e.adopt(prev.handOver());
+      }
+      return old;
     };
 
     // Stage -100: ready before other plugins' start taps, which may already emit events.
-    core.hooks.start.tap({ name: PLUGIN_NAME, stage: -100 }, (config) => build(config.webhooks as WebhooksConfig | undefined));
+    core.hooks.start.tap({ name: PLUGIN_NAME, stage: -100 }, (config) => void build(config.webhooks as WebhooksConfig | undefined));
 
     core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
       if (!diff.sections.includes('webhooks')) return;
-      // Endpoints are rebuilt; what the old ones still hold is let go, as at a stop.
-      const old = this.endpoints;
-      build(diff.next.webhooks as WebhooksConfig | undefined);
+      // Endpoints are rebuilt; an endpoint whose URL stays keeps its undelivered events.
+      const old = build(diff.next.webhooks as WebhooksConfig | undefined);
       await Promise.all(old.map((e) => e.close()));
     });
 
