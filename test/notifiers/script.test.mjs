@@ -2,7 +2,7 @@
 // processes, target-state events from real TCP checks, VRRP-shaped events
 // emitted through core.emit (the VRRP stack is a separate package).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { constants, openSync } from 'node:fs';
 import path from 'node:path';
@@ -128,6 +128,33 @@ describe('notifier-script', () => {
       await core.stop();
     }
     assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the reader script is stopped with the daemon');
+  });
+
+  test('a reload that removes the notify section stops the FIFO reader script and closes the FIFO', async () => {
+    const fifo = path.join(tmp.dir, 'removed.fifo');
+    const reader = writeScript(path.join(tmp.dir, 'removed-reader.sh'), '#!/bin/sh\nexec cat "$1" > /dev/null\n');
+    const file = path.join(tmp.dir, 'removed.config.json');
+    const core = await startDaemon(tmp.dir, { plugins: PLUGINS, notify: { fifo, fifoScript: [reader] } }, { file });
+    try {
+      await core.emit({ kind: 'vrrp-transition', instance: 'VI_9', vrid: 9, from: 'INIT', to: 'BACKUP', priority: 10, reason: 'test' });
+      const pid = core.status().notify.fifo.script.pid;
+      assert.ok(pid > 0);
+      const fifoFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === fifo;
+        } catch {
+          return false;
+        }
+      }).length;
+      assert.equal(fifoFds(), 1, 'the FIFO is open for writing');
+      writeFileSync(file, JSON.stringify({ plugins: PLUGINS }));
+      await core.reload();
+      assert.equal(core.status().notify, undefined);
+      assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the reader script is stopped');
+      assert.equal(fifoFds(), 0, 'the FIFO is closed');
+    } finally {
+      await core.stop();
+    }
   });
 
   test('a FIFO reader script that cannot be started is tried again, like one that exited', async () => {

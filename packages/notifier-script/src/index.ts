@@ -83,7 +83,12 @@ export class NotifierScriptPlugin implements HacorePlugin {
     core.hooks.reload.tapPromise(PLUGIN_NAME, async (diff) => {
       const cfg = diff.next.notify as NotifyConfig | undefined;
       if (!cfg) {
+        // The section is gone: no more scripts or FIFO lines; let go of the FIFO and its reader.
         this.cfg = undefined;
+        this.fifo?.close();
+        this.fifo = undefined;
+        await this.fifoScript?.stop();
+        this.fifoScript = undefined;
         return;
       }
       // Queued jobs keep the commands they were resolved with; new events use the new config.
