@@ -55,6 +55,24 @@ export function waitForLink(reflector: NetlinkReflector, name: string, timeoutMs
   });
 }
 
+/** Waits (event driven, bounded) until the reflector no longer shows a link with `name`. */
+export function waitForLinkGone(reflector: NetlinkReflector, name: string, timeoutMs = 2000): Promise<void> {
+  if (!reflector.link(name)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const on = (l: LinkInfo): void => {
+      if (l.name !== name || reflector.link(name)) return;
+      clearTimeout(timer);
+      reflector.off('linkRemoved', on);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      reflector.off('linkRemoved', on);
+      resolve();
+    }, timeoutMs);
+    reflector.on('linkRemoved', on);
+  });
+}
+
 export interface VmacSpec {
   name: string;
   parent: string;
@@ -131,6 +149,10 @@ export class VmacManager {
   async remove(name: string): Promise<void> {
     if (!this.created.delete(name)) return;
     const link = this.reflector.link(name);
-    if (link) await this.netlink.deleteLink(link.index).catch(() => {});
+    if (!link) return;
+    await this.netlink.deleteLink(link.index).catch(() => {});
+    // Until the reflector hears RTM_DELLINK it still shows the old link: an ensure()
+    // of the same name right after (a reload) would find it and refuse its MAC.
+    await waitForLinkGone(this.reflector, name);
   }
 }
