@@ -7,24 +7,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { nextEvent, pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from '../notifiers/helpers.mjs';
+import { httpGet as get, nextEvent, pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from '../notifiers/helpers.mjs';
 import { parsePrometheus, value } from './prom-parse.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FAKE = path.join(here, 'fake-sections-plugin.mjs');
 
-function get(url, method = 'GET') {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('metrics', () => {
   let tmp;

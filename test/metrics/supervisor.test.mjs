@@ -3,23 +3,12 @@
 // show the child's probe counters and /status must equal `hacore status --json`.
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HacoreProcess, hacoreCli } from '../lib/daemon.mjs';
-import { pluginPath, tempDir, TcpTarget, waitFor, writeScript } from '../notifiers/helpers.mjs';
+import { httpGet as get, pluginPath, tempDir, TcpTarget, waitFor, writeScript } from '../notifiers/helpers.mjs';
 import { parsePrometheus, value } from './prom-parse.mjs';
 
-function get(url) {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject);
-  });
-}
 
 let tmp;
 before(() => (tmp = tempDir('metrics-sup')));

@@ -1,6 +1,7 @@
 // Shared by the notifier and metrics tests: a real daemon core in one process,
 // TCP servers that checks probe, a capturing logger, and bounded waits.
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,5 +103,19 @@ export function nextEvent(core, pred, { timeoutMs = 10_000 } = {}) {
       clearTimeout(timer);
       resolve(ev);
     });
+  });
+}
+
+/** One HTTP request; resolves with the status, headers and body text. */
+export function httpGet(url, method = 'GET') {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }

@@ -4,28 +4,17 @@
 // read the ipvs status section, all in one single-process core.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { constants, openSync } from 'node:fs';
 import net from 'node:net';
-import { nextEvent, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
+import { httpGet, nextEvent, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
 import { parsePrometheus, value } from '../metrics/prom-parse.mjs';
 
 let tmp;
 before(() => (tmp = tempDir('ipvs-ev')));
 after(() => tmp.cleanup());
 
-function get(url) {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 test('real-server and quorum events from the IPVS plugin reach notify scripts, the FIFO and the metrics', async () => {
   const ipvsPlugin = path.join(tmp.dir, 'ipvs-memory.mjs');
@@ -95,7 +84,7 @@ test('real-server and quorum events from the IPVS plugin reach notify scripts, t
     await b.down();
     await downAgain;
 
-    const m = parsePrometheus(await get(`http://${core.status().metrics.listen}/metrics`));
+    const m = parsePrometheus((await httpGet(`http://${core.status().metrics.listen}/metrics`)).body);
     assert.equal(value(m, 'hacore_real_server_up', { virtual_server: 'web', real_server: '198.51.100.21:80' }), 1);
     assert.equal(value(m, 'hacore_real_server_up', { virtual_server: 'web', real_server: '198.51.100.22:80' }), 0);
     assert.equal(value(m, 'hacore_virtual_server_quorum_up', { virtual_server: 'web' }), 0);
