@@ -3,13 +3,12 @@
  * namespace (`unshare -n`: its links vanish with the child process). Needs root.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { inPrivateNetns, netnsSkip } from './netns-child.js';
 
 const pluginJs = fileURLToPath(new URL('../src/index.js', import.meta.url));
 const coreJs = fileURLToPath(new URL('../../../core/dist/src/index.js', import.meta.url));
-const root = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0;
 
 const script = `
 import { execFileSync } from 'node:child_process';
@@ -50,10 +49,10 @@ try {
 console.log(out.join('\\n'));
 `;
 
-describe('vrrp plugin reload', { skip: root ? false : 'needs root and unshare' }, () => {
+describe('vrrp plugin reload', { skip: netnsSkip }, () => {
   it('an instance whose VRID changed gets its vmac made again with the new virtual MAC and runs', () => {
-    const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const r = inPrivateNetns(script, 30_000);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n'), ['before: 00:00:5e:00:01:33', 'reload error: none', 'after: 00:00:5e:00:01:34', 'state: MASTER']);
+    assert.deepEqual(r.lines, ['before: 00:00:5e:00:01:33', 'reload error: none', 'after: 00:00:5e:00:01:34', 'state: MASTER']);
   });
 });

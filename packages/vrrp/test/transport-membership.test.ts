@@ -4,12 +4,11 @@
  * child process) with a veth pair of its own; needs root, skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { inPrivateNetns, netnsSkip } from './netns-child.js';
 
 const transportJs = fileURLToPath(new URL('../src/transport.js', import.meta.url));
-const root = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0;
 
 const script = `
 import { execFileSync } from 'node:child_process';
@@ -40,11 +39,11 @@ reg.closeAll();
 console.log(out.join('\\n'));
 `;
 
-describe('VRRP transport: multicast membership follows the instances', { skip: root ? false : 'needs root and unshare' }, () => {
+describe('VRRP transport: multicast membership follows the instances', { skip: netnsSkip }, () => {
   it('joins 224.0.0.18 / ff02::12 only while a multicast instance runs on the interface', () => {
-    const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const r = inPrivateNetns(script, 20_000);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n'), [
+    assert.deepEqual(r.lines, [
       '4 unicast only: false',
       '4 with a multicast instance: true',
       '4 multicast instance gone: false',
@@ -93,10 +92,10 @@ reg.closeAll();
 console.log(out.join('\\n'));
 `;
 
-describe('VRRP transport: an IPv6 socket whose poll fails', { skip: root ? false : 'needs root and unshare' }, () => {
+describe('VRRP transport: an IPv6 socket whose poll fails', { skip: netnsSkip }, () => {
   it('reports it and listens again', () => {
-    const r = spawnSync('unshare', ['-n', process.execPath, '--input-type=module', '-e', repollScript], { encoding: 'utf8', timeout: 20_000 });
+    const r = inPrivateNetns(repollScript, 20_000);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n'), ['heard before: true', 'error reported: true', 'heard again: true']);
+    assert.deepEqual(r.lines, ['heard before: true', 'error reported: true', 'heard again: true']);
   });
 });
