@@ -186,7 +186,11 @@ describe('metrics', () => {
     await new Promise((r) => busy.listen(0, '127.0.0.1', r));
     try {
       const core = await startDaemon(tmp.dir, { plugins: [pluginPath('metrics')], metrics: { listen: `127.0.0.1:${busy.address().port}` } }, { start: false });
-      await assert.rejects(core.start(), new RegExp(`metrics\\.listen: cannot listen on 127\\.0\\.0\\.1:${busy.address().port}: EADDRINUSE`));
+      await assert.rejects(core.start(), (err) => {
+        assert.equal(err.code, 'HACORE_ERR_METRICS_LISTEN');
+        assert.match(err.message, new RegExp(`metrics\\.listen: cannot listen on 127\\.0\\.0\\.1:${busy.address().port}: EADDRINUSE`));
+        return true;
+      });
       await core.stop();
     } finally {
       busy.close();

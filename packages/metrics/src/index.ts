@@ -139,7 +139,11 @@ export class MetricsPlugin implements HacorePlugin {
     server.requestTimeout = 15_000;
     await new Promise<void>((resolve, reject) => {
       const fail = (err: NodeJS.ErrnoException): void =>
-        reject(new Error(`metrics.listen: cannot listen on ${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}: ${err.code ?? err.message}`, { cause: err }));
+        reject(
+          Object.assign(new Error(`metrics.listen: cannot listen on ${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}: ${err.code ?? err.message}`, { cause: err }), {
+            code: 'HACORE_ERR_METRICS_LISTEN',
+          }),
+        );
       server.once('error', fail);
       server.listen(addr.port, addr.host, () => {
         server.off('error', fail);
