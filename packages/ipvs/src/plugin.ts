@@ -7,6 +7,7 @@ import {
   type IpvsOptionsConfig,
   type VirtualServerConfig,
 } from './config-schema.js';
+import { IpvsUnavailableError } from './errors.js';
 import { describeOp, type ReconcileOp } from './reconcile.js';
 import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.js';
 import type { CurrentService } from './reconcile.js';
@@ -195,7 +196,7 @@ export class IpvsPlugin implements HacorePlugin {
     } catch (err) {
       // The client's own errors already say what is missing.
       if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('HACORE_ERR_IPVS')) throw err;
-      throw new Error(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new IpvsUnavailableError(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));

@@ -272,6 +272,22 @@ describe('IpvsPlugin in a running core', () => {
     }
   });
 
+  it('a data plane that cannot be opened fails the start with HACORE_ERR_IPVS_UNAVAILABLE', async () => {
+    const file = writeConfig();
+    const { core } = await boot(file);
+    Object.defineProperty(g, '__ipvsTestDp', { configurable: true, get: () => { throw new Error('no generic netlink here'); } });
+    try {
+      await assert.rejects(core.start(), (err: { code?: string; message: string }) => {
+        assert.equal(err.code, 'HACORE_ERR_IPVS_UNAVAILABLE');
+        assert.match(err.message, /cannot open the data plane .*no generic netlink here/);
+        return true;
+      });
+    } finally {
+      Object.defineProperty(g, '__ipvsTestDp', { configurable: true, writable: true, value: undefined });
+      await core.stop();
+    }
+  });
+
   it('refuses a bad inline check before any side effect, naming its path', async () => {
     const dp = new MemoryDataplane();
     g.__ipvsTestDp = dp;
