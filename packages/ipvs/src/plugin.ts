@@ -266,7 +266,15 @@ export class IpvsPlugin implements HacorePlugin {
       try {
         while (this.dirty && this.active) {
           this.dirty = false;
-          await this.pass();
+          try {
+            await this.pass();
+          } catch (err) {
+            // pass() handles the data plane's failures; anything else (an event
+            // relay that throws) must not become an unhandled rejection of a
+            // `void this.kick()` in a hook and end the check process.
+            this.pushError({ at: Date.now(), message: `reconcile pass: ${(err as Error)?.message ?? String(err)}` });
+            this.logger.error({ err }, 'ipvs reconcile pass threw');
+          }
         }
       } finally {
         this.loop = undefined;
