@@ -10,6 +10,7 @@ export type HacoreErrorCode =
   | 'HACORE_ERR_PLUGIN_APPLY'
   | 'HACORE_ERR_CHECK_TYPE_UNKNOWN'
   | 'HACORE_ERR_CONTROL'
+  | 'HACORE_ERR_RELOAD_PARTIAL'
   | 'HACORE_ERR_CHILD_START';
 
 export class HacoreError extends Error {

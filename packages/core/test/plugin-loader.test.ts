@@ -94,3 +94,21 @@ test("a good plugin's hooks fire, and a throwing tap of another plugin is isolat
   assert.ok((core.pluginErrors.get('bad-listener') ?? 0) >= 1);
   assert.deepEqual(core.status().plugins, [{ name: 'test-probe', version: '9.9.9' }]);
 });
+
+test('a plugin that fails to apply a reload makes the reload report it, after the others applied it', async () => {
+  tmp.write('good2.mjs', probePluginSource());
+  const file = config(['./good2.mjs'], 'demo: { mode: safe }\n');
+  const core = await Hacore.load({ configFile: file, role: 'single' });
+  let otherSaw: string | undefined;
+  core.hooks.reload.tap('fragile', () => {
+    throw new Error('vmac could not be created');
+  });
+  core.hooks.reload.tap('other', (diff) => void (otherSaw = (diff.next.demo as { mode: string }).mode));
+  await core.start();
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('mode: safe', 'mode: fast'));
+  await assert.rejects(core.reload(), (e: unknown) => e instanceof HacoreError && e.code === 'HACORE_ERR_RELOAD_PARTIAL' && /plugin fragile failed to apply it: vmac could not be created/.test(e.message));
+  assert.equal(otherSaw, 'fast');
+  assert.deepEqual(core.config.demo, { mode: 'fast', limit: 10 });
+  await core.stop('test');
+});

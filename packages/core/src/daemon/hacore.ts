@@ -243,7 +243,18 @@ export class Hacore implements HacoreCore {
       for (const [name, checker] of fresh) this.scheduler.add(next.checks.find((c) => c.name === name)!, checker);
     }
     this.current = next;
-    await this.hooks.reload.promise(diff);
+    // Taps are isolated (every plugin gets the diff), but a plugin that failed to apply it must be reported.
+    const failed: string[] = [];
+    this.reloadFailures = failed;
+    try {
+      await this.hooks.reload.promise(diff);
+    } finally {
+      this.reloadFailures = undefined;
+    }
+    if (failed.length > 0) {
+      await this.emit({ kind: 'daemon', what: 'reload-failed', detail: failed.join('; ') });
+      throw new HacoreError('HACORE_ERR_RELOAD_PARTIAL', `the new config was validated and applied, but ${failed.join('; ')}`);
+    }
     this.logger.info({ ...diff.checks, sections: diff.sections }, 'config reloaded');
     await this.emit({ kind: 'daemon', what: 'reload', detail: `+${diff.checks.added.length} -${diff.checks.removed.length} ~${diff.checks.changed.length}` });
     return diff.checks;
@@ -300,7 +311,10 @@ export class Hacore implements HacoreCore {
     return this.hooks.status.call(base);
   }
 
+  private reloadFailures: string[] | undefined;
+
   private onTapError(plugin: string, hook: string, err: unknown): void {
+    if (hook === 'reload') this.reloadFailures?.push(`plugin ${plugin} failed to apply it: ${(err as Error)?.message ?? String(err)}`);
     this.pluginErrors.set(plugin, (this.pluginErrors.get(plugin) ?? 0) + 1);
     this.logger.error({ plugin, hook, err }, `plugin ${plugin} failed in hook ${hook}`);
     if (hook === 'event') return; // never recurse on a failing event consumer
