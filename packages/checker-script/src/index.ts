@@ -5,7 +5,7 @@ import { ScriptChecker, type ScriptCheckSpec } from './script-checker.js';
 export { ScriptChecker, type ScriptCheckOptions, type ScriptCheckSpec } from './script-checker.js';
 export { verdictOf, type ScriptVerdict } from './exit-status.js';
 export { BoundedOutput } from './bounded-output.js';
-export { insecureProgram, locateProgram } from './script-security.js';
+export { insecureProgram, locateProgram } from '@hacore/core';
 export { ScriptCheckError, resolveIdentity, parsePasswd, parseGroup, type ScriptErrorCode } from './identity.js';
 
 const PLUGIN_NAME = '@hacore/checker-script';

@@ -3,7 +3,7 @@ import type { CheckResult, Checker, CheckSpec, Logger } from '@hacore/core';
 import { BoundedOutput } from './bounded-output.js';
 import { verdictOf } from './exit-status.js';
 import { ScriptCheckError, resolveIdentity } from './identity.js';
-import { insecureProgram } from './script-security.js';
+import { insecureProgram } from '@hacore/core';
 
 export interface ScriptCheckOptions {
   /** Program and arguments, run without a shell. */

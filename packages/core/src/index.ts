@@ -13,3 +13,4 @@ export { createLogger, type Logger } from './logger.js';
 export { CORE_VERSION } from './version.js';
 export { defineCheckType } from './check-type.js';
 export { createCheckParser } from './config/compose.js';
+export { checkScript, insecureProgram, locateProgram, type ScriptProblem, type SecurityOptions } from './script-security.js';

@@ -1,5 +1,5 @@
 import { schema as s, type Infer } from '@hacore/core';
-import { checkScript } from './script-security.js';
+import { checkScript } from '@hacore/core';
 import { resolveGroup, resolveUser } from './users.js';
 
 /** A command: `[program, arg...]`, or an object when it needs its own user or timeout. */

@@ -10,7 +10,7 @@ import { ScriptSpawner } from './spawner.js';
 
 export { notifySchema, notifyShape, type NotifyConfig, type Command } from './config.js';
 export { jobFor, scriptEnv, type Job } from './dispatch.js';
-export { checkScript, type ScriptProblem } from './script-security.js';
+export { checkScript, type ScriptProblem } from '@hacore/core';
 export { runCommand, type CommandResult, type CommandSpec } from './run-command.js';
 export { KeyedQueue } from './keyed-queue.js';
 export { ScriptSpawner } from './spawner.js';

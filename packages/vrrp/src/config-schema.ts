@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { schema as s, type Schema } from '@hacore/core';
+import { insecureProgram, schema as s, type Schema } from '@hacore/core';
 import { normalizeIp } from './ip-address.js';
 
 /**
@@ -102,7 +102,13 @@ const trackRefInterface: Schema<TrackRef> = s.transform(
 
 /** A script run periodically without a shell; exit status 0 = up (keepalived vrrp_script). */
 export const trackScriptSchema = s.object({
-  command: s.array(s.string({ minLength: 1 }), { minItems: 1 }).describe('argv of the script, e.g. ["/usr/bin/pgrep", "-x", "nginx"]; run without a shell.'),
+  command: s
+    .transform(s.array(s.string({ minLength: 1 }), { minItems: 1 }), (argv, ctx, path) => {
+      // keepalived's enable_script_security: the vrrp process runs it as root every interval.
+      const why = insecureProgram(argv[0]!, '/', process.env.PATH);
+      return why ? s.fail(ctx, `${path}[0]`, 'a program that only root can modify (script security)', argv[0], why) : argv;
+    })
+    .describe('argv of the script, e.g. ["/usr/bin/pgrep", "-x", "nginx"]; run without a shell. Refused if a non-root user can modify the program or a directory on its path.'),
   interval: s.optional(s.duration({ min: 10 }), 1000).describe('Time between runs (keepalived `interval`). Default 1s.'),
   timeout: s.optional(s.duration({ min: 10 })).describe('Kill the script after this long and count a failure (keepalived `timeout`). Default: the interval.'),
   weight: s.optional(WEIGHT, 0).describe('Default weight where the script is tracked (keepalived `weight`).'),
