@@ -8,8 +8,11 @@ pkgs=(iproute2 nftables tcpdump tshark keepalived ipvsadm iputils-ping fping ope
       qemu-system-x86 busybox-static kmod cpio)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
+# The IPVS VM harness fetches its kernel with `apt-get download`, which needs package lists.
+if [ "${#missing[@]}" -gt 0 ] || ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
   apt-get update -qq
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 npm ci --no-audit --no-fund
