@@ -4,6 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { coreShape } from '../config/compose.js';
 import { loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
@@ -16,7 +17,7 @@ import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
 import { formatStatus } from './status-format.js';
 
-const DEFAULT_SOCKET = '/run/hacore/hacore.sock';
+const DEFAULT_SOCKET = coreShape.controlSocket.optional!.default!;
 
 function fail(err: unknown): never {
   const e = err as { code?: string; message?: string };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { SchemaRegistry, parseCheck, preValidate, validateConfig } from '../config/compose.js';
+import { CORE_KEYS, SchemaRegistry, parseCheck, preValidate, validateConfig } from '../config/compose.js';
 import { configError, loadRawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
@@ -153,7 +153,7 @@ export class Hacore implements HacoreCore {
   registerSection<T>(key: string, schema: s.Schema<T>, options: { roles?: readonly Role[] } = {}): void {
     const owner = this.applying?.plugin.name ?? 'core';
     const existing = this.registry.sections.get(key);
-    if (existing || ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'checks'].includes(key)) {
+    if (existing || (CORE_KEYS as readonly string[]).includes(key)) {
       throw new HacoreError('HACORE_ERR_PLUGIN_APPLY', `plugin "${owner}" registers config section "${key}", already owned by ${existing?.owner ?? 'the core'}`);
     }
     this.registry.sections.set(key, { owner, schema: schema as s.Schema<unknown>, roles: options.roles ?? ['check'] });
