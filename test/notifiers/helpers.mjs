@@ -42,10 +42,17 @@ export function captureLogger() {
   return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
+const DOMAIN_EVENTS = fileURLToPath(new URL('../lib/domain-events.mjs', import.meta.url));
+
+/** The config with a test plugin that declares the VRRP and IPVS event kinds, which these tests emit without those plugins. */
+export function withDomainEvents(config) {
+  return { ...config, plugins: [...(config.plugins ?? []), DOMAIN_EVENTS] };
+}
+
 /** Loads and starts a daemon core from a config object written as JSON. */
 export async function startDaemon(dir, config, { logger, start = true, file } = {}) {
   const configFile = file ?? path.join(dir, 'hacore.config.json');
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  writeFileSync(configFile, JSON.stringify(withDomainEvents(config), null, 2));
   const core = await Hacore.load({ configFile, role: 'single', ...(logger ? { logger } : {}) });
   if (start) await core.start();
   return core;

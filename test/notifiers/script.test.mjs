@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ScriptSpawner } from '../../packages/notifier-script/dist/src/index.js';
-import { captureLogger, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript } from './helpers.mjs';
+import { captureLogger, pluginPath, startDaemon, tempDir, TcpTarget, waitFor, writeScript, withDomainEvents } from './helpers.mjs';
 
 const PLUGINS = [pluginPath('checker-tcp'), pluginPath('notifier-script')];
 
@@ -147,7 +147,7 @@ describe('notifier-script', () => {
         }
       }).length;
       assert.equal(fifoFds(), 1, 'the FIFO is open for writing');
-      writeFileSync(file, JSON.stringify({ plugins: PLUGINS }));
+      writeFileSync(file, JSON.stringify(withDomainEvents({ plugins: PLUGINS })));
       await core.reload();
       assert.equal(core.status().notify, undefined);
       assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the reader script is stopped');
@@ -297,12 +297,12 @@ describe('notifier-script', () => {
     try {
       await ev('BACKUP');
       await waitFor(() => lines(log).length >= 1, { what: 'the first line' });
-      writeFileSync(configFile, JSON.stringify({ ...base, notify: { instances: { VI_8: { notify: [rec, log, 'second'] } } } }));
+      writeFileSync(configFile, JSON.stringify(withDomainEvents({ ...base, notify: { instances: { VI_8: { notify: [rec, log, 'second'] } } } })));
       await core.reload();
       await ev('MASTER');
       await waitFor(() => lines(log).length >= 2, { what: 'the second line' });
       const open = writeScript(path.join(tmp.dir, 'open2.sh'), '#!/bin/sh\n', 0o666 | 0o111);
-      writeFileSync(configFile, JSON.stringify({ ...base, notify: { instances: { VI_8: { notify: [open] } } } }));
+      writeFileSync(configFile, JSON.stringify(withDomainEvents({ ...base, notify: { instances: { VI_8: { notify: [open] } } } })));
       await assert.rejects(core.reload(), (err) => err.code === 'HACORE_ERR_CONFIG_INVALID' && err.message.includes(`${open} is writable by others`));
       await ev('FAULT');
       await waitFor(() => lines(log).length >= 3, { what: 'the third line' });

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { pluginPath, startDaemon, tempDir, TcpTarget, waitFor } from './helpers.mjs';
+import { pluginPath, startDaemon, tempDir, TcpTarget, waitFor, withDomainEvents } from './helpers.mjs';
 
 const TIMING = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/probe-timing.mjs');
 const BLOCKING = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/blocking-notifier-plugin.mjs');
@@ -197,7 +197,7 @@ describe('notifier-webhook', () => {
     try {
       for (let i = 0; i < 3; i++) await core.emit({ kind: 'quorum', virtualServer: `vs${i}`, up: true, liveWeight: 1, quorum: 1 });
       await waitFor(() => core.status().webhooks.retries >= 1, { what: 'the first event to be retrying' });
-      writeFileSync(file, JSON.stringify(config('new')));
+      writeFileSync(file, JSON.stringify(withDomainEvents(config('new'))));
       await core.reload();
       await core.emit({ kind: 'quorum', virtualServer: 'vs3', up: true, liveWeight: 1, quorum: 1 });
       assert.equal(core.status().webhooks.endpoints[0].queued + (core.status().webhooks.endpoints[0].inFlight ? 1 : 0), 4);

@@ -1,17 +1,15 @@
-import { AsyncParallelHook, AsyncSeriesHook, HookMap, SyncBailHook, SyncWaterfallHook } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesHook, HookMap, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import type { ConfigIssue } from './errors.js';
 import type {
   CheckResult,
   CheckSpec,
   Checker,
   ConfigDiff,
   HacoreConfig,
-  HacoreEvent,
+  GenericEvent,
   StatusReport,
   Target,
   TargetStateChange,
-  VirtualServerInfo,
-  VrrpInstanceInfo,
-  VrrpState,
 } from './types.js';
 
 /**
@@ -29,15 +27,37 @@ export interface CoreHooks {
   readonly checkResult: AsyncSeriesHook<[Target, CheckResult]>;
   /** Parallel: a target's state changed after the rise/fall logic. */
   readonly targetState: AsyncParallelHook<[Target, TargetStateChange]>;
-  /** Parallel: a VRRP instance changed state (from, to). Fired by the VRRP plugin. */
-  readonly vrrpTransition: AsyncParallelHook<[VrrpInstanceInfo, VrrpState, VrrpState]>;
-  /** Parallel: a virtual server gained or lost quorum. Fired by the IPVS plugin. */
-  readonly quorum: AsyncParallelHook<[VirtualServerInfo, boolean]>;
-  /** Parallel: the one event stream that notifiers consume (local and relayed events). */
-  readonly event: AsyncParallelHook<[HacoreEvent]>;
+  /**
+   * Parallel: the one event stream that notifiers consume (local and relayed
+   * events), of every declared kind, including kinds this compilation has no
+   * types for: narrow with `isEvent(e, 'target-state')` or read it generically
+   * with its declaration (`core.events`).
+   */
+  readonly event: AsyncParallelHook<[GenericEvent]>;
+  /**
+   * Sync, in every process, after every section is validated and the checks are
+   * collected: cross-references between sections (a VRRP instance tracking a
+   * check, a sync group naming instances). A tap pushes issues and never throws;
+   * the core reports them with file:line as schema errors, and nothing starts.
+   * It runs for plugins of other roles too, so `check-config` and every process
+   * refuse the same files.
+   */
+  readonly validate: SyncHook<[HacoreConfig, ConfigIssue[]]>;
   /** Series: the config is valid and the daemon starts; plugins open sockets here. */
   readonly start: AsyncSeriesHook<[HacoreConfig]>;
-  /** Series: a new, valid config is being applied. */
+  /**
+   * Series, before a reload is committed in any process: check the new config
+   * against this process's live state and allocate what the commit needs. Throw
+   * (a HacoreError with a code) to refuse the reload: then no process applies it
+   * and `abortReload` runs where `prepareReload` had succeeded.
+   */
+  readonly prepareReload: AsyncSeriesHook<[ConfigDiff]>;
+  /** Series: a prepared reload was refused elsewhere; release what `prepareReload` allocated. */
+  readonly abortReload: AsyncSeriesHook<[ConfigDiff]>;
+  /**
+   * Series: commit a reload that every process has prepared. A failure here is a
+   * partial reload (HACORE_ERR_RELOAD_PARTIAL): find problems in `prepareReload`.
+   */
   readonly reload: AsyncSeriesHook<[ConfigDiff]>;
   /**
    * Series, in reverse registration order (the last plugin to start is the first
@@ -54,10 +74,11 @@ export function createHooks(): CoreHooks {
     collectChecks: new SyncWaterfallHook<[CheckSpec[], HacoreConfig]>(['checks', 'config']),
     checkResult: new AsyncSeriesHook<[Target, CheckResult]>(['target', 'result']),
     targetState: new AsyncParallelHook<[Target, TargetStateChange]>(['target', 'change']),
-    vrrpTransition: new AsyncParallelHook<[VrrpInstanceInfo, VrrpState, VrrpState]>(['instance', 'from', 'to']),
-    quorum: new AsyncParallelHook<[VirtualServerInfo, boolean]>(['virtualServer', 'up']),
-    event: new AsyncParallelHook<[HacoreEvent]>(['event']),
+    event: new AsyncParallelHook<[GenericEvent]>(['event']),
+    validate: new SyncHook<[HacoreConfig, ConfigIssue[]]>(['config', 'issues']),
     start: new AsyncSeriesHook<[HacoreConfig]>(['config']),
+    prepareReload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
+    abortReload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     reload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     shutdown: new AsyncSeriesHook<[string]>(['reason']),
     status: new SyncWaterfallHook<[StatusReport]>(['status']),
@@ -78,7 +99,10 @@ function reverseOrder(hook: { intercept(i: object): void }): void {
 }
 
 /** Hooks whose taps are isolated: a throwing tap is logged and the others still run. */
-export const ISOLATED_HOOKS = ['checkResult', 'targetState', 'vrrpTransition', 'quorum', 'event', 'reload'] as const;
+export const ISOLATED_HOOKS = ['checkResult', 'targetState', 'event', 'reload', 'abortReload'] as const;
+
+/** Hooks whose first failing tap fails the call, with the plugin's name and the hook's in the error (Rollup's rule). */
+export const NAMED_ERROR_HOOKS = ['validate', 'prepareReload', 'start'] as const;
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -123,6 +147,61 @@ export function isolateTaps(hooks: CoreHooks, onError: (plugin: string, hook: st
             } catch (err) {
               onError(tap.name, name, err);
               return undefined;
+            }
+          };
+        }
+        return tap;
+      },
+    });
+  }
+}
+
+/** A failure in a tap of a NAMED_ERROR_HOOKS hook, naming the plugin and the hook. */
+export class TapError extends Error {
+  readonly code: string;
+  constructor(
+    readonly plugin: string,
+    readonly hook: string,
+    cause: unknown,
+  ) {
+    const inner = cause as { message?: string; code?: string };
+    super(`plugin ${plugin} failed in ${hook}: ${inner?.message ?? String(cause)}`, { cause });
+    this.name = 'TapError';
+    this.code = typeof inner?.code === 'string' ? inner.code : 'HACORE_ERR_PLUGIN_HOOK';
+  }
+}
+
+/** Rewraps what the taps of the named-error hooks throw as a TapError that names the plugin. */
+export function nameTapErrors(hooks: CoreHooks): void {
+  for (const name of NAMED_ERROR_HOOKS) {
+    const hook = hooks[name] as unknown as { intercept(i: object): void };
+    hook.intercept({
+      register(tap: { name: string; type: 'sync' | 'async' | 'promise'; fn: AnyFn }) {
+        const fn = tap.fn;
+        const wrap = (err: unknown): TapError => (err instanceof TapError ? err : new TapError(tap.name, name, err));
+        if (tap.type === 'promise') {
+          tap.fn = (...args: unknown[]) => {
+            try {
+              return Promise.resolve(fn(...args)).catch((err: unknown) => Promise.reject(wrap(err)));
+            } catch (err) {
+              return Promise.reject(wrap(err));
+            }
+          };
+        } else if (tap.type === 'async') {
+          tap.fn = (...args: unknown[]) => {
+            const cb = args[args.length - 1] as (err?: unknown) => void;
+            try {
+              fn(...args.slice(0, -1), (err?: unknown) => cb(err ? wrap(err) : undefined));
+            } catch (err) {
+              cb(wrap(err));
+            }
+          };
+        } else {
+          tap.fn = (...args: unknown[]) => {
+            try {
+              return fn(...args);
+            } catch (err) {
+              throw wrap(err);
             }
           };
         }

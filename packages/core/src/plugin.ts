@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { CoreHooks } from './hooks.js';
 import type { Invalid, ObjectSchema, ParseContext, Schema, Shape } from './config/schema.js';
-import type { CheckSpec, EventInput, HacoreConfig, Role, StatusReport, Target } from './types.js';
+import type { StandardOutput, StandardSchemaV1 } from './config/standard-schema.js';
+import type { CheckSpec, EventDeclaration, EventInput, EventRegistry, HacoreConfig, Role, StatusReport, Target } from './types.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
@@ -22,6 +23,17 @@ export interface HacoreCore {
    * anything starts. `roles` lists the processes that need the section's plugin.
    */
   registerSection<T>(key: string, schema: Schema<T>, options?: { roles?: readonly Role[] }): void;
+  /** The same with a Standard Schema validator (zod, valibot, arktype, ...): its issues read like the core's. */
+  registerSection<S extends StandardSchemaV1>(key: string, schema: S, options?: { roles?: readonly Role[] }): void;
+  /**
+   * Declares an event kind this plugin emits (its fields are typed by augmenting
+   * `HacoreEventMap`). Every process knows every declaration, so the
+   * supervisor replays, and notifiers and metrics render, kinds they were not
+   * compiled with. `emit()` refuses a kind nobody declared.
+   */
+  declareEvent(declaration: EventDeclaration): void;
+  /** The declared event kinds (the core's and every loaded plugin's). */
+  readonly events: EventRegistry;
   /**
    * Validates and normalizes one check written inside a plugin's own section
    * (e.g. a real server's inline check): the common fields plus the options of
@@ -66,3 +78,24 @@ export interface HacorePlugin {
   /** Registers schemas and taps hooks. Must not open sockets or start timers: use the `start` hook. */
   apply(core: HacoreCore): void;
 }
+
+/** What `definePlugin` needs: the rest comes from the package's own package.json. */
+export interface PluginDefinition {
+  /**
+   * `import.meta.url` of a module of the plugin, or the URL of its package.json:
+   * the name, version and API range (`hacore`) are read from the nearest
+   * package.json at or above it, so they cannot drift from what npm publishes.
+   */
+  packageUrl: string | URL;
+  /** Overrides the package name (a package with several plugins). */
+  name?: string;
+  roles?: readonly Role[];
+  alsoIn?: readonly Role[];
+  /** Called first in apply(): the sections this plugin owns, with their schemas. */
+  sections?: Readonly<Record<string, Schema<unknown> | StandardSchemaV1 | { schema: Schema<unknown> | StandardSchemaV1; roles?: readonly Role[] }>>;
+  /** Event kinds the plugin emits. */
+  events?: readonly EventDeclaration[];
+  apply(core: HacoreCore, plugin: HacorePlugin & { readonly name: string }): void;
+}
+
+export type { StandardOutput };

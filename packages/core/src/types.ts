@@ -1,5 +1,9 @@
-/** The process roles of the supervisor; `main` is the supervisor itself. */
-export type Role = 'main' | 'check' | 'vrrp';
+/**
+ * A process role of the supervisor: `main` is the supervisor itself, `check`
+ * runs the checks; plugins name their own (`vrrp`, `bfd`), and the supervisor
+ * forks one child per role that a loaded plugin runs in.
+ */
+export type Role = 'main' | 'check' | (string & {});
 
 /** Where a target lives: what a checker probes. */
 export interface TargetAddress {
@@ -82,52 +86,92 @@ export interface TargetStateChange {
   weight?: number;
 }
 
-export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
-
-export interface VrrpInstanceInfo {
-  name: string;
-  vrid: number;
-  interface: string;
-  version: 2 | 3;
-  family: 4 | 6;
-  priority: number;
-  effectivePriority: number;
-  group?: string;
-}
-
-export interface VirtualServerInfo {
-  name: string;
-  /** `198.51.100.10:80/tcp` or `fwmark:1`. */
-  key: string;
-  liveWeight: number;
-  quorum: number;
-}
-
-interface EventBase {
+// A type alias, not an interface: events must be assignable to GenericEvent's index signature.
+type EventBase = {
   /** Milliseconds since the epoch. */
   time: number;
   /** The role of the process where the event happened. */
   origin: Role | 'single';
-}
+};
 
 /**
- * The one stream notifiers consume. `kind` discriminates; new kinds may be added
- * in minor versions, so consumers must ignore kinds they do not know.
+ * The fields of each event kind, by kind. The core declares its own three; a
+ * plugin adds its kinds by declaration merging in its own types, and declares
+ * them at run time with `core.declareEvent()`:
+ *
+ *     declare module '@hacore/core' {
+ *       interface HacoreEventMap { 'vrrp-transition': { instance: string; from: string; to: string } }
+ *     }
+ *
+ * A consumer compiled without a plugin's types still receives its events: a
+ * generic consumer reads `GenericEvent` and the declaration (`core.events`).
  */
-export type HacoreEvent =
-  | (EventBase & { kind: 'target-state'; check: string; type: string; target: TargetAddress; from: TargetStateName; to: 'up' | 'down'; reason: string; weight?: number })
-  | (EventBase & { kind: 'vrrp-transition'; instance: string; group?: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; reason: string })
-  | (EventBase & { kind: 'vrrp-group-transition'; group: string; from: VrrpState; to: VrrpState; reason: string })
-  | (EventBase & { kind: 'real-server'; virtualServer: string; realServer: string; up: boolean; weight: number; reason: string })
-  | (EventBase & { kind: 'quorum'; virtualServer: string; up: boolean; liveWeight: number; quorum: number })
-  | (EventBase & { kind: 'daemon'; what: 'start' | 'stop' | 'reload' | 'reload-failed' | 'child-exit' | 'child-start'; detail?: string })
-  | (EventBase & { kind: 'plugin-error'; plugin: string; hook: string; message: string });
+export interface HacoreEventMap {
+  /** A target's state changed after the rise/fall logic. */
+  'target-state': { check: string; type: string; target: TargetAddress; from: TargetStateName; to: 'up' | 'down'; reason: string; weight?: number };
+  /** The daemon's lifecycle. */
+  daemon: { what: 'start' | 'stop' | 'reload' | 'reload-failed' | 'child-exit' | 'child-start'; detail?: string };
+  /** A plugin's tap threw; it was isolated. */
+  'plugin-error': { plugin: string; hook: string; message: string };
+}
 
-export type HacoreEventKind = HacoreEvent['kind'];
+export type HacoreEventKind = keyof HacoreEventMap & string;
 
-/** Distributes Omit over the event union so each kind keeps its own fields. */
-export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-export type EventInput = DistributiveOmit<HacoreEvent, 'time' | 'origin'>;
+/** One event of kind K as consumers see it. */
+export type HacoreEventOf<K extends HacoreEventKind> = EventBase & { kind: K } & HacoreEventMap[K];
+
+/** The one stream notifiers consume, discriminated by `kind`, over every kind this compilation knows. */
+export type HacoreEvent = { [K in HacoreEventKind]: HacoreEventOf<K> }[HacoreEventKind];
+
+/** An event of any kind, known to this compilation or not: what generic consumers read. */
+export type GenericEvent = EventBase & { kind: string; readonly [field: string]: unknown };
+
+/** What a plugin passes to `core.emit()`: the event without `time` and `origin`. */
+export type EventInput = { [K in HacoreEventKind]: { kind: K } & HacoreEventMap[K] }[HacoreEventKind];
+
+/** A Prometheus counter that the metrics plugin keeps for a declared event kind. */
+export interface EventCounterDeclaration {
+  /** Metric name, e.g. `hacore_vrrp_transitions_total`. */
+  name: string;
+  help: string;
+  /** Label name to the event field it comes from, or a function of the event. */
+  labels: Record<string, string | ((event: GenericEvent) => string)>;
+}
+
+/** What a plugin declares about each event kind it emits. */
+export interface EventDeclaration {
+  kind: string;
+  /** One sentence for docs and `hacore events`. */
+  description: string;
+  /**
+   * The fields that name what the event is the latest state of (e.g. `['instance']`).
+   * The supervisor keeps the latest event per kind and key and replays it to a
+   * child that (re)starts. Omit for one-off events.
+   */
+  replayKey?: readonly string[];
+  /**
+   * How the event reads to a person (mail subject and body, logs). Default:
+   * `<kind>` and its fields.
+   */
+  describe?(event: GenericEvent): { title: string; change: string; detail?: string };
+  /** Counters the metrics plugin keeps for this kind (beside `hacore_events_total{kind}`). */
+  counters?: readonly EventCounterDeclaration[];
+}
+
+/** A declared event kind, with the plugin that declared it. */
+export interface DeclaredEvent extends EventDeclaration {
+  owner: string;
+}
+
+/** The event kinds declared by the core and the loaded plugins (complete in every process). */
+export interface EventRegistry {
+  get(kind: string): DeclaredEvent | undefined;
+  list(): DeclaredEvent[];
+  /** The replay key of an event (`kind:field=value,...`), or undefined if its kind has none. */
+  replayKeyOf(event: GenericEvent): string | undefined;
+  /** How the event reads to a person: the declaration's `describe`, or a generic rendering. */
+  describe(event: GenericEvent): { title: string; change: string; detail: string };
+}
 
 /** What changed between two valid configs, handed to the `reload` hook. */
 export interface ConfigDiff {

@@ -10,7 +10,15 @@ import {
   type HacoreEvent,
   type HacorePlugin,
   type Infer,
+  isEvent,
 } from '../src/index.js';
+
+// A plugin's own event kind, added to the typed map by declaration merging.
+declare module '../src/index.js' {
+  interface HacoreEventMap {
+    'typed-ping': { peer: string; rttMs: number };
+  }
+}
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
@@ -46,13 +54,25 @@ const plugin: HacorePlugin = {
       assertType<Equal<typeof change.to, 'up' | 'down'>>();
       void target.check;
     });
-    core.hooks.event.tap('typed', (e: HacoreEvent) => {
-      if (e.kind === 'vrrp-transition') assertType<Equal<typeof e.priority, number>>();
-      // @ts-expect-error a target-state event has no priority
-      if (e.kind === 'target-state') void e.priority;
+    core.hooks.event.tap('typed', (e) => {
+      if (isEvent(e, 'typed-ping')) {
+        const rtt: number = e.rttMs;
+        // @ts-expect-error rttMs is a number, narrowed by isEvent
+        const wrong: string = e.rttMs;
+        void rtt;
+        void wrong;
+      }
+      const known = e as HacoreEvent;
+      if (known.kind === 'typed-ping') assertType<Equal<typeof known.peer, string>>();
+      // @ts-expect-error a target-state event has no rttMs
+      if (known.kind === 'target-state') void known.rttMs;
     });
-    // @ts-expect-error emitted events are checked against the event union
+    core.declareEvent({ kind: 'typed-ping', description: 'a ping', replayKey: ['peer'] });
+    void core.emit({ kind: 'typed-ping', peer: 'a', rttMs: 1 });
+    // @ts-expect-error emitted events are checked against the event map
     void core.emit({ kind: 'target-state', check: 'x' });
+    // @ts-expect-error a declared kind's fields are checked too
+    void core.emit({ kind: 'typed-ping', peer: 'a' });
   },
 };
 

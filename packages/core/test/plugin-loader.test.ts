@@ -83,7 +83,7 @@ test("a good plugin's hooks fire, and a throwing tap of another plugin is isolat
     states.set(t.check, c.to);
     if (states.size === 2) done();
   });
-  core.hooks.event.tap('events', (e) => void events.push(e));
+  core.hooks.event.tap('events', (e) => void events.push(e as HacoreEvent));
   await core.start();
   await both;
   await core.stop('test');

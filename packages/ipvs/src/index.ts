@@ -21,6 +21,7 @@ export {
   type GroupMemberConfig,
   type IpvsOptionsConfig,
 } from './config-schema.js';
-export { IpvsPlugin, PLUGIN_NAME, openNetlinkDataplane, type IpvsPluginOptions, type IpvsStatus, type DataplaneSource } from './plugin.js';
+export { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
+export { IpvsPlugin, PLUGIN_NAME, type IpvsHooks, openNetlinkDataplane, type IpvsPluginOptions, type IpvsStatus, type DataplaneSource } from './plugin.js';
 import { IpvsPlugin } from './plugin.js';
 export default IpvsPlugin;

@@ -8,6 +8,8 @@ import {
   type VirtualServerConfig,
 } from './config-schema.js';
 import { IpvsUnavailableError } from './errors.js';
+import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
+import { AsyncParallelHook } from 'tapable';
 import { describeOp, type ReconcileOp } from './reconcile.js';
 import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.js';
 import type { CurrentService } from './reconcile.js';
@@ -83,7 +85,24 @@ export async function openNetlinkDataplane(): Promise<IpvsDataplane> {
  * real servers' inline checks, follows their states and keeps the kernel's
  * table in step, one reconcile pass at a time.
  */
+/** The plugin's own hooks, for other plugins: `IpvsPlugin.getHooks(core)`. */
+export interface IpvsHooks {
+  /** Parallel: a virtual server gained (true) or lost (false) its quorum. */
+  readonly quorum: AsyncParallelHook<[VirtualServerInfo, boolean]>;
+}
+
+const hooksByCore = new WeakMap<HacoreCore, IpvsHooks>();
+
 export class IpvsPlugin implements HacorePlugin {
+  static getHooks(core: HacoreCore): IpvsHooks {
+    let h = hooksByCore.get(core);
+    if (!h) {
+      h = Object.freeze({ quorum: new AsyncParallelHook<[VirtualServerInfo, boolean]>(['virtualServer', 'up']) });
+      hooksByCore.set(core, h);
+    }
+    return h;
+  }
+
   readonly name = PLUGIN_NAME;
   readonly version = pkg.version;
   readonly hacore = pkg.hacore;
@@ -113,6 +132,7 @@ export class IpvsPlugin implements HacorePlugin {
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
   apply(core: HacoreCore): void {
+    for (const d of IPVS_EVENTS) core.declareEvent(d);
     // One instance may be applied to several cores in turn (a module exporting an instance, tests): start clean.
     this.reset();
     this.core = core;
@@ -328,7 +348,7 @@ export class IpvsPlugin implements HacorePlugin {
   private async emitQuorum(vs: VirtualServer, up: boolean, liveWeight: number): Promise<void> {
     const info = { name: vs.spec.name, key: vs.keyLabel, liveWeight, quorum: vs.spec.quorum };
     this.logger.info({ virtualServer: vs.spec.name, up, liveWeight, quorum: vs.spec.quorum }, `quorum of ${vs.spec.name} is ${up ? 'up' : 'down'}`);
-    await this.core!.hooks.quorum.promise(info, up);
+    await IpvsPlugin.getHooks(this.core!).quorum.promise(info, up).catch((err: unknown) => this.logger.error({ err }, 'a quorum tap failed'));
     await this.core!.emit({ kind: 'quorum', virtualServer: vs.spec.name, up, liveWeight, quorum: vs.spec.quorum });
   }
 

@@ -78,10 +78,11 @@ async function boot(file: string): Promise<{ core: Hacore; plugin: IpvsPlugin; e
   const events: HacoreEvent[] = [];
   const waiters: { p: (e: HacoreEvent) => boolean; resolve: (e: HacoreEvent) => void }[] = [];
   core.hooks.event.tap('test', (e) => {
-    events.push(e);
-    for (const w of [...waiters]) if (w.p(e)) {
+    const known = e as HacoreEvent;
+    events.push(known);
+    for (const w of [...waiters]) if (w.p(known)) {
       waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
+      w.resolve(known);
     }
   });
   // `from`: only events at or after this index of `events` count.

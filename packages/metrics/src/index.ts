@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HacoreCore, HacoreEvent, HacorePlugin, Logger, StatusReport } from '@hacore/core';
+import type { EventRegistry, GenericEvent, HacoreCore, HacorePlugin, Logger, StatusReport } from '@hacore/core';
 import { Counter, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { DEFAULT_LISTEN, metricsSchema, parseListen, type MetricsConfig } from './config.js';
 import { ProbeStats } from './probe-stats.js';
@@ -68,7 +68,7 @@ export class MetricsPlugin implements HacorePlugin {
       for (const c of diff.checks.removed) this.probes?.forget(c);
     });
 
-    core.hooks.event.tap(PLUGIN_NAME, (ev: HacoreEvent) => this.onEvent(ev));
+    core.hooks.event.tap(PLUGIN_NAME, (ev) => this.onEvent(ev));
 
     core.hooks.status.tap(PLUGIN_NAME, (doc) => {
       let out = doc;
@@ -87,39 +87,24 @@ export class MetricsPlugin implements HacorePlugin {
     });
   }
 
-  private onEvent(ev: HacoreEvent): void {
+  private onEvent(ev: GenericEvent): void {
     const c = this.eventCounters;
     if (!c) return;
     c.events.inc({ kind: ev.kind });
-    switch (ev.kind) {
-      case 'target-state':
-        c.target.inc({ check: ev.check, to: ev.to });
-        break;
-      case 'vrrp-transition':
-        c.vrrp.inc({ instance: ev.instance, from: ev.from, to: ev.to });
-        this.events.vrrp.set(ev.instance, ev.to);
-        break;
-      case 'vrrp-group-transition':
-        c.group.inc({ group: ev.group, to: ev.to });
-        break;
-      case 'real-server':
-        c.realServer.inc({ virtual_server: ev.virtualServer, real_server: ev.realServer, to: ev.up ? 'up' : 'down' });
-        break;
-      case 'quorum':
-        c.quorum.inc({ virtual_server: ev.virtualServer, to: ev.up ? 'up' : 'down' });
-        break;
-      case 'daemon':
-        c.daemon.inc({ what: ev.what });
-        break;
-      default:
-        break;
+    // Every declared kind alike: the counters its declaration asks for.
+    for (const counter of c.byKind.get(ev.kind) ?? []) {
+      const labels: Record<string, string> = {};
+      for (const [label, from] of Object.entries(counter.labels)) labels[label] = typeof from === 'function' ? from(ev) : String(ev[from] ?? '');
+      counter.metric.inc(labels);
     }
+    // The VRRP gauge of an instance no status section reports (see status-map).
+    if (ev.kind === 'vrrp-transition' && typeof ev.instance === 'string' && typeof ev.to === 'string') this.events.vrrp.set(ev.instance, ev.to);
   }
 
   private async listen(core: HacoreCore, cfg: MetricsConfig, log: Logger): Promise<void> {
     const registry = new Registry();
     this.registry = registry;
-    this.eventCounters = makeEventCounters(registry);
+    this.eventCounters = makeEventCounters(registry, core.events);
     if (cfg.processMetrics) collectDefaultMetrics({ register: registry });
     for (const d of STATUS_FAMILIES) {
       const m = new SnapshotMetric(d);
@@ -219,16 +204,23 @@ export class MetricsPlugin implements HacorePlugin {
   }
 }
 
-function makeEventCounters(registry: Registry) {
+function makeEventCounters(registry: Registry, events: EventRegistry) {
   const reg = [registry];
+  const byKind = new Map<string, { metric: Counter; labels: Record<string, string | ((e: GenericEvent) => string)> }[]>();
+  const byName = new Map<string, Counter>();
+  for (const d of events.list()) {
+    for (const c of d.counters ?? []) {
+      let metric = byName.get(c.name);
+      if (!metric) {
+        metric = new Counter({ name: c.name, help: c.help, labelNames: Object.keys(c.labels), registers: reg });
+        byName.set(c.name, metric);
+      }
+      byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), { metric, labels: c.labels }]);
+    }
+  }
   return {
     events: new Counter({ name: 'hacore_events_total', help: 'Events seen by the supervisor, by kind.', labelNames: ['kind'], registers: reg }),
-    target: new Counter({ name: 'hacore_target_transitions_total', help: 'Target state changes after rise/fall, by check and new state.', labelNames: ['check', 'to'], registers: reg }),
-    vrrp: new Counter({ name: 'hacore_vrrp_transitions_total', help: 'VRRP instance transitions seen in events.', labelNames: ['instance', 'from', 'to'], registers: reg }),
-    group: new Counter({ name: 'hacore_vrrp_group_transitions_total', help: 'VRRP sync group transitions seen in events.', labelNames: ['group', 'to'], registers: reg }),
-    realServer: new Counter({ name: 'hacore_real_server_transitions_total', help: 'Real server up/down events.', labelNames: ['virtual_server', 'real_server', 'to'], registers: reg }),
-    quorum: new Counter({ name: 'hacore_quorum_transitions_total', help: 'Virtual server quorum gained/lost events.', labelNames: ['virtual_server', 'to'], registers: reg }),
-    daemon: new Counter({ name: 'hacore_daemon_events_total', help: 'Daemon lifecycle events (start, reload, child-exit, ...).', labelNames: ['what'], registers: reg }),
+    byKind,
     scrapeErrors: new Counter({ name: 'hacore_metrics_status_errors_total', help: 'Scrapes served without the status documents (a process did not answer in time).', registers: reg }),
   };
 }

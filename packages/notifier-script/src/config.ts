@@ -49,6 +49,7 @@ export const notifyShape = {
   groups: s.optional(s.record(vrrpScripts)).describe('Scripts by VRRP sync group name; "*" matches groups not listed.'),
   virtualServers: s.optional(s.record(virtualServerScripts)).describe('Quorum and real-server scripts by virtual server name; "*" matches virtual servers not listed.'),
   checks: s.optional(s.record(checkScripts)).describe('Scripts by check name (hacore target-state events); "*" matches checks not listed.'),
+  events: s.optional(s.record(commandSchema)).describe('A script by event kind, for any declared kind (a third-party plugin\'s too): run with the event as JSON in HACORE_EVENT and its kind in HACORE_EVENT_KIND, after the keepalived-style scripts of that event. `hacore check-config` refuses a kind no loaded plugin declares.'),
   fifo: s.optional(s.string({ pattern: /^\//, patternText: 'an absolute path' })).describe('FIFO that receives one line per event (keepalived notify_fifo); created if missing.'),
   fifoChecks: s.optional(s.boolean(), false).describe('Also write CHECK lines (target-state of checks, a hacore extension) to the FIFO. Default false: only keepalived\'s INSTANCE, GROUP, VS and RS lines.'),
   fifoScript: cmd('Long-running reader of the FIFO, started with the FIFO path as its last argument and restarted if it exits (keepalived notify_fifo_script). Needs fifo.'),
@@ -90,6 +91,8 @@ export interface NotifyConfig {
   groups: Record<string, VrrpScripts>;
   virtualServers: Record<string, VirtualServerScripts>;
   checks: Record<string, CheckScripts>;
+  /** Scripts by event kind. */
+  events: Record<string, Command>;
   fifo?: string;
   fifoScript?: Command;
   fifoChecks: boolean;
@@ -176,6 +179,12 @@ function resolveSection(v: NotifyInput, ctx: s.ParseContext, path: string): Noti
     groups: mapOf(v.groups, `${path}.groups`),
     virtualServers,
     checks: mapOf(v.checks, `${path}.checks`),
+    events: Object.fromEntries(
+      Object.entries(v.events ?? {}).flatMap(([kind, c]) => {
+        const r = command(c, `${path}.events.${kind}`);
+        return r ? [[kind, r]] : [];
+      }),
+    ),
     timeout: v.timeout,
     killGrace: v.killGrace,
     maxOutputBytes: v.maxOutputBytes,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import { notifySchema, type NotifyConfig } from './config.js';
 import { jobFor, scriptEnv, type Job } from './dispatch.js';
 import { FifoScriptRunner } from './fifo-script.js';
@@ -102,7 +102,12 @@ export class NotifierScriptPlugin implements HacorePlugin {
     });
 
     // Never await here: the scheduler awaits the event hook, so slow scripts would delay probes.
-    core.hooks.event.tap(PLUGIN_NAME, (event: HacoreEvent) => {
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
+      const n = config.notify as NotifyConfig | undefined;
+      issues.push(...undeclaredEventKinds(core.events, Object.keys(n?.events ?? {}), 'notify.events').map((i) => ({ ...i, path: i.path.replace(/\[(\d+)\]$/, (_, k: string) => `.${Object.keys(n!.events)[Number(k)]}`) })));
+    });
+
+    core.hooks.event.tap(PLUGIN_NAME, (event) => {
       if (this.stopped || !this.cfg || !this.queue) return;
       const job = jobFor(event, this.cfg);
       if (!job) return;

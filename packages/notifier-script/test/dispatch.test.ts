@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HacoreEvent } from '@hacore/core';
+import type { GenericEvent as HacoreEvent } from '@hacore/core';
 import { jobFor } from '../src/dispatch.js';
 import type { NotifyConfig } from '../src/config.js';
 
@@ -9,6 +9,7 @@ const base: NotifyConfig = {
   groups: { G1: { notifyBackup: { argv: ['/gb'] }, notify: { argv: ['/gn'] } } },
   virtualServers: { web: { quorumDown: { argv: ['/qd'] }, realServers: { '*': { notifyDown: { argv: ['/rsd'] } } } } },
   checks: {},
+  events: {},
   timeout: 1000,
   killGrace: 100,
   maxOutputBytes: 10,
@@ -52,4 +53,14 @@ test('real servers and quorum', () => {
 
 test('kinds without scripts give nothing', () => {
   assert.equal(jobFor({ ...at, kind: 'daemon', what: 'start' }, base), undefined);
+});
+
+test('a script by event kind runs for any kind, after the keepalived-style scripts', () => {
+  const cfg: NotifyConfig = { ...base, events: { 'redis-role': { argv: ['/role'] }, quorum: { argv: ['/q'] } } };
+  const own = jobFor({ ...at, kind: 'redis-role', node: 'r1', role: 'master' }, cfg);
+  assert.equal(own?.key, 'EVENT/redis-role');
+  assert.deepEqual(own?.commands.map((c) => c.argv), [['/role']]);
+  const q = jobFor({ ...at, kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 1 }, cfg);
+  assert.deepEqual(q?.commands.map((c) => c.argv), [['/qd'], ['/q']]);
+  assert.equal(jobFor({ ...at, kind: 'redis-role', node: 'r1', role: 'master' }, base), undefined);
 });

@@ -1,6 +1,5 @@
 import { schema as s, type Infer } from '@hacore/core';
 
-export const SMTP_EVENT_KINDS = ['target-state', 'vrrp-transition', 'vrrp-group-transition', 'real-server', 'quorum', 'daemon', 'plugin-error'] as const;
 
 /** `host`, `host:port`, `[v6]:port` (keepalived smtp_server writes the port after a space: accepted too). */
 export function parseServer(v: string): { host: string; port: number } | undefined {
@@ -25,7 +24,7 @@ export const smtpSchema = s.object({
   smtpHeloName: s.optional(s.string({ minLength: 1 })).describe('Name sent in EHLO/HELO (keepalived smtp_helo_name). Default: the host name.'),
   tls: s.optional(s.enumOf(['opportunistic', 'required', 'none', 'implicit'] as const), 'opportunistic').describe('STARTTLS when offered (opportunistic), always (required), never (none), or TLS from the first byte (implicit, port 465). Default opportunistic.'),
   auth: s.optional(s.object({ user: s.string({ minLength: 1 }), pass: s.string() })).describe('SMTP AUTH credentials, if the server wants them.'),
-  events: s.optional(s.array(s.enumOf(SMTP_EVENT_KINDS), { minItems: 1 }), ['vrrp-transition', 'vrrp-group-transition', 'real-server', 'quorum', 'target-state']).describe('Event kinds that send mail (keepalived smtp_alert). Default: every state change (VRRP, groups, real servers, quorum, checks).'),
+  events: s.optional(s.array(s.string({ minLength: 1 }), { minItems: 1 })).describe('Event kinds that send mail (keepalived smtp_alert), any kind the core or a loaded plugin declares (checked by check-config). Default: every state change, that is every declared kind with a replay key (VRRP instances and groups, real servers, quorum, checks, and third-party state kinds).'),
   subjectPrefix: s.optional(s.string()).describe('Text in brackets at the start of the subject (keepalived uses router_id). Default: the host name.'),
   retries: s.optional(s.integer({ min: 0, max: 10 }), 2).describe('Attempts after the first when the server cannot be reached or answers 4xx. Default 2.'),
   shutdownGrace: s.optional(s.duration({ min: 0 }), 5000).describe('At stop, time allowed to send the mails still queued (the "Stopping" ones included). Default 5s.'),

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { smtpSchema, type SmtpConfig } from './config.js';
 import { formatMail, type MailText } from './message.js';
 
-export { smtpSchema, parseServer, SMTP_EVENT_KINDS, type SmtpConfig } from './config.js';
+export { smtpSchema, parseServer, type SmtpConfig } from './config.js';
 export { formatMail, type MailText } from './message.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-smtp';
@@ -82,10 +82,15 @@ export class NotifierSmtpPlugin implements HacorePlugin {
     });
 
     // Formats and queues; the sending happens outside the event stream.
-    core.hooks.event.tap(PLUGIN_NAME, (ev: HacoreEvent) => {
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
+      issues.push(...undeclaredEventKinds(core.events, (config.smtp as SmtpConfig | undefined)?.events, 'smtp.events'));
+    });
+
+    core.hooks.event.tap(PLUGIN_NAME, (ev) => {
       const cfg = this.cfg;
-      if (!cfg || this.stopped || !(cfg.events as readonly string[]).includes(ev.kind)) return;
-      const mail = formatMail(ev, cfg.subjectPrefix ?? host, host);
+      if (!cfg || this.stopped) return;
+      if (cfg.events ? !cfg.events.includes(ev.kind) : !core.events.get(ev.kind)?.replayKey) return;
+      const mail = formatMail(ev, core.events, cfg.subjectPrefix ?? host, host);
       if (!mail) return;
       this.queue.push(mail);
       while (this.queue.length > cfg.maxQueue) {

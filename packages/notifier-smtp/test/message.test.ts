@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseServer } from '../src/config.js';
+import { EventKinds } from '@hacore/core';
 import { formatMail } from '../src/message.js';
 
 test('smtp server forms, keepalived\'s "host port" included', () => {
@@ -13,12 +14,21 @@ test('smtp server forms, keepalived\'s "host port" included', () => {
   assert.equal(parseServer(''), undefined);
 });
 
-test('keepalived-style subjects', () => {
-  const at = { time: 0, origin: 'vrrp' as const };
-  assert.equal(formatMail({ ...at, kind: 'vrrp-transition', instance: 'VI_1', vrid: 1, from: 'MASTER', to: 'BACKUP', priority: 100, reason: 'r' }, 'lb', 'h')?.subject, '[lb] VRRP Instance VI_1 - Entering BACKUP state');
-  assert.equal(formatMail({ ...at, kind: 'vrrp-group-transition', group: 'G', from: 'MASTER', to: 'STOP', reason: 'r' }, 'lb', 'h')?.subject, '[lb] VRRP Group G - Stopping');
-  const rs = formatMail({ ...at, kind: 'real-server', virtualServer: 'web', realServer: '198.51.100.11:80', up: false, weight: 0, reason: 'timeout' }, 'lb', 'h');
+test('the subject and body come from the event kind\'s declaration; an undeclared kind still reads', () => {
+  const events = new EventKinds();
+  events.declare('test', {
+    kind: 'real-server',
+    description: 'x',
+    describe: (e) => ({ title: `Realserver ${String(e.realServer)} of virtual server ${String(e.virtualServer)}`, change: e.up ? 'UP' : 'DOWN', detail: `=> CHECK failed on service: ${String(e.reason)} <=` }),
+  });
+  const at = { time: 0, origin: 'check' as const };
+  const rs = formatMail({ ...at, kind: 'real-server', virtualServer: 'web', realServer: '198.51.100.11:80', up: false, weight: 0, reason: 'timeout' }, events, 'lb', 'h');
   assert.equal(rs?.subject, '[lb] Realserver 198.51.100.11:80 of virtual server web - DOWN');
   assert.match(rs?.text ?? '', /CHECK failed on service: timeout/);
   assert.match(rs?.text ?? '', /time: 1970-01-01T00:00:00.000Z/);
+  const check = formatMail({ ...at, kind: 'target-state', check: 'web', type: 'tcp', target: { address: '198.51.100.1', port: 80 }, from: 'up', to: 'down', reason: 'timeout' }, events, 'lb', 'h');
+  assert.equal(check?.subject, '[lb] Check web (tcp 198.51.100.1:80) - DOWN');
+  const other = formatMail({ ...at, kind: 'redis-role', node: 'r1', role: 'master' }, events, 'lb', 'h');
+  assert.equal(other?.subject, '[lb] Event redis-role - redis-role');
+  assert.match(other?.text ?? '', /node=r1 role=master/);
 });

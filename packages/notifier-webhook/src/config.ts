@@ -1,7 +1,5 @@
 import { schema as s, type Infer } from '@hacore/core';
 
-/** Event kinds an endpoint may filter on (HacoreEvent['kind']); unknown future kinds pass when no filter is set. */
-export const EVENT_KINDS = ['target-state', 'vrrp-transition', 'vrrp-group-transition', 'real-server', 'quorum', 'daemon', 'plugin-error'] as const;
 
 const url = s.transform(s.string({ minLength: 1 }), (v, ctx, path) => {
   let u: URL;
@@ -17,7 +15,7 @@ const url = s.transform(s.string({ minLength: 1 }), (v, ctx, path) => {
 export const endpointSchema = s.object({
   name: s.optional(s.string({ pattern: /^[A-Za-z0-9_.:@-]+$/, patternText: 'a name of letters, digits and _ . : @ -' })).describe('Name in logs, status and metrics. Default: the URL\'s host.'),
   url: url.describe('Where to POST each event.'),
-  events: s.optional(s.array(s.enumOf(EVENT_KINDS), { minItems: 1 })).describe('Event kinds to send. Default: every kind.'),
+  events: s.optional(s.array(s.string({ minLength: 1 }), { minItems: 1 })).describe('Event kinds to send, any kind the core or a loaded plugin declares (checked by check-config). Default: every kind.'),
   headers: s.optional(s.record(s.string())).describe('Extra request headers, e.g. Authorization: Bearer <token>.'),
   secret: s.optional(s.string({ minLength: 16 })).describe('Shared secret (16+ characters): each request carries x-hacore-signature: sha256=<hex HMAC-SHA256 of the body>, so the receiver can check who sent it.'),
   timeout: s.optional(s.duration({ min: 1 }), 5000).describe('Timeout of one attempt, connect included. Default 5s.'),

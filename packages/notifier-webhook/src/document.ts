@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { HacoreEvent } from '@hacore/core';
+import type { GenericEvent } from '@hacore/core';
 
 /** The version tag of the document; a breaking change of its shape changes it. */
 export const SCHEMA_ID = 'hacore.event/v1';
@@ -15,10 +15,10 @@ export interface WebhookDocument {
   /** ISO 8601 time of this attempt. */
   sentAt: string;
   /** The event as the daemon emitted it (`time` in ms since the epoch). */
-  event: HacoreEvent;
+  event: GenericEvent;
 }
 
-export function makeDocument(event: HacoreEvent, host: string): Omit<WebhookDocument, 'sentAt'> {
+export function makeDocument(event: GenericEvent, host: string): Omit<WebhookDocument, 'sentAt'> {
   return { schema: SCHEMA_ID, id: randomUUID(), host, event };
 }
 

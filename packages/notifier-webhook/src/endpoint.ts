@@ -1,4 +1,4 @@
-import type { HacoreEvent, Logger } from '@hacore/core';
+import type { GenericEvent, Logger } from '@hacore/core';
 import { Agent, request } from 'undici';
 import type { EndpointConfig } from './config.js';
 import { backoffDelay, makeDocument, retryableStatus, serialize, signature, type WebhookDocument } from './document.js';
@@ -86,11 +86,11 @@ export class Endpoint {
     this.headers = { 'user-agent': userAgent, ...Object.fromEntries(Object.entries(cfg.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])), 'content-type': 'application/json' };
   }
 
-  wants(event: HacoreEvent): boolean {
+  wants(event: GenericEvent): boolean {
     return !this.cfg.events || (this.cfg.events as readonly string[]).includes(event.kind);
   }
 
-  push(event: HacoreEvent): void {
+  push(event: GenericEvent): void {
     if (this.closed) return;
     this.queue.push(makeDocument(event, this.host));
     this.trimAndWork();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { HacoreCore, HacoreEvent, HacorePlugin, Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import { webhooksSchema, type WebhooksConfig } from './config.js';
 import { Endpoint, type EndpointStatus } from './endpoint.js';
 
-export { webhooksSchema, endpointSchema, EVENT_KINDS, type WebhooksConfig, type EndpointConfig } from './config.js';
+export { webhooksSchema, endpointSchema, type WebhooksConfig, type EndpointConfig } from './config.js';
 export { SCHEMA_ID, makeDocument, serialize, signature, backoffDelay, retryableStatus, type WebhookDocument } from './document.js';
 export { Endpoint, redactUrl, type EndpointStatus } from './endpoint.js';
 
@@ -63,7 +63,12 @@ export class NotifierWebhookPlugin implements HacorePlugin {
     });
 
     // Synchronous and bounded: a dead endpoint costs the event stream one array push.
-    core.hooks.event.tap(PLUGIN_NAME, (event: HacoreEvent) => {
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
+      const w = config.webhooks as WebhooksConfig | undefined;
+      w?.endpoints.forEach((e, i) => issues.push(...undeclaredEventKinds(core.events, e.events, `webhooks.endpoints[${i}].events`)));
+    });
+
+    core.hooks.event.tap(PLUGIN_NAME, (event) => {
       for (const e of this.endpoints) if (e.wants(event)) e.push(event);
     });
 

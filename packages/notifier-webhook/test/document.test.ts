@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HacoreEvent } from '@hacore/core';
+import type { GenericEvent } from '@hacore/core';
 import { backoffDelay, makeDocument, retryableStatus, serialize, SCHEMA_ID } from '../src/document.js';
 import { redactUrl } from '../src/endpoint.js';
 
@@ -22,7 +22,7 @@ test('which statuses are retried', () => {
 });
 
 test('the document has exactly the documented fields', () => {
-  const ev: HacoreEvent = { kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 2, time: 5, origin: 'check' };
+  const ev: GenericEvent = { kind: 'quorum', virtualServer: 'web', up: false, liveWeight: 0, quorum: 2, time: 5, origin: 'check' };
   const doc = JSON.parse(serialize(makeDocument(ev, 'lb1'), new Date(0)));
   assert.deepEqual(Object.keys(doc), ['schema', 'id', 'host', 'sentAt', 'event']);
   assert.equal(doc.schema, SCHEMA_ID);

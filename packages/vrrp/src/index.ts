@@ -1,6 +1,7 @@
 export * from './protocol.js';
 export * from './state-machine-types.js';
 export * from './config-schema.js';
+export { VRRP_EVENTS, type VrrpState, type VrrpInstanceInfo } from './events.js';
 export { VrrpPlugin, VrrpPlugin as default, PLUGIN_NAME, VrrpPluginError, crossCheck, type VrrpHooks } from './plugin.js';
 export { VrrpInstance, type InstanceCounters, type TransitionInfo } from './instance.js';
 export { SyncGroup, groupStateOf, type GroupState } from './sync-group.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import type { HacoreConfig, HacoreCore, HacorePlugin, Logger, VrrpInstanceInfo, VrrpState } from '@hacore/core';
+import { isEvent, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { VRRP_EVENTS, type VrrpInstanceInfo, type VrrpState } from './events.js';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
 import { AcceptModeFilter } from './plugin-accept-mode.js';
@@ -71,6 +72,7 @@ export class VrrpPlugin implements HacorePlugin {
 
   apply(core: HacoreCore): void {
     core.registerSection('vrrp', vrrpSectionSchema, { roles: ['vrrp'] });
+    for (const d of VRRP_EVENTS) core.declareEvent(d);
     let runtime: VrrpRuntime | undefined;
     core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
       if (!core.runs('vrrp')) return;
@@ -93,7 +95,7 @@ export class VrrpPlugin implements HacorePlugin {
       await runtime.reload(next ?? { instances: [], syncGroups: [], scripts: {} }, diff.next);
     });
     core.hooks.event.tap(PLUGIN_NAME, (event) => {
-      if (event.kind === 'target-state') runtime?.checkState(event.check, event.to);
+      if (isEvent(event, 'target-state')) runtime?.checkState(event.check, event.to);
     });
     core.hooks.status.tap(PLUGIN_NAME, (doc) => {
       if (runtime) doc['vrrp'] = runtime.status();
@@ -281,7 +283,6 @@ class VrrpRuntime {
     const info = this.info(i);
     // keepalived reports a stopped instance as STOP; notifiers expect it.
     const to: VrrpState = t.to === 'INIT' && t.reason === 'shutdown' ? 'STOP' : t.to;
-    void this.core.hooks.vrrpTransition.promise(info, t.from, to);
     void this.hooks.transition.promise(info, t).catch((err: unknown) => this.log.error({ err }, 'a vrrp transition tap failed'));
     void this.core.emit({
       kind: 'vrrp-transition',

@@ -38,7 +38,9 @@ process.on('message', (raw: unknown) => {
     void (async () => {
       try {
         if (!core) throw new Error('not started');
-        const result = m.op === 'reload' ? await core.reload() : core.status();
+        const c = core;
+        const result =
+          m.op === 'prepare' ? await c.prepareReload(m.raw) : m.op === 'commit' ? await c.commitReload() : m.op === 'abort' ? await c.abortReload() : c.status();
         send({ t: 'reply', id: m.id, ok: true, result });
       } catch (err) {
         const e = err as { code?: string; message?: string };

@@ -1,17 +1,22 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CORE_KEYS, SchemaRegistry, parseCheck, preValidate, validateConfig } from '../config/compose.js';
-import { configError, loadRawConfig } from '../config/load.js';
+import { preValidate } from '../config/compose.js';
+import { configError, loadRawConfig, type RawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
-import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
-import { createHooks, isolateTaps, type CoreHooks } from '../hooks.js';
-import { PLUGIN_API_VERSION, type HacoreCore, type HacorePlugin } from '../plugin.js';
+import type { StandardSchemaV1 } from '../config/standard-schema.js';
+import { ConfigError, HacoreError } from '../errors.js';
+import { createHooks, isolateTaps, nameTapErrors, type CoreHooks } from '../hooks.js';
+import { PLUGIN_API_VERSION, type HacoreCore } from '../plugin.js';
 import { loadPlugins, type LoadedPlugin } from '../plugins/loader.js';
 import { Scheduler, realClock, type SchedulerClock } from '../checks/scheduler.js';
 import { silentLogger } from '../logger.js';
 import { CORE_VERSION } from '../version.js';
-import type { CheckSpec, Checker, EventInput, HacoreConfig, HacoreEvent, Role, StatusReport, Target } from '../types.js';
+import type { CheckSpec, Checker, ConfigDiff, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
 import { diffConfig } from './config-diff.js';
+import { validateWhole } from './config-validator.js';
+import { PluginHost, pluginRoles, pluginRunsIn } from './plugin-host.js';
+
+export { pluginRoles } from './plugin-host.js';
 
 export interface HacoreOptions {
   /** `--config FILE`; otherwise cosmiconfig searches from `cwd`. */
@@ -22,36 +27,51 @@ export interface HacoreOptions {
   logger?: Logger;
   clock?: SchedulerClock;
   /** Called with every event emitted here, to relay it to the other roles. */
-  relay?: (event: HacoreEvent) => void;
+  relay?: (event: GenericEvent) => void;
+  /** Reads the config instead of loadRawConfig (a second input format, or a document handed over by the supervisor). */
+  readConfig?: () => Promise<RawConfig>;
 }
 
 export type StatusCollector = () => Promise<Record<string, StatusReport>>;
 
-const DEFAULT_ROLES: readonly Role[] = ['check'];
+/** A reload validated and prepared in this process, waiting for commit or abort. */
+interface PreparedReload {
+  diff: ConfigDiff;
+  file: string;
+  checkers: Map<string, Checker>;
+}
 
-export function pluginRoles(p: HacorePlugin): readonly Role[] {
-  return p.roles && p.roles.length > 0 ? p.roles : DEFAULT_ROLES;
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+  sections: string[];
 }
 
 /**
  * The core of one process: loads the config and plugins, validates everything
  * before any side effect, runs the checks of this role and fires the hooks.
+ * A reload runs in two phases, so that a supervisor can apply it in every
+ * process or in none: `prepareReload` (validate, build, ask the plugins), then
+ * `commitReload` or `abortReload`.
  */
 export class Hacore implements HacoreCore {
   readonly apiVersion = PLUGIN_API_VERSION;
   readonly role: Role | 'single';
   readonly hooks: CoreHooks;
   logger: Logger;
-  readonly registry = new SchemaRegistry();
+  readonly host = new PluginHost();
   readonly startedAt = Date.now();
   plugins: LoadedPlugin[] = [];
   configFile: string | undefined;
   private current: HacoreConfig | undefined;
   private readonly scheduler: Scheduler;
-  private readonly relay: ((event: HacoreEvent) => void) | undefined;
-  private applying: LoadedPlugin | undefined;
+  private readonly relay: ((event: GenericEvent) => void) | undefined;
   private started = false;
   private stopping: Promise<void> | undefined;
+  private prepared: PreparedReload | undefined;
+  private reloadFailures: string[] | undefined;
   readonly pluginErrors = new Map<string, number>();
 
   private constructor(private readonly opts: HacoreOptions) {
@@ -60,6 +80,7 @@ export class Hacore implements HacoreCore {
     this.relay = opts.relay;
     this.hooks = createHooks();
     isolateTaps(this.hooks, (plugin, hook, err) => this.onTapError(plugin, hook, err));
+    nameTapErrors(this.hooks);
     this.scheduler = new Scheduler(
       {
         result: (t, r) => this.hooks.checkResult.promise(t, r),
@@ -85,19 +106,32 @@ export class Hacore implements HacoreCore {
   /** Loads config and plugins and validates everything. Throws HacoreError / ConfigError; starts nothing. */
   static async load(opts: HacoreOptions): Promise<Hacore> {
     const core = new Hacore(opts);
-    const raw = await loadRawConfig({ file: opts.configFile, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const raw = await core.readRaw();
     core.configFile = raw.file;
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
-    for (const lp of core.plugins) core.applyPlugin(lp);
-    core.current = await core.validate(raw.value, raw.file);
+    for (const lp of core.plugins) core.host.apply(lp, pluginRunsIn(lp.plugin, core.role) ? core : core.host.facade(core));
+    core.current = await validateWhole(raw.value, raw.file, core.host.registry, core.hooks);
     return core;
+  }
+
+  /** Reads the config document as `load` and `reload` do (the file, or the configured reader). */
+  readConfigDocument(): Promise<RawConfig> {
+    return this.readRaw();
+  }
+
+  private readRaw(): Promise<RawConfig> {
+    return this.opts.readConfig ? this.opts.readConfig() : loadRawConfig({ file: this.configFile ?? this.opts.configFile, ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}) });
   }
 
   get config(): HacoreConfig {
     if (!this.current) throw new HacoreError('HACORE_ERR_CONFIG_INVALID', 'the config is not validated yet: read core.config in the start hook, not in apply()');
     return this.current;
+  }
+
+  get events(): EventRegistry {
+    return this.host.events;
   }
 
   runs(role: Role): boolean {
@@ -112,86 +146,20 @@ export class Hacore implements HacoreCore {
     return [...roles].sort();
   }
 
-  private applyPlugin(lp: LoadedPlugin): void {
-    const here =
-      this.role === 'single' || pluginRoles(lp.plugin).includes(this.role as Role) || (lp.plugin.alsoIn ?? []).includes(this.role as Role);
-    // A plugin of another role still contributes its schemas (so every process
-    // validates the whole file), but its taps go to hooks that never fire here.
-    const target: HacoreCore = here ? this : this.schemaOnlyFacade();
-    this.applying = lp;
-    try {
-      lp.plugin.apply(target);
-    } catch (err) {
-      throw new HacoreError('HACORE_ERR_PLUGIN_APPLY', `plugin "${lp.plugin.name}" threw in apply(): ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    } finally {
-      this.applying = undefined;
-    }
-  }
-
-  private schemaOnlyFacade(): HacoreCore {
-    // collectChecks is part of validation, so it runs in every process; every other hook here is inert.
-    const hooks: CoreHooks = Object.freeze({ ...createHooks(), collectChecks: this.hooks.collectChecks });
-    const facade: HacoreCore = {
-      apiVersion: this.apiVersion,
-      role: this.role,
-      hooks,
-      logger: this.logger,
-      get config(): HacoreConfig {
-        throw new HacoreError('HACORE_ERR_CONFIG_INVALID', 'plugin does not run in this process');
-      },
-      registerSection: (k, sc, o) => this.registerSection(k, sc, o),
-      registerCheckType: (t, o) => this.registerCheckType(t, o),
-      parseCheck: (raw, ctx, path) => this.parseCheck(raw, ctx, path),
-      emit: async () => {},
-      targets: () => [],
-      runs: () => false,
-      statusAll: async () => ({}),
-    };
-    return facade;
-  }
-
-  registerSection<T>(key: string, schema: s.Schema<T>, options: { roles?: readonly Role[] } = {}): void {
-    const owner = this.applying?.plugin.name ?? 'core';
-    const existing = this.registry.sections.get(key);
-    if (existing || (CORE_KEYS as readonly string[]).includes(key)) {
-      throw new HacoreError('HACORE_ERR_PLUGIN_APPLY', `plugin "${owner}" registers config section "${key}", already owned by ${existing?.owner ?? 'the core'}`);
-    }
-    this.registry.sections.set(key, { owner, schema: schema as s.Schema<unknown>, roles: options.roles ?? ['check'] });
+  registerSection(key: string, schema: s.Schema<unknown> | StandardSchemaV1, options: { roles?: readonly Role[] } = {}): void {
+    this.host.registerSection(key, schema, options);
   }
 
   registerCheckType<S extends s.Shape>(type: string, options: s.ObjectSchema<S>): void {
-    const owner = this.applying?.plugin.name ?? 'core';
-    const existing = this.registry.checkTypes.get(type);
-    if (existing) {
-      throw new HacoreError('HACORE_ERR_PLUGIN_APPLY', `plugin "${owner}" registers check type "${type}", already provided by ${existing.owner}`);
-    }
-    this.registry.checkTypes.set(type, { owner, schema: options as unknown as s.ObjectSchema<s.Shape> });
+    this.host.registerCheckType(type, options);
+  }
+
+  declareEvent(declaration: EventDeclaration): void {
+    this.host.declareEvent(declaration);
   }
 
   parseCheck(raw: unknown, ctx: s.ParseContext, path: string): CheckSpec | s.Invalid {
-    return parseCheck(raw, this.registry, ctx, path) ?? s.INVALID;
-  }
-
-  /** Validates a raw config completely, including that a checker can be built for every check. */
-  private async validate(raw: unknown, file: string): Promise<HacoreConfig> {
-    const r = validateConfig(raw, this.registry);
-    if (!r.config) throw await configError(file, r.issues);
-    const config = r.config;
-    try {
-      config.checks = this.hooks.collectChecks.call(config.checks, config);
-    } catch (err) {
-      // A plugin's cross-section check: report it like any other config problem.
-      if (err instanceof ConfigError) throw await configError(file, [...err.issues]);
-      throw err;
-    }
-    const issues: ConfigIssue[] = [];
-    const names = new Set<string>();
-    config.checks.forEach((c, i) => {
-      if (names.has(c.name)) issues.push({ path: `checks[${i}].name`, expected: 'a unique check name', found: JSON.stringify(c.name) });
-      names.add(c.name);
-    });
-    if (issues.length > 0) throw await configError(file, issues);
-    return config;
+    return this.host.parseCheck(raw, ctx, path);
   }
 
   /** Builds the checker of a check through `checkerFactory`. */
@@ -217,33 +185,60 @@ export class Hacore implements HacoreCore {
   }
 
   /**
-   * Re-reads the config file and validates it entirely. A bad file leaves the
-   * running config untouched and throws; a good one is applied as a diff.
+   * Phase 1 of a reload: reads (or takes) the new config, validates it entirely,
+   * builds the new checkers and asks every plugin (`prepareReload`). Changes
+   * nothing that runs. Throws, having released what it built, if anything refuses.
+   * `raw` is the document the supervisor read, so every process prepares the same one.
    */
-  async reload(): Promise<{ added: string[]; removed: string[]; changed: string[]; unchanged: string[] }> {
-    const raw = await loadRawConfig({ file: this.configFile });
-    const pre = preValidate(raw.value);
-    if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
+  async prepareReload(raw?: RawConfig): Promise<ReloadSummary> {
+    if (this.prepared) await this.abortReload();
+    const doc = raw ?? (await this.readRaw());
+    const pre = preValidate(doc.value);
+    if (pre.issues.length > 0) throw await configError(doc.file, pre.issues);
     const before = this.plugins.map((p) => p.spec);
     if (JSON.stringify(before) !== JSON.stringify(pre.plugins)) {
-      throw await configError(raw.file, [
+      throw await configError(doc.file, [
         { path: 'plugins', expected: `the same plugin list as the running daemon (${JSON.stringify(before)}); restart to change plugins`, found: JSON.stringify(pre.plugins) },
       ]);
     }
-    const next = await this.validate(raw.value, raw.file);
+    const next = await validateWhole(doc.value, doc.file, this.host.registry, this.hooks);
     const diff = diffConfig(this.config, next);
-    if (this.runs('check')) {
-      // Build all new checkers first: a factory that throws must not leave a half-applied reload.
-      const fresh = new Map<string, Checker>();
-      for (const name of [...diff.checks.added, ...diff.checks.changed]) {
-        const spec = next.checks.find((c) => c.name === name)!;
-        fresh.set(name, this.createChecker(spec));
+    const checkers = new Map<string, Checker>();
+    try {
+      if (this.runs('check')) {
+        for (const name of [...diff.checks.added, ...diff.checks.changed]) checkers.set(name, this.createChecker(next.checks.find((c) => c.name === name)!));
       }
-      for (const name of [...diff.checks.removed, ...diff.checks.changed]) await this.scheduler.remove(name);
-      for (const [name, checker] of fresh) this.scheduler.add(next.checks.find((c) => c.name === name)!, checker);
+      await this.hooks.prepareReload.promise(diff);
+    } catch (err) {
+      await Promise.all([...checkers.values()].map(async (c) => c.close?.()));
+      throw err;
     }
-    this.current = next;
-    // Taps are isolated (every plugin gets the diff), but a plugin that failed to apply it must be reported.
+    this.prepared = { diff, file: doc.file, checkers };
+    return { ...diff.checks, sections: diff.sections };
+  }
+
+  /** A prepared reload was refused elsewhere: releases what prepare built. Nothing that runs changed. */
+  async abortReload(): Promise<void> {
+    const p = this.prepared;
+    this.prepared = undefined;
+    if (!p) return;
+    await Promise.all([...p.checkers.values()].map(async (c) => c.close?.()));
+    await this.hooks.abortReload.promise(p.diff);
+    this.logger.info('prepared reload aborted; the running config stays');
+  }
+
+  /** Phase 2: applies the prepared reload. A plugin that fails here makes it partial (HACORE_ERR_RELOAD_PARTIAL). */
+  async commitReload(): Promise<ReloadSummary> {
+    const p = this.prepared;
+    if (!p) throw new HacoreError('HACORE_ERR_CONTROL', 'no prepared reload to commit');
+    this.prepared = undefined;
+    const { diff } = p;
+    if (this.runs('check')) {
+      for (const name of [...diff.checks.removed, ...diff.checks.changed]) await this.scheduler.remove(name);
+      for (const [name, checker] of p.checkers) this.scheduler.add(diff.next.checks.find((c) => c.name === name)!, checker);
+    }
+    this.current = diff.next;
+    this.configFile = p.file;
     const failed: string[] = [];
     this.reloadFailures = failed;
     try {
@@ -257,12 +252,19 @@ export class Hacore implements HacoreCore {
     }
     this.logger.info({ ...diff.checks, sections: diff.sections }, 'config reloaded');
     await this.emit({ kind: 'daemon', what: 'reload', detail: `+${diff.checks.added.length} -${diff.checks.removed.length} ~${diff.checks.changed.length}` });
-    return diff.checks;
+    return { ...diff.checks, sections: diff.sections };
+  }
+
+  /** Both phases in this one process (single-process mode, tests). A bad file leaves the running config untouched. */
+  async reload(raw?: RawConfig): Promise<ReloadSummary> {
+    await this.prepareReload(raw);
+    return this.commitReload();
   }
 
   /** Stops the checks and runs the `shutdown` hook. Idempotent. */
   stop(reason = 'stop'): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.prepared) await this.abortReload().catch(() => {});
       await this.scheduler.stopAll();
       await this.emit({ kind: 'daemon', what: 'stop', detail: reason });
       try {
@@ -276,13 +278,16 @@ export class Hacore implements HacoreCore {
   }
 
   async emit(input: EventInput): Promise<void> {
-    const event = { ...input, time: Date.now(), origin: this.role } as HacoreEvent;
+    if (!this.host.events.get(input.kind)) {
+      throw new HacoreError('HACORE_ERR_EVENT_UNDECLARED', `event kind "${input.kind}" was emitted but no plugin declared it (core.declareEvent)`);
+    }
+    const event = { ...input, time: Date.now(), origin: this.role } as GenericEvent;
     this.relay?.(event);
     await this.hooks.event.promise(event);
   }
 
   /** Delivers an event that happened in another process (relayed by the supervisor). */
-  async deliverRemote(event: HacoreEvent): Promise<void> {
+  async deliverRemote(event: GenericEvent): Promise<void> {
     await this.hooks.event.promise(event);
   }
 
@@ -311,14 +316,13 @@ export class Hacore implements HacoreCore {
     return this.hooks.status.call(base);
   }
 
-  private reloadFailures: string[] | undefined;
-
-  private onTapError(plugin: string, hook: string, err: unknown): void {
+  /** Counts and logs a failure that was isolated (a tap, an unhandled rejection of a plugin). */
+  onTapError(plugin: string, hook: string, err: unknown): void {
     if (hook === 'reload') this.reloadFailures?.push(`plugin ${plugin} failed to apply it: ${(err as Error)?.message ?? String(err)}`);
     this.pluginErrors.set(plugin, (this.pluginErrors.get(plugin) ?? 0) + 1);
-    this.logger.error({ plugin, hook, err }, `plugin ${plugin} failed in hook ${hook}`);
+    this.logger.error({ plugin, hook, err }, `plugin ${plugin} failed in ${hook}`);
     if (hook === 'event') return; // never recurse on a failing event consumer
-    void this.emit({ kind: 'plugin-error', plugin, hook, message: (err as Error)?.message ?? String(err) });
+    void this.emit({ kind: 'plugin-error', plugin, hook, message: (err as Error)?.message ?? String(err) }).catch(() => {});
   }
 }
 

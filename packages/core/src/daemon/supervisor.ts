@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { HacoreError } from '../errors.js';
-import type { HacoreEvent, Role, StatusReport } from '../types.js';
-import type { Hacore } from './hacore.js';
+import type { GenericEvent, Role, StatusReport } from '../types.js';
+import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
@@ -13,24 +13,6 @@ export interface BackoffPolicy {
   maxMs: number;
   /** A child that ran this long is considered healthy: its backoff starts over. */
   stableMs: number;
-}
-
-/** Events that describe a current state (the last one per key is the truth). */
-function stateKey(e: HacoreEvent): string | undefined {
-  switch (e.kind) {
-    case 'target-state':
-      return `target:${e.check}`;
-    case 'vrrp-transition':
-      return `vrrp:${e.instance}`;
-    case 'vrrp-group-transition':
-      return `group:${e.group}`;
-    case 'real-server':
-      return `rs:${e.virtualServer}/${e.realServer}`;
-    case 'quorum':
-      return `quorum:${e.virtualServer}`;
-    default:
-      return undefined;
-  }
 }
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 30_000, stableMs: 60_000 };
@@ -64,13 +46,13 @@ export class Supervisor {
   private readonly slots = new Map<Role, Slot>();
   private readonly pending = new Map<number, Pending>();
   /** The latest state event per source, replayed to a child when it (re)starts. */
-  private readonly lastState = new Map<string, { from: Role; event: HacoreEvent }>();
+  private readonly lastState = new Map<string, { from: Role; event: GenericEvent }>();
   private nextId = 1;
   private stopping = false;
 
   constructor(
     private readonly core: Hacore,
-    private readonly opts: { configFile: string; logLevel: string; logger: Logger; backoff?: BackoffPolicy },
+    private readonly opts: { configFile: string; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
   ) {}
 
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */
@@ -146,8 +128,8 @@ export class Supervisor {
     }, delay);
   }
 
-  private onChildEvent(from: Role, event: HacoreEvent): void {
-    const key = stateKey(event);
+  private onChildEvent(from: Role, event: GenericEvent): void {
+    const key = this.core.events.replayKeyOf(event);
     if (key) this.lastState.set(key, { from, event });
     void this.core.deliverRemote(event);
     for (const [role, slot] of this.slots) {
@@ -172,24 +154,56 @@ export class Supervisor {
     }
   }
 
-  private request(slot: Slot, op: 'reload' | 'status', timeoutMs = 20_000): Promise<unknown> {
+  private request(slot: Slot, m: { op: 'status' | 'abort' | 'commit' } | { op: 'prepare'; raw: { file: string; value: unknown } }, timeoutMs = 20_000): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (!slot.proc?.connected) return reject(new HacoreError('HACORE_ERR_CONTROL', `${slot.role} child is not running`));
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new HacoreError('HACORE_ERR_CONTROL', `${slot.role} child did not answer ${op} within ${timeoutMs} ms`));
+        reject(new HacoreError('HACORE_ERR_CONTROL', `${slot.role} child did not answer ${m.op} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.send(slot, { t: 'request', id, op });
+      this.send(slot, { t: 'request', id, ...m } as ParentMessage);
     });
   }
 
-  /** Validates in the supervisor first (a bad file changes nothing anywhere), then reloads each child. */
-  async reload(): Promise<unknown> {
-    const result = await this.core.reload();
-    const children = await Promise.all([...this.slots.values()].map(async (s) => [s.role, await this.request(s, 'reload')] as const));
-    return { main: result, ...Object.fromEntries(children) };
+  /**
+   * A reload in every process or in none: the supervisor reads and validates the
+   * file, every child prepares the same document (validates it against its live
+   * state and allocates what it needs), and only when all have said yes does
+   * each commit. A child that refuses, is not running or does not answer within
+   * `prepareTimeoutMs` refuses the whole reload, and every prepared process aborts.
+   */
+  async reload(prepareTimeoutMs = this.opts.prepareTimeoutMs ?? 15_000): Promise<Record<string, ReloadSummary>> {
+    const raw = await this.core.readConfigDocument();
+    const main = await this.core.prepareReload(raw);
+    const slots = [...this.slots.values()];
+    const doc = { file: raw.file, value: raw.value };
+    const prepared = await Promise.allSettled(slots.map((s) => this.request(s, { op: 'prepare', raw: doc }, prepareTimeoutMs)));
+    const refusals = prepared.flatMap((r, i) => (r.status === 'rejected' ? [{ role: slots[i]!.role, err: r.reason as Error & { remoteCode?: string } }] : []));
+    if (refusals.length > 0) {
+      await this.core.abortReload().catch((err: unknown) => this.opts.logger.error({ err }, 'abort of the prepared reload failed in main'));
+      await Promise.allSettled(slots.filter((_, i) => prepared[i]!.status === 'fulfilled').map((s) => this.request(s, { op: 'abort' }, prepareTimeoutMs)));
+      const why = refusals.map((r) => r.err.message).join('; ');
+      this.opts.logger.warn({ refusedBy: refusals.map((r) => r.role) }, `reload refused: ${why}; nothing was changed`);
+      void this.core.emit({ kind: 'daemon', what: 'reload-failed', detail: `refused: ${why}` }).catch(() => {});
+      throw Object.assign(new HacoreError('HACORE_ERR_RELOAD_REFUSED', `reload refused, nothing was changed in any process: ${why}`, { cause: refusals[0]!.err }), {
+        remoteCode: refusals[0]!.err.remoteCode,
+      });
+    }
+    const committed = await Promise.allSettled(slots.map(async (s) => [s.role, (await this.request(s, { op: 'commit' })) as ReloadSummary] as const));
+    let mainResult: ReloadSummary = main;
+    let mainError: Error | undefined;
+    try {
+      mainResult = await this.core.commitReload();
+    } catch (err) {
+      mainError = err as Error;
+    }
+    const failures = committed.flatMap((r, i) => (r.status === 'rejected' ? [`${slots[i]!.role}: ${(r.reason as Error).message}`] : []));
+    if (mainError) failures.unshift(`main: ${mainError.message}`);
+    if (failures.length > 0) throw new HacoreError('HACORE_ERR_RELOAD_PARTIAL', `the reload was prepared everywhere but failed to commit in ${failures.join('; ')}`);
+    const children = committed.map((r) => (r as PromiseFulfilledResult<readonly [Role, ReloadSummary]>).value);
+    return { main: mainResult, ...Object.fromEntries(children) };
   }
 
   async statusAll(): Promise<Record<string, StatusReport>> {
@@ -197,7 +211,7 @@ export class Supervisor {
     await Promise.all(
       [...this.slots.values()].map(async (s) => {
         try {
-          out[s.role] = (await this.request(s, 'status', 5000)) as StatusReport;
+          out[s.role] = (await this.request(s, { op: 'status' }, 5000)) as StatusReport;
         } catch (err) {
           out[s.role] = { error: (err as Error).message } as unknown as StatusReport;
         }
