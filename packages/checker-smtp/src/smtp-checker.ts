@@ -39,16 +39,25 @@ const EHLO_FALLBACK = new Set([500, 501, 502, 504, 550]);
  */
 export class SmtpChecker implements Checker {
   private readonly heloName: string;
-  private readonly caPem: Buffer | undefined;
-  /** Why the CA file could not be read (checked at validation; it may have gone since). */
+  /** One TLS context for every probe of this check (the CA parsed once). */
+  private readonly secureContext: tls.SecureContext | undefined;
+  /** Why the CA file could not be used (checked readable at validation; it may have gone or be no PEM). */
   private readonly caProblem: string | undefined;
 
   constructor(private readonly spec: SmtpCheckSpec) {
     this.heloName = spec.heloName ?? (os.hostname() || 'localhost');
+    if (!spec.starttls) return;
+    let ca: Buffer | undefined;
     try {
-      this.caPem = spec.ca !== undefined ? readFileSync(spec.ca) : undefined;
+      ca = spec.ca !== undefined ? readFileSync(spec.ca) : undefined;
     } catch (err) {
       this.caProblem = `starttls: ca ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`;
+      return;
+    }
+    try {
+      this.secureContext = tls.createSecureContext(ca ? { ca } : {});
+    } catch (err) {
+      this.caProblem = `starttls: ca invalid (${(err as Error).message.slice(0, 80)})`;
     }
   }
 
@@ -58,7 +67,7 @@ export class SmtpChecker implements Checker {
     const { address } = spec.target;
     const port = spec.target.port ?? 25;
     const heloName = this.heloName;
-    const caPem = this.caPem;
+    const secureContext = this.secureContext;
     if (this.caProblem !== undefined) return Promise.resolve({ ok: false, reason: this.caProblem, latencyMs: 0 });
     return new Promise<CheckResult>((resolve) => {
       let settled = false;
@@ -145,15 +154,20 @@ export class SmtpChecker implements Checker {
         socket.off('data', onData);
         reader.reset();
         const servername = spec.servername ?? address;
-        const t = tls.connect({
-          socket,
-          // Verified below, after the handshake, so that a certificate problem is
-          // reported as such and nothing is sent over an unverified channel.
-          rejectUnauthorized: false,
-          ...(net.isIP(servername) === 0 ? { servername } : {}),
-          ...(caPem ? { ca: caPem } : {}),
-          checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
-        });
+        let t: tls.TLSSocket;
+        try {
+          t = tls.connect({
+            socket,
+            // Verified below, after the handshake, so that a certificate problem is
+            // reported as such and nothing is sent over an unverified channel.
+            rejectUnauthorized: false,
+            ...(net.isIP(servername) === 0 ? { servername } : {}),
+            ...(secureContext ? { secureContext } : {}),
+            checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
+          });
+        } catch (err) {
+          return finish(false, `starttls: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
         tlsSocket = t;
         t.once('secureConnect', () => {
           if (spec.tlsVerify && !t.authorized) return finish(false, `starttls: certificate ${String(t.authorizationError ?? 'not trusted')}`);
