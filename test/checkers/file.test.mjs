@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FileChecker, FileWatch } from '@hacore/checker-file';
+import { FileChecker, FileWatch, FileWatchPool } from '@hacore/checker-file';
 
 let dir;
 before(() => {
@@ -192,6 +192,25 @@ describe('FileChecker', () => {
     }
   });
 
+  test('checks on one file share one watch through the pool; the last one closed closes it', async () => {
+    const f = fresh('1');
+    const pool = new FileWatchPool();
+    const checkers = Array.from({ length: 200 }, () => new FileChecker(spec({ path: f }), pool));
+    const results = await Promise.all(checkers.map((c) => c.probe(new AbortController().signal)));
+    assert.ok(results.every((r) => r.reason === 'value 1'));
+    assert.equal(pool.size, 1);
+    // Other options are another watch.
+    const other = new FileChecker(spec({ path: f, watch: false }), pool);
+    await other.probe(new AbortController().signal);
+    assert.equal(pool.size, 2);
+    other.close();
+    checkers.slice(1).forEach((c) => c.close());
+    assert.equal(pool.size, 1);
+    checkers[0].close();
+    checkers[0].close(); // twice is harmless
+    assert.equal(pool.size, 0);
+  });
+
   test('an aborted first probe reports a timeout and leaves nothing behind once closed', async () => {
     const c = new FileChecker(spec({ path: fresh('0') }));
     const ctrl = new AbortController();
@@ -211,9 +230,11 @@ describe('FileChecker', () => {
       counts[r.reason] = (counts[r.reason] ?? 0) + 1;
       c.close();
     }
-    const long = new FileChecker(spec({ path: files[1] }));
+    const pool = new FileWatchPool();
+    const long = new FileChecker(spec({ path: files[1] }), pool);
     for (let i = 0; i < 100; i++) await long.probe(new AbortController().signal);
     long.close();
+    assert.equal(pool.size, 0);
     assert.deepEqual(counts, { 'value 0': 360, 'value 1': 270, 'value 2': 270 });
     await new Promise((r) => setImmediate(r));
     const after = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;

@@ -1,6 +1,6 @@
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
 import { fileCheckStatus, type FileCheckMapping } from './file-value.js';
-import { FileWatch, type FileWatchOptions } from './file-watch.js';
+import { FileWatch, type FileWatchOptions, type FileWatchPool } from './file-watch.js';
 
 export interface FileCheckOptions {
   /** The file to read (keepalived track_file `file`). */
@@ -20,14 +20,19 @@ export type FileCheckSpec = CheckSpec<FileCheckOptions>;
 /**
  * keepalived's FILE_CHECK: the integer in a file makes the real server up or
  * down and, with dynamic, adjusts its weight. The file is watched (inotify and
- * a poll) from the first probe until close(); a probe answers from the latest
+ * a poll) from the first probe until close(), through `pool` when given (one
+ * watch per file for all the checks on it); a probe answers from the latest
  * reading without I/O. Never rejects.
  */
 export class FileChecker implements Checker {
   private watch: FileWatch | undefined;
+  private release: (() => void) | undefined;
   private readonly mapping: FileCheckMapping;
 
-  constructor(private readonly spec: FileCheckSpec) {
+  constructor(
+    private readonly spec: FileCheckSpec,
+    private readonly pool?: FileWatchPool,
+  ) {
     this.mapping = { dynamic: spec.dynamic, multiplier: spec.multiplier ?? 1, reverse: spec.reverse, baseWeight: spec.weight ?? 1 };
   }
 
@@ -38,7 +43,11 @@ export class FileChecker implements Checker {
     if (!this.watch) {
       const opts: FileWatchOptions = { watch: this.spec.watch, pollInterval: this.spec.pollInterval, settle: this.spec.settle };
       if (this.spec.initFile) opts.initFile = this.spec.initFile;
-      this.watch = new FileWatch(this.spec.path, opts);
+      if (this.pool) {
+        const shared = this.pool.acquire(this.spec.path, opts);
+        this.watch = shared.watch;
+        this.release = shared.release;
+      } else this.watch = new FileWatch(this.spec.path, opts);
     }
     const reading = this.watch.reading ?? (await untilAborted(this.watch.start(), signal));
     if (reading === undefined) return done({ ok: false, reason: 'timeout' });
@@ -46,8 +55,10 @@ export class FileChecker implements Checker {
   }
 
   close(): void {
-    this.watch?.close();
+    if (this.release) this.release();
+    else this.watch?.close();
     this.watch = undefined;
+    this.release = undefined;
   }
 }
 

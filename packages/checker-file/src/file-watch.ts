@@ -198,3 +198,41 @@ export class FileWatch {
     }
   }
 }
+
+/**
+ * Shares one FileWatch between the users of the same file with the same
+ * options (keepalived reads one track_file for every real server that uses it):
+ * a thousand real servers on one maintenance file cost one watch and one poll.
+ */
+export class FileWatchPool {
+  private readonly entries = new Map<string, { watch: FileWatch; users: number }>();
+
+  /** The shared watch (started) and the function that gives it back; the last user closes it. */
+  acquire(file: string, options: FileWatchOptions): { watch: FileWatch; release: () => void } {
+    const key = JSON.stringify([file, options]);
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { watch: new FileWatch(file, options), users: 0 };
+      this.entries.set(key, e);
+    }
+    e.users++;
+    const entry = e;
+    let released = false;
+    return {
+      watch: entry.watch,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--entry.users === 0) {
+          entry.watch.close();
+          this.entries.delete(key);
+        }
+      },
+    };
+  }
+
+  /** Files watched now. */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, defineCheckType, schema as s, type ConfigIssue, type HacoreCore, type HacorePlugin } from '@hacore/core';
 import { FileChecker, type FileCheckOptions } from './file-checker.js';
+import { FileWatchPool } from './file-watch.js';
 
 export { FileChecker, type FileCheckOptions, type FileCheckSpec } from './file-checker.js';
-export { FileWatch, initTrackFile, readFileValue, type FileWatchOptions } from './file-watch.js';
+export { FileWatch, FileWatchPool, initTrackFile, readFileValue, type FileWatchOptions } from './file-watch.js';
 export { clamp, fileCheckStatus, isInvalid, parseFileValue, sameReading, type FileCheckMapping, type FileReading } from './file-value.js';
 
 const PLUGIN_NAME = '@hacore/checker-file';
@@ -53,7 +54,9 @@ export class FileCheckerPlugin implements HacorePlugin {
   readonly roles = ['check'] as const;
 
   apply(core: HacoreCore): void {
-    defineCheckType(core, PLUGIN_NAME, 'file', fileCheckOptions, (spec) => new FileChecker(spec));
+    // One watch per file (and options) for every check on it, in this process.
+    const pool = new FileWatchPool();
+    defineCheckType(core, PLUGIN_NAME, 'file', fileCheckOptions, (spec) => new FileChecker(spec, pool));
     core.hooks.collectChecks.tap(PLUGIN_NAME, (checks) => {
       const issues: ConfigIssue[] = [];
       checks.forEach((c, i) => {
