@@ -2,8 +2,7 @@
 // a config it writes, inside a network namespace) and, for the leak test and
 // the odd servers an MTA will not play, small real servers on loopback.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,65 +10,14 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { SmtpChecker } from '@hacore/checker-smtp';
-import { Lab, waitFor } from '../lib/lab.mjs';
+import { makeCerts, startExim } from '../lib/exim-lab.mjs';
+import { Lab } from '../lib/lab.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const EXIM = '/usr/sbin/exim4';
 const MX = '198.51.100.25';
 
 function spec(over) {
   return { name: 'mx', type: 'smtp', target: { address: '127.0.0.1', port: 25 }, interval: 1000, timeout: 1000, rise: 1, fall: 1, retryDelay: 100, warmup: 0, alpha: false, heloName: 'lb1.example.test', starttls: false, tlsVerify: true, maxReplyBytes: 16384, ...over };
-}
-
-/** A CA, a server certificate it signs for mx.example.test and the MX address, and a second, unrelated CA. */
-function makeCerts(dir) {
-  const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=hacore test CA']);
-  run(['req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=another CA']);
-  run(['req', ...ec, '-keyout', 'mx.key', '-out', 'mx.csr', '-subj', '/CN=mx.example.test']);
-  writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=DNS:mx.example.test,IP:${MX},IP:127.0.0.1\n`);
-  run(['x509', '-req', '-in', 'mx.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'mx.pem', '-days', '2', '-extfile', 'san.ext']);
-}
-
-// One exim daemon, one behaviour per port (ACLs branch on $received_port):
-// 25 a normal MTA with STARTTLS, 26 greets 554, 27 greets 421, 28 refuses EHLO
-// (HELO works), 29 stalls after the greeting, 30 stalls before it, 31 offers no STARTTLS.
-function eximConfig(dir) {
-  return `primary_hostname = mx.example.test
-spool_directory = ${dir}/spool
-log_file_path = ${dir}/%slog
-pid_file_path = ${dir}/exim.pid
-daemon_smtp_ports = 25 : 26 : 27 : 28 : 29 : 30 : 31
-local_interfaces = <; ${MX}
-keep_environment =
-exim_user = root
-exim_group = root
-never_users =
-host_lookup =
-rfc1413_hosts =
-smtp_banner = mx.example.test ESMTP hacore test\\nsecond line of the greeting
-tls_certificate = ${dir}/mx.pem
-tls_privatekey = ${dir}/mx.key
-tls_advertise_hosts = \${if eq{$received_port}{31}{}{*}}
-acl_smtp_connect = acl_conn
-acl_smtp_helo = acl_helo
-begin acl
-acl_conn:
-  deny  condition = \${if eq{$received_port}{26}}
-        message = 554 no SMTP service here
-  defer condition = \${if eq{$received_port}{27}}
-        message = 421 too busy, try later
-  accept condition = \${if eq{$received_port}{30}}
-        delay = 5s
-  accept
-acl_helo:
-  deny  condition = \${if and{{eq{$received_port}{28}}{eq{\${uc:\${substr_0_4:$smtp_command}}}{EHLO}}}}
-        message = 502 EHLO not implemented here
-  accept condition = \${if eq{$received_port}{29}}
-        delay = 5s
-  accept
-`;
 }
 
 // Runs in the client namespace: probes each spec once with a fresh checker and
@@ -95,17 +43,8 @@ describe('SMTP checker against exim in a network namespace', { skip: false }, ()
   let dir;
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-smtp-'));
-    makeCerts(dir);
-    execFileSync('mkdir', ['-p', path.join(dir, 'spool')]);
-    writeFileSync(path.join(dir, 'exim.conf'), eximConfig(dir));
     lab = await Lab.create('hcsmt', ['mx', 'cli'], { addresses: { mx: [`${MX}/24`], cli: ['198.51.100.20/24'] } });
-    const exim = lab.spawn('mx', EXIM, ['-C', path.join(dir, 'exim.conf'), '-bdf']);
-    let err = '';
-    exim.stderr.on('data', (d) => (err += d));
-    await waitFor(async () => {
-      if (exim.exitCode !== null) throw new Error(`exim exited ${exim.exitCode}: ${err}`);
-      return (await lab.exec('mx', 'ss', ['-Hltn', `sport = :31`])).includes(':31');
-    }, { timeoutMs: 10000, what: 'exim listening' });
+    await startExim(lab, 'mx', dir, MX);
   });
   after(async () => {
     await lab?.destroy();
@@ -204,7 +143,7 @@ describe('SMTP checker: odd servers and the leak test on loopback', () => {
   const servers = [];
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-smtp-lo-'));
-    makeCerts(dir);
+    makeCerts(dir, '198.51.100.25');
   });
   after(() => {
     servers.forEach((s) => s.close());
@@ -242,7 +181,7 @@ describe('SMTP checker: odd servers and the leak test on loopback', () => {
   });
 
   test('no socket, TLS session or timer is left behind after 1,000 probes', async () => {
-    const secure = tls.createSecureContext({ cert: execFileSync('cat', [path.join(dir, 'mx.pem')]), key: execFileSync('cat', [path.join(dir, 'mx.key')]) });
+    const secure = tls.createSecureContext({ cert: readFileSync(path.join(dir, 'mx.pem')), key: readFileSync(path.join(dir, 'mx.key')) });
     const answers = { EHLO: '250-mx.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n', HELO: '250 mx\r\n', QUIT: '221 bye\r\n', STARTTLS: '220 go ahead\r\n' };
     const upgrade = (c) => {
       const t = new tls.TLSSocket(c, { isServer: true, secureContext: secure });
