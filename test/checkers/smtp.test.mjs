@@ -45,6 +45,7 @@ describe('SMTP checker against exim in a network namespace', { skip: false }, ()
     dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-smtp-'));
     lab = await Lab.create('hcsmt', ['mx', 'cli'], { addresses: { mx: [`${MX}/24`], cli: ['198.51.100.20/24'] } });
     await startExim(lab, 'mx', dir, MX);
+    await lab.exec('mx', 'sh', ['-c', "nft add table inet hcs && nft 'add chain inet hcs in { type filter hook input priority 0; }' && nft add rule inet hcs in tcp dport 32 drop"]);
   });
   after(async () => {
     await lab?.destroy();
@@ -89,16 +90,16 @@ describe('SMTP checker against exim in a network namespace', { skip: false }, ()
     assert.equal(out.left, 0);
   });
 
-  test('a server that stalls after the greeting, or before it, times out at that step', async () => {
-    const out = await probe([at(29, { timeout: 400 }), at(30, { timeout: 400 })]);
-    assert.deepEqual(out.results.map((r) => r.reason), ['timeout at ehlo', 'timeout at greeting']);
+  test('a server that stalls after the greeting, or before it, times out at that step; a host that drops SYNs, at connect', async () => {
+    const out = await probe([at(29, { timeout: 400 }), at(30, { timeout: 400 }), at(32, { timeout: 400 }), at(32, { timeout: 2000, connectTimeout: 400 })]);
+    assert.deepEqual(out.results.map((r) => r.reason), ['timeout at ehlo', 'timeout at greeting', 'timeout', 'connect timeout']);
     assert.ok(out.results.every((r) => r.ms >= 390 && r.ms < 2000), JSON.stringify(out.results));
     assert.equal(out.left, 0);
   });
 });
 
 /** A small real SMTP-ish server on loopback; `script(socket)` decides what it says. */
-function listen(script) {
+function listen(script, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const sockets = new Set();
     const server = net.createServer((c) => {
@@ -107,7 +108,7 @@ function listen(script) {
       c.on('error', () => {});
       script(c);
     });
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, close: () => { for (const c of sockets) c.destroy(); server.close(); } }));
+    server.listen(0, host, () => resolve({ server, port: server.address().port, close: () => { for (const c of sockets) c.destroy(); server.close(); } }));
   });
 }
 
@@ -178,6 +179,13 @@ describe('SMTP checker: odd servers and the leak test on loopback', () => {
       'reply too long at ehlo',
       'starttls: data before handshake',
     ]);
+  });
+
+  test('IPv6: a server on ::1', async () => {
+    const s = await listen(lineServer('220 mx\r\n', { EHLO: '250 mx\r\n', QUIT: '221 bye\r\n' }), '::1');
+    servers.push(s);
+    const r = await new SmtpChecker(spec({ target: { address: '::1', port: s.port } })).probe(AbortSignal.timeout(1000));
+    assert.deepEqual([r.ok, r.reason], [true, 'ok ehlo']);
   });
 
   test('no socket, TLS session or timer is left behind after 1,000 probes', async () => {
