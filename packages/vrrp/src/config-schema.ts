@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { fileWatchShape, trackFilePath } from '@hacore/checker-file';
 import { insecureProgram, schema as s, type Schema } from '@hacore/core';
 import { normalizeIp } from './ip-address.js';
 
@@ -117,10 +118,34 @@ export const trackScriptSchema = s.object({
 });
 export type TrackScriptConfig = s.InferShape<typeof trackScriptSchema.shape>;
 
+/** A file holding an integer (keepalived track_file), watched by the vrrp process. */
+export const trackFileSchema = s.object({
+  path: trackFilePath.describe('The file (keepalived track_file `file`). Missing or empty reads as 0; content that is not an integer is a fault.'),
+  weight: s.optional(WEIGHT, 1).describe('Default weight where the file is tracked (keepalived track_file `weight`): 0 = Fault while the value is non-zero, else value × weight is added to the priority (-254 or less = Fault). Default 1.'),
+  reverse: s.optional(s.boolean(), false).describe('Default direction (keepalived `weight … reverse`): the product is negated; with weight 0, a zero value is the Fault.'),
+  ...fileWatchShape,
+});
+export type TrackFileConfig = s.InferShape<typeof trackFileSchema.shape>;
+
+/** A tracked file with the weight and direction this instance applies to its value. */
+export interface TrackFileRef {
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+// The weight and reverse of a file reference default to the file's own (keepalived), so they stay undefined here.
+const trackFileRefSchema: Schema<{ name: string; weight?: number; reverse?: boolean }> = s.transform(
+  s.union(NAME, s.object({ name: NAME.describe('Name of a file under vrrp.files.'), weight: s.optional(WEIGHT).describe('Weight for this instance. Default: the file\'s.'), reverse: s.optional(s.boolean()).describe('Direction for this instance. Default: the file\'s.') })),
+  (v) => (typeof v === 'string' ? { name: v } : { name: v.name, ...(v.weight !== undefined ? { weight: v.weight } : {}), ...(v.reverse !== undefined ? { reverse: v.reverse } : {}) }),
+  'a file name from vrrp.files, or { name, weight?, reverse? } with weight from -254 to 254',
+);
+
 const trackSchema = s.object({
   interfaces: s.optional(s.array(trackRefInterface, { single: true }), []).describe('Interfaces whose state changes the priority or puts the instance in Fault (keepalived track_interface).'),
   checks: s.optional(s.array(trackRefSchema('check'), { single: true }), []).describe('hacore checks (by name, from `checks:`) whose up/down state is tracked (keepalived track_script over a checker).'),
   scripts: s.optional(s.array(trackRefSchema('script'), { single: true }), []).describe('Scripts from vrrp.scripts (keepalived track_script).'),
+  files: s.optional(s.array(trackFileRefSchema, { single: true }), []).describe('Files from vrrp.files whose value changes the priority or puts the instance in Fault (keepalived track_file).'),
 });
 
 const authenticationSchema = s.object({
@@ -148,7 +173,7 @@ export const instanceShape = {
   checkUnicastSource: s.optional(s.boolean(), false).describe('With unicastPeers: drop adverts whose source is not a listed peer (keepalived check_unicast_src). Default false.'),
   authentication: s.optional(authenticationSchema).describe('VRRPv2 simple password (keepalived authentication { auth_type PASS; auth_pass }).'),
   accept: s.optional(s.boolean(), true).describe('Accept mode: whether a Master accepts traffic to the VIPs (RFC 5798 Accept_Mode). false drops it with an nftables rule, ND excepted. Default true.'),
-  track: s.optional(trackSchema, { interfaces: [], checks: [], scripts: [] }).describe('Tracked interfaces, checks and scripts.'),
+  track: s.optional(trackSchema, { interfaces: [], checks: [], scripts: [], files: [] }).describe('Tracked interfaces, checks, scripts and files.'),
   garpRepeat: s.optional(s.integer({ min: 0, max: 100 }), 5).describe('Gratuitous ARPs / unsolicited NAs per VIP on becoming Master (keepalived garp_master_repeat). Default 5.'),
   garpMasterDelay: s.optional(s.duration({ max: 3_600_000 }), 5000).describe('Delay of the second burst after becoming Master; 0 disables it (keepalived garp_master_delay). Default 5s.'),
   garpInterval: s.optional(s.duration({ max: 1000 }), 0).describe('Pause between two GARP/NA packets of a burst (keepalived garp_interval / gna_interval). Default 0.'),
@@ -182,7 +207,7 @@ export interface VrrpInstanceConfig {
   checkUnicastSource: boolean;
   authentication?: { type: 'PASS'; password: string };
   accept: boolean;
-  track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[] };
+  track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[]; files: TrackFileRef[] };
   garpRepeat: number;
   garpMasterDelay: number;
   garpInterval: number;
@@ -203,6 +228,8 @@ export interface VrrpSectionConfig {
   instances: VrrpInstanceConfig[];
   syncGroups: SyncGroupConfig[];
   scripts: Record<string, TrackScriptConfig>;
+  /** Track files by name (absent in sections made by code that predates them). */
+  files?: Record<string, TrackFileConfig>;
   nice?: number;
   realtimePriority?: number;
 }
@@ -211,11 +238,12 @@ const sectionObject = s.object({
   instances: s.array(instanceObject, { single: true }).describe('VRRP instances (keepalived vrrp_instance).'),
   syncGroups: s.optional(s.array(syncGroupSchema), []).describe('Sync groups (keepalived vrrp_sync_group).'),
   scripts: s.optional(s.record(trackScriptSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track scripts by name (keepalived vrrp_script).'),
+  files: s.optional(s.record(trackFileSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track files by name (keepalived track_file).'),
   nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the VRRP event loop (keepalived vrrp_priority), e.g. -10 on a busy box. Default: unchanged.'),
   realtimePriority: s.optional(s.integer({ min: 1, max: 99 })).describe('SCHED_RR priority of the VRRP event loop (keepalived vrrp_rt_priority). Default off.'),
 });
 
-function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, scripts: Record<string, TrackScriptConfig>): VrrpInstanceConfig | s.Invalid {
+function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, scripts: Record<string, TrackScriptConfig>, files: Record<string, TrackFileConfig>): VrrpInstanceConfig | s.Invalid {
   let ok = true;
   const bad = (sub: string, expected: string, found: unknown, hint?: string): void => {
     s.fail(ctx, sub ? `${path}.${sub}` : path, expected, found, hint);
@@ -243,9 +271,22 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
     if (isIP(p) !== family) bad(`unicastPeers[${i}]`, `an IPv${family} address (the instance family)`, p);
   });
   if (raw.virtualAddresses.length > 255) bad('virtualAddresses', 'at most 255 addresses in an advert', raw.virtualAddresses);
-  const track = raw.track ?? { interfaces: [], checks: [], scripts: [] };
+  const track = raw.track ?? { interfaces: [], checks: [], scripts: [], files: [] };
   (track.scripts ?? []).forEach((t, i) => {
     if (!(t.name in scripts)) bad(`track.scripts[${i}]`, `the name of a script under vrrp.scripts (${Object.keys(scripts).join(', ') || 'none defined'})`, t.name, s.closest(t.name, Object.keys(scripts)) ? `did you mean "${s.closest(t.name, Object.keys(scripts))}"?` : undefined);
+  });
+  const fileRefs: TrackFileRef[] = [];
+  (track.files ?? []).forEach((t, i) => {
+    const f = files[t.name];
+    if (!f) {
+      const hint = s.closest(t.name, Object.keys(files));
+      return bad(`track.files[${i}]`, `the name of a file under vrrp.files (${Object.keys(files).join(', ') || 'none defined'})`, t.name, hint ? `did you mean "${hint}"?` : undefined);
+    }
+    if (fileRefs.some((r) => r.name === t.name)) return bad(`track.files[${i}]`, 'a file tracked once per instance', t.name);
+    const ref = { name: t.name, weight: t.weight ?? f.weight ?? 1, reverse: t.reverse ?? f.reverse ?? false };
+    // keepalived: the address owner keeps 255, so only weight 0 (Fault) means anything for it.
+    if ((raw.priority ?? 100) === 255 && ref.weight !== 0) bad(`track.files[${i}]`, 'weight 0 for an address owner (priority 255 is never changed by weights)', ref.weight);
+    fileRefs.push(ref);
   });
   if (!ok) return s.INVALID;
   const out: VrrpInstanceConfig = {
@@ -270,6 +311,7 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
       checks: track.checks ?? [],
       // A script tracked without an explicit weight takes the script's own weight.
       scripts: (track.scripts ?? []).map((t) => ({ name: t.name, weight: t.weight !== 0 ? t.weight : (scripts[t.name]?.weight ?? 0) })),
+      files: fileRefs,
     },
     garpRepeat: raw.garpRepeat ?? 5,
     garpMasterDelay: raw.garpMasterDelay ?? 5000,
@@ -290,9 +332,10 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
   (raw, ctx, path) => {
     let ok = true;
     const scripts = raw.scripts ?? {};
+    const files = raw.files ?? {};
     const instances: VrrpInstanceConfig[] = [];
     raw.instances.forEach((inst, i) => {
-      const r = normalizeInstance(inst, ctx, `${path}.instances[${i}]`, scripts);
+      const r = normalizeInstance(inst, ctx, `${path}.instances[${i}]`, scripts, files);
       if (r === s.INVALID) ok = false;
       else instances.push(r);
     });
@@ -351,12 +394,12 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
       });
     });
     if (!ok) return s.INVALID;
-    const out: VrrpSectionConfig = { instances, syncGroups: raw.syncGroups ?? [], scripts };
+    const out: VrrpSectionConfig = { instances, syncGroups: raw.syncGroups ?? [], scripts, files };
     if (raw.nice !== undefined) out.nice = raw.nice;
     if (raw.realtimePriority !== undefined) out.realtimePriority = raw.realtimePriority;
     return out;
   },
-  'a vrrp section { instances, syncGroups?, scripts? }',
+  'a vrrp section { instances, syncGroups?, scripts?, files? }',
 );
 
 /** Validates a `vrrp` section outside the daemon (tests, tooling). */

@@ -5,7 +5,8 @@ export { VRRP_EVENTS, type VrrpState, type VrrpInstanceInfo } from './events.js'
 export { VrrpPlugin, VrrpPlugin as default, PLUGIN_NAME, VrrpPluginError, crossCheck, type VrrpHooks } from './plugin.js';
 export { VrrpInstance, type InstanceCounters, type TransitionInfo } from './instance.js';
 export { SyncGroup, groupStateOf, type GroupState } from './sync-group.js';
-export { evaluateTracking, TrackingSet, type TrackedItem, type TrackingResult, type TrackKind, type TrackItemState } from './tracking.js';
+export { evaluateTracking, fileContribution, TrackingSet, type TrackedItem, type TrackingResult, type TrackKind, type TrackItemState, type TrackItemStateName } from './tracking.js';
+export { TrackFileRunners, type FileTrackingTarget } from './tracking-file.js';
 export { RiseFallCounter, runScriptOnce, TrackScriptRunner } from './tracking-script.js';
 export { InterfaceTransport, TransportRegistry, peekVrid, type RawVrrpPacket } from './transport.js';
 export { NetlinkClient, NetlinkError } from './netlink.js';

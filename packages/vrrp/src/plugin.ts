@@ -13,6 +13,7 @@ import { normalizeIp } from './ip-address.js';
 import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
 import { SyncGroup, type GroupState } from './sync-group.js';
+import { TrackFileRunners } from './tracking-file.js';
 import { TrackScriptRunner } from './tracking-script.js';
 import { TransportRegistry } from './transport.js';
 
@@ -117,6 +118,7 @@ class VrrpRuntime {
   private readonly instances = new Map<string, VrrpInstance>();
   private readonly groups = new Map<string, SyncGroup>();
   private readonly scripts = new Map<string, TrackScriptRunner>();
+  private readonly files = new TrackFileRunners(() => this.instances.values(), () => this.log);
   private section: VrrpSectionConfig | undefined;
   private readonly hooks: VrrpHooks;
   private readonly acceptMode = new AcceptModeFilter();
@@ -200,6 +202,7 @@ class VrrpRuntime {
       this.groups.set(g.name, new SyncGroup(g.name, members, (grp, from, to, reason) => this.onGroupTransition(grp, from, to, reason)));
     }
     this.syncScripts(section);
+    this.files.sync(section);
     for (const name of toStart) this.instances.get(name)?.start();
   }
 
@@ -350,6 +353,7 @@ class VrrpRuntime {
   async stop(reason: string): Promise<void> {
     for (const r of this.scripts.values()) r.stop();
     this.scripts.clear();
+    this.files.stop();
     this.log.info({ reason }, 'stopping VRRP instances');
     await Promise.all([...this.instances.values()].map((i) => i.stop('shutdown')));
     this.instances.clear();
@@ -367,6 +371,7 @@ class VrrpRuntime {
       syncGroups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.current, instances: g.members.map((m) => m.name) })),
       sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
       scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),
+      files: this.files.status(),
       netlinkResyncs: this.reflector.resyncs,
       netlinkListenerErrors: this.reflector.listenerErrors,
     };

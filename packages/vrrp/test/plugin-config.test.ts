@@ -46,7 +46,7 @@ describe('vrrp config schema: defaults', () => {
     assert.equal(i.accept, true);
     assert.deepEqual(i.unicastPeers, []);
     assert.deepEqual(i.virtualAddresses, [{ address: '198.51.100.200', prefix: 24, family: 4, scope: 'global', preferredLifetime: 0 }]);
-    assert.deepEqual(i.track, { interfaces: [], checks: [], scripts: [] });
+    assert.deepEqual(i.track, { interfaces: [], checks: [], scripts: [], files: [] });
     assert.deepEqual(r.value!.syncGroups, []);
   });
 
