@@ -23,7 +23,12 @@ export function controlRequest(file: string, req: ControlRequest, timeoutMs = 30
       try {
         const resp = JSON.parse(buf) as ControlResponse;
         if (resp.ok) resolve(resp.result);
-        else reject(Object.assign(new HacoreError('HACORE_ERR_CONTROL', resp.error.message), { remoteCode: resp.error.code }));
+        else {
+          // The daemon's own code (HACORE_ERR_CONFIG_INVALID, HACORE_ERR_RELOAD_REFUSED, ...), not a generic control error.
+          const e = new HacoreError('HACORE_ERR_CONTROL', resp.error.message);
+          Object.defineProperty(e, 'code', { value: resp.error.code, enumerable: true });
+          reject(Object.assign(e, { remoteCode: resp.error.code }));
+        }
       } catch {
         reject(new HacoreError('HACORE_ERR_CONTROL', `malformed answer from ${file}`));
       }
