@@ -127,7 +127,14 @@ export function tokenize(text: string, origin: Origin): Token[] {
       quoteLine = true;
       inWord = true;
     } else if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') push();
-    else if (c === '{' || c === '}') {
+    else if (c === '$' && text[i + 1] === '{') {
+      // An undefined ${NAME} stays a word, braces included.
+      const close = text.indexOf('}', i);
+      const end = close < 0 ? text.length : close + 1;
+      cur += text.slice(i, end);
+      inWord = true;
+      i = end - 1;
+    } else if (c === '{' || c === '}') {
       push();
       out.push({ text: c, brace: c });
     } else {
@@ -312,7 +319,8 @@ class Parser {
   private readonly openFiles: string[] = [];
 
   private include(spec: string, word: string, o: Origin): void {
-    const words = tokenize(spec, o).map((t) => t.text);
+    tokenize(spec.replace(/[{}]/g, ''), o); // reports an unterminated quote
+    const words = splitCommand(spec);
     if (words.length === 0) this.fail('HACORE_ERR_KACONF_INCLUDE', o, `${word} without a file name`);
     for (const w of words) {
       const pattern = path.isAbsolute(w) ? w : path.join(path.dirname(o.file), w);
