@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { CORE_KEYS, SchemaRegistry, parseCheck, preValidate, validateConfig } from '../config/compose.js';
+import type { ConfigFormat } from '../config/foreign-format.js';
 import { configError, loadRawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
@@ -16,6 +17,8 @@ import { diffConfig } from './config-diff.js';
 export interface HacoreOptions {
   /** `--config FILE`; otherwise cosmiconfig searches from `cwd`. */
   configFile?: string | undefined;
+  /** A foreign config format (`--keepalived-config`); `configFile` is then unused (see ConfigFormat.overlay). */
+  format?: ConfigFormat | undefined;
   cwd?: string;
   /** The process role; `single` runs every plugin here. */
   role?: Role | 'single';
@@ -85,14 +88,21 @@ export class Hacore implements HacoreCore {
   /** Loads config and plugins and validates everything. Throws HacoreError / ConfigError; starts nothing. */
   static async load(opts: HacoreOptions): Promise<Hacore> {
     const core = new Hacore(opts);
-    const raw = await loadRawConfig({ file: opts.configFile, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const raw = await loadRawConfig({ file: opts.configFile, ...(opts.cwd ? { cwd: opts.cwd } : {}), format: opts.format });
     core.configFile = raw.file;
+    core.logForeignWarnings(raw.warnings);
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
     for (const lp of core.plugins) core.applyPlugin(lp);
     core.current = await core.validate(raw.value, raw.file);
     return core;
+  }
+
+  /** What a foreign format dropped (keepalived.conf with --lenient): once per load, by the main process. */
+  private logForeignWarnings(warnings: string[] | undefined): void {
+    if (this.role !== 'main' && this.role !== 'single') return;
+    for (const w of warnings ?? []) this.logger.warn({ file: this.configFile }, w);
   }
 
   get config(): HacoreConfig {
@@ -221,7 +231,8 @@ export class Hacore implements HacoreCore {
    * running config untouched and throws; a good one is applied as a diff.
    */
   async reload(): Promise<{ added: string[]; removed: string[]; changed: string[]; unchanged: string[] }> {
-    const raw = await loadRawConfig({ file: this.configFile });
+    const raw = await loadRawConfig(this.opts.format ? { file: this.opts.configFile, ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}), format: this.opts.format } : { file: this.configFile });
+    this.logForeignWarnings(raw.warnings);
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     const before = this.plugins.map((p) => p.spec);
