@@ -843,6 +843,10 @@ export function translate(parsed: ParseResult, opts: TranslateOptions = {}): Tra
       t.warnings.push({ file: source.file, line: source.line, message: 'global_defs: notification_email and smtp_server are both needed to send mail; no smtp section written' });
     }
   }
+  // script_user alone needs no notifier: it is also the user of MISC_CHECK scripts.
+  const notify = t.doc.notify as Obj | undefined;
+  if (notify && Object.keys(notify).every((k) => k === 'user' || k === 'group')) delete t.doc.notify;
+  else if (notify) t.plugins.add('@hacore/notifier-script');
   const problems = [...t.unknown, ...t.unsupported, ...t.invalid];
   if (problems.length > 0) {
     const code = t.unknown.length > 0 ? 'HACORE_ERR_KACONF_UNKNOWN_KEYWORD' : t.unsupported.length > 0 ? 'HACORE_ERR_KACONF_UNSUPPORTED' : 'HACORE_ERR_KACONF_INVALID';
