@@ -129,3 +129,27 @@ test('hacore import and check-config --keepalived-config through the CLI', async
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /unknown-keyword\.conf:4: .*unknown keyword "priorty".*did you mean "priority"\?/);
 });
+
+test('--lenient: check-config accepts, start logs each dropped keyword once at warn level and runs', async () => {
+  const dir = repoTempDir('kaconf-lenient');
+  const conf = path.join(dir, 'keepalived.conf');
+  writeFileSync(conf, 'global_defs {\n  router_id x\n  vrrp_strict\n  dynamic_interfaces\n}\n');
+  const strict = await hacoreCli(['check-config', '--keepalived-config', conf]);
+  assert.equal(strict.code, 1);
+  const lenient = await hacoreCli(['check-config', '--keepalived-config', conf, '--lenient']);
+  assert.equal(lenient.code, 0, lenient.stderr);
+  const overlay = path.join(dir, 'overlay.json');
+  writeFileSync(overlay, JSON.stringify({ controlSocket: path.join(dir, 'h.sock'), pidFile: path.join(dir, 'h.pid') }));
+  const { HacoreProcess } = await import('../lib/daemon.mjs');
+  const p = new HacoreProcess(['--single-process', '--keepalived-config', conf, '--lenient', '--config', overlay]);
+  try {
+    await p.waitFor((r) => r.msg === 'hacore started', 15000, 'hacore started');
+    const warns = p.lines.filter((r) => r.level === 40);
+    assert.deepEqual(
+      warns.map((w) => w.msg.replace(/^.*keepalived\.conf:/, '')),
+      ['3: global_defs: vrrp_strict: not supported by hacore yet (dropped: --lenient)', '4: global_defs: dynamic_interfaces: not supported by hacore yet (dropped: --lenient)'],
+    );
+  } finally {
+    await p.stop();
+  }
+});
