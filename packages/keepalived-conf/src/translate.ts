@@ -853,7 +853,8 @@ export function translate(parsed: ParseResult, opts: TranslateOptions = {}): Tra
     throw new KaConfError(code, problems);
   }
   const plugins = PLUGIN_ORDER.filter((p) => t.plugins.has(p));
-  const doc: Obj = { plugins, ...t.doc };
+  const doc: Obj = { plugins };
+  for (const k of ['vrrp', 'virtualServerGroups', 'virtualServers', 'notify', 'smtp']) if (t.doc[k] !== undefined) doc[k] = t.doc[k];
   return { doc, sources: t.sources, report: t.report, warnings: [...parsed.warnings, ...t.warnings] };
 }
 
