@@ -343,14 +343,23 @@ class Parser {
         if (this.openFiles.includes(real)) {
           this.fail('HACORE_ERR_KACONF_INCLUDE_LOOP', o, `include loop: ${f} is already being read (${[...this.openFiles, real].join(' -> ')})`);
         }
+        // keepalived: plain include and includer only report a missing file; includem/w/b/a refuse it.
+        const lax = word === 'include' || word === 'includer';
+        let missing: string | undefined;
         if (!magic && inline?.[f] === undefined) {
           try {
             statSync(f);
           } catch (err) {
-            this.fail('HACORE_ERR_KACONF_INCLUDE', o, `cannot include ${f}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, err);
+            missing = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+            if (!lax) this.fail('HACORE_ERR_KACONF_INCLUDE', o, `cannot include ${f}: ${missing}`, err);
           }
         } else if (inline && inline[f] === undefined) {
-          this.fail('HACORE_ERR_KACONF_INCLUDE', o, `cannot include ${f}: ENOENT`);
+          missing = 'ENOENT';
+          if (!lax) this.fail('HACORE_ERR_KACONF_INCLUDE', o, `cannot include ${f}: ENOENT`);
+        }
+        if (missing !== undefined) {
+          this.warnings.push({ file: o.file, line: o.line, message: `${word} ${w}: ${f} is missing (${missing}); keepalived goes on without it`, ...(o.chain.length ? { chain: o.chain } : {}) });
+          continue;
         }
         this.parseFile(f, [...o.chain, { file: o.file, line: o.line }], o);
       }

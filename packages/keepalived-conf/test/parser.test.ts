@@ -138,9 +138,16 @@ test('include: globs relative to the including file, sorted, inside blocks; loop
     assert.deepEqual(e.chain, [{ file: path.join(dir, 'loop-a.conf'), line: 2 }]);
     assert.match(e.message, /included from .*loop-a\.conf:2/);
 
-    // A missing literal file is an error; an error inside an included file carries the chain.
-    writeFileSync(path.join(dir, 'missing.conf'), 'include nope.conf\n');
-    expectError(() => parseKeepalivedConf(path.join(dir, 'missing.conf'), { configId: 'x' }), 'HACORE_ERR_KACONF_INCLUDE', 1, /nope\.conf/);
+    // A missing file: a warning for include (as keepalived), an error for includea/includem; an
+    // error inside an included file carries the chain.
+    writeFileSync(path.join(dir, 'missing.conf'), 'include nope.conf\nx 1\n');
+    const lax = parseKeepalivedConf(path.join(dir, 'missing.conf'), { configId: 'x' });
+    assert.equal(lax.nodes.length, 1);
+    assert.match(lax.warnings[0]!.message, /nope\.conf is missing/);
+    writeFileSync(path.join(dir, 'missing-a.conf'), 'includea nope.conf\n');
+    expectError(() => parseKeepalivedConf(path.join(dir, 'missing-a.conf'), { configId: 'x' }), 'HACORE_ERR_KACONF_INCLUDE', 1, /nope\.conf/);
+    writeFileSync(path.join(dir, 'missing-m.conf'), '\nincludem none-*.conf\n');
+    expectError(() => parseKeepalivedConf(path.join(dir, 'missing-m.conf'), { configId: 'x' }), 'HACORE_ERR_KACONF_INCLUDE', 2, /no file matches/);
     writeFileSync(path.join(dir, 'outer.conf'), 'a {\ninclude inner.conf\n}\n');
     writeFileSync(path.join(dir, 'inner.conf'), 'b "unterminated\n');
     const e2 = expectError(() => parseKeepalivedConf(path.join(dir, 'outer.conf'), { configId: 'x' }), 'HACORE_ERR_KACONF_SYNTAX', 1);
