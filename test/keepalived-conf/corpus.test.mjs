@@ -4,7 +4,7 @@
 // keepalived -t checks that interfaces exist, so it runs in a lab namespace with eth0/eth1.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,12 @@ test('--lenient: check-config accepts, start logs each dropped keyword once at w
   const overlay = path.join(dir, 'overlay.json');
   writeFileSync(overlay, JSON.stringify({ controlSocket: path.join(dir, 'h.sock'), pidFile: path.join(dir, 'h.pid') }));
   const { HacoreProcess } = await import('../lib/daemon.mjs');
+  // Without --lenient, start refuses before anything is started (no control socket made).
+  const refused = new HacoreProcess(['--single-process', '--keepalived-config', conf, '--config', overlay]);
+  const r = await refused.exited;
+  assert.equal(r.code, 1);
+  assert.match(refused.stderr, /keepalived\.conf:3: global_defs: vrrp_strict: not supported by hacore yet/);
+  assert.equal(existsSync(path.join(dir, 'h.sock')), false);
   const p = new HacoreProcess(['--single-process', '--keepalived-config', conf, '--lenient', '--config', overlay]);
   try {
     await p.waitFor((r) => r.msg === 'hacore started', 15000, 'hacore started');

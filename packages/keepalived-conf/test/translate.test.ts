@@ -137,3 +137,30 @@ test('keyword coverage: every handled keyword is a keepalived keyword', () => {
   const translated = new Set(tr(`${INSTANCE}`).report.map((r) => r.keyword));
   for (const k of translated) assert.ok(KEEPALIVED_KEYWORDS.has(k), k);
 });
+
+import fc from 'fast-check';
+
+test('property: translate throws nothing but KaConfError on any tree of keepalived keywords', () => {
+  const words = ['global_defs', 'vrrp_instance', 'vrrp_script', 'vrrp_sync_group', 'virtual_server', 'virtual_server_group', 'real_server', 'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', 'url', 'virtual_ipaddress', 'virtual_routes', 'track_script', 'track_interface', 'unicast_peer', 'authentication', 'notification_email', 'group', 'priority', 'interface', 'virtual_router_id', 'advert_int', 'weight', 'delay_loop', 'lb_algo', 'lb_kind', 'protocol', 'smtp_server', 'script', 'misc_path', 'sorry_server', 'persistence_timeout', 'fwmark', 'path', 'status_code', 'notify_up', 'bogus_kw', 'auth_type', 'script_user', 'nopreempt', 'use_vmac', 'quorum'];
+  const args = fc.array(fc.oneof(fc.constantFrom('198.51.100.1', '80', '-1', '0x10', 'NAT', 'DR', 'rr', 'PASS', 'dev', 'eth0', 'label', 'weight', '1.5', '', 'fwmark', 'group', 'TCP', '2001:db8::1', '203.0.113.0/24', 'via'), fc.string({ maxLength: 4 })), { maxLength: 4 });
+  const tree: fc.Arbitrary<string> = fc.letrec<{ block: string }>((tie) => ({
+    block: fc.array(
+      fc.oneof(
+        { depthSize: 'small' },
+        fc.tuple(fc.constantFrom(...words), args).map(([k, a]) => `${k} ${a.map((x) => JSON.stringify(x)).join(' ')}\n`),
+        fc.tuple(fc.constantFrom(...words), args, tie('block')).map(([k, a, b]) => `${k} ${a.map((x) => JSON.stringify(x)).join(' ')} {\n${b}}\n`),
+      ),
+      { maxLength: 5 },
+    ).map((lines) => lines.join('')),
+  })).block;
+  fc.assert(
+    fc.property(tree, (text) => {
+      try {
+        translate(parseKeepalivedText(text, { configId: 'lb1' }));
+      } catch (err) {
+        if (!(err instanceof KaConfError)) throw err;
+      }
+    }),
+    { numRuns: 1500 },
+  );
+});
