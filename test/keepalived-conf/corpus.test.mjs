@@ -4,7 +4,7 @@
 // keepalived -t checks that interfaces exist, so it runs in a lab namespace with eth0/eth1.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -92,8 +92,9 @@ test('corpus: keepalived -t and hacore agree on every file', { skip, timeout: 12
   }
 });
 
-test('corpus: hacore import of every valid file passes check-config unchanged, same document as --keepalived-config', async () => {
+test('corpus: hacore import of every valid file passes check-config unchanged, same document as --keepalived-config', async (t) => {
   const dir = repoTempDir('kaconf-import');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const file of FILES.valid) {
     const tr = translate(parseKeepalivedConf(file, { configId: CONFIG_ID }));
     const out = path.join(dir, `${path.basename(file, '.conf')}.yaml`);
@@ -107,8 +108,9 @@ test('corpus: hacore import of every valid file passes check-config unchanged, s
   }
 });
 
-test('hacore import and check-config --keepalived-config through the CLI', async () => {
+test('hacore import and check-config --keepalived-config through the CLI', async (t) => {
   const dir = repoTempDir('kaconf-cli');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const src = path.join(CORPUS, 'valid', 'both-vrrp-lvs.conf');
   const out = path.join(dir, 'both.yaml');
   const imp = await hacoreCli(['import', src, '-o', out, '--config-id', CONFIG_ID]);
@@ -130,8 +132,9 @@ test('hacore import and check-config --keepalived-config through the CLI', async
   assert.match(typo.stderr, /unknown-keyword\.conf:4: .*unknown keyword "priorty".*did you mean "priority"\?/);
 });
 
-test('--lenient: check-config accepts, start logs each dropped keyword once at warn level and runs', async () => {
+test('--lenient: check-config accepts, start logs each dropped keyword once at warn level and runs', async (t) => {
   const dir = repoTempDir('kaconf-lenient');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const conf = path.join(dir, 'keepalived.conf');
   writeFileSync(conf, 'global_defs {\n  router_id x\n  vrrp_strict\n  dynamic_interfaces\n}\n');
   const strict = await hacoreCli(['check-config', '--keepalived-config', conf]);
