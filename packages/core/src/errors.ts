@@ -3,6 +3,7 @@ export type HacoreErrorCode =
   | 'HACORE_ERR_CONFIG_NOT_FOUND'
   | 'HACORE_ERR_CONFIG_PARSE'
   | 'HACORE_ERR_CONFIG_INVALID'
+  | 'HACORE_ERR_CONFIG_FORMAT'
   | 'HACORE_ERR_PLUGIN_NOT_FOUND'
   | 'HACORE_ERR_PLUGIN_INVALID'
   | 'HACORE_ERR_PLUGIN_API_RANGE'
@@ -39,6 +40,8 @@ export interface ConfigIssue {
   hint?: string;
   /** 1-based line in the source file, when the source is YAML or JSON. */
   line?: number;
+  /** The file of that line, when not the config file itself (an included keepalived file). */
+  file?: string;
 }
 
 export class ConfigError extends HacoreError {
@@ -54,7 +57,7 @@ export class ConfigError extends HacoreError {
 
 export function formatConfigIssues(file: string | undefined, issues: readonly ConfigIssue[]): string {
   const lines = issues.map((i) => {
-    const where = `${file ?? '<config>'}${i.line !== undefined ? `:${i.line}` : ''}`;
+    const where = `${i.file ?? file ?? '<config>'}${i.line !== undefined ? `:${i.line}` : ''}`;
     return `${where}: ${i.path || '<root>'}: expected ${i.expected}, found ${i.found}${i.hint ? ` (${i.hint})` : ''}`;
   });
   return `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`;

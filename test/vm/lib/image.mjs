@@ -36,6 +36,8 @@ const TOOL_BINARIES = [
   'sbin/ipvsadm', 'sbin/ipvsadm-save', 'sbin/ipvsadm-restore',
 ];
 
+const KEEPALIVED = '/usr/sbin/keepalived';
+
 export function cacheDir() {
   return process.env.HACORE_VM_CACHE || '/var/cache/hacore-vm';
 }
@@ -273,6 +275,7 @@ function ensureImageLocked(dir, nodeBinary) {
   const initScript = readFileSync(join(HERE, 'init.sh'));
   const key = hashOf([
     kdeb, toolStamp, nodeBinary, nodeStat.size, nodeStat.mtimeMs, initScript,
+    existsSync(KEEPALIVED) ? statSync(KEEPALIVED).mtimeMs : 'no keepalived',
     readFileSync(fileURLToPath(import.meta.url)), readFileSync(join(HERE, 'cpio.mjs')),
   ]);
   const initramfs = join(dir, `initramfs-${key}.cpio`);
@@ -329,6 +332,9 @@ function buildInitramfs({ out, kroot, kver, troot, nodeBinary, initScript }) {
       { dest: '/bin/bash', src: realpathSync('/bin/bash') },
       { dest: '/bin/busybox', src: join(troot, 'bin/busybox') },
       ...TOOL_BINARIES.map((b) => ({ dest: `/${b}`, src: join(troot, b) })),
+      // The host's keepalived (Debian's, installed by scripts/setup.sh), so that a test can
+      // run it against the kernel IPVS side by side with hacore (test/vm/suite/keepalived-conf-ipvs).
+      ...(existsSync(KEEPALIVED) ? [{ dest: '/usr/sbin/keepalived', src: realpathSync(KEEPALIVED) }] : []),
     ];
     const libs = new Set();
     for (const b of bins) {

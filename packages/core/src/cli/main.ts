@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { coreShape } from '../config/compose.js';
+import type { ConfigFormat } from '../config/foreign-format.js';
 import { loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
@@ -25,15 +26,34 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+interface FormatFlags {
+  keepalivedConfig?: string;
+  configId?: string;
+  lenient?: boolean;
+}
+
+/** `--keepalived-config FILE [--config-id ID] [--lenient]`; `--config` then names an overlay of hacore-only keys. */
+function formatOf(o: FormatFlags, config: string | undefined): ConfigFormat | undefined {
+  if (!o.keepalivedConfig) return undefined;
+  return { keepalived: o.keepalivedConfig, configId: o.configId, lenient: o.lenient === true, overlay: config };
+}
+
+function withFormatFlags(cmd: Command): Command {
+  return cmd
+    .option('--keepalived-config <file>', 'run a keepalived.conf (translated by @hacore/keepalived-conf); --config then adds hacore-only keys')
+    .option('--config-id <id>', 'keepalived config id for @id lines (default: the short host name)')
+    .option('--lenient', 'with --keepalived-config: drop keywords hacore does not support yet (a warning each) instead of refusing');
+}
+
 /** The control socket of the daemon that a config names, without loading its plugins. */
-async function socketOf(opts: { config?: string; socket?: string }): Promise<string> {
+async function socketOf(opts: { config?: string; socket?: string; format?: ConfigFormat | undefined }): Promise<string> {
   if (opts.socket) return opts.socket;
   try {
-    const raw = await loadRawConfig({ file: opts.config });
+    const raw = await loadRawConfig({ file: opts.config, format: opts.format });
     const v = isPlainObject(raw.value) ? raw.value.controlSocket : undefined;
     return typeof v === 'string' ? v : DEFAULT_SOCKET;
   } catch (err) {
-    if (opts.config) throw err;
+    if (opts.config || opts.format) throw err;
     return DEFAULT_SOCKET;
   }
 }
@@ -70,17 +90,17 @@ program
   .enablePositionalOptions()
   .showHelpAfterError();
 
-program
-  .command('start')
+withFormatFlags(program
+  .command('start'))
   .description('run the daemon in the foreground (supervisor + one child per role)')
   .option('-c, --config <file>', 'config file')
   .option('--single-process', 'run every role in this one process (development, tests)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
-  .action(async (o: { config?: string; singleProcess?: boolean; logLevel?: string }) => {
+  .action(async (o: { config?: string; singleProcess?: boolean; logLevel?: string } & FormatFlags) => {
     const config = o.config ?? program.opts<{ config?: string }>().config;
     const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
     try {
-      const code = await runDaemon({ configFile: config, singleProcess: o.singleProcess === true, logLevel: o.logLevel, logger });
+      const code = await runDaemon({ configFile: config, format: formatOf(o, config), singleProcess: o.singleProcess === true, logLevel: o.logLevel, logger });
       logger.flush();
       process.exit(code);
     } catch (err) {
@@ -89,13 +109,14 @@ program
     }
   });
 
-program
-  .command('check-config')
+withFormatFlags(program
+  .command('check-config'))
   .description('validate the config (and its plugins), print it normalized, exit 1 on error')
   .option('-c, --config <file>', 'config file')
-  .action(async (o: { config?: string }) => {
+  .action(async (o: { config?: string } & FormatFlags) => {
     try {
-      const core = await Hacore.load({ configFile: o.config ?? program.opts<{ config?: string }>().config, role: 'single', logger: silentLogger });
+      const config = o.config ?? program.opts<{ config?: string }>().config;
+      const core = await Hacore.load({ configFile: config, format: formatOf(o, config), role: 'single', logger: silentLogger });
       process.stdout.write(`${JSON.stringify(core.config, null, 2)}\n`);
       process.stderr.write(`${core.configFile}: configuration is valid\n`);
     } catch (err) {
@@ -108,16 +129,15 @@ for (const [name, desc] of [
   ['reload', 'validate the config file and apply it to the running daemon (exit 1 if refused)'],
   ['stop', 'stop the running daemon gracefully'],
 ] as const) {
-  const cmd = program
-    .command(name)
+  const cmd = withFormatFlags(program.command(name))
     .description(desc)
     .option('-c, --config <file>', 'config file naming the control socket')
     .option('-s, --socket <path>', 'control socket path');
   if (name === 'status') cmd.option('--json', 'print the status documents as JSON');
-  cmd.action(async (o: { config?: string; socket?: string; json?: boolean }) => {
+  cmd.action(async (o: { config?: string; socket?: string; json?: boolean } & FormatFlags) => {
     try {
       const config = o.config ?? program.opts<{ config?: string }>().config;
-      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}) });
+      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}), format: formatOf(o, config) });
       const result = await controlRequest(sock, { cmd: name });
       if (name === 'status') {
         process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStatus(result as Record<string, StatusReport>)}\n`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
+import { loadForeignConfig, locateForeign, type ConfigFormat } from './foreign-format.js';
 
 export const MODULE_NAME = 'hacore';
 
@@ -29,13 +30,16 @@ export interface RawConfig {
   /** Absolute path of the file the config came from. */
   file: string;
   value: unknown;
+  /** From a foreign format (keepalived.conf): what was dropped, to log once. */
+  warnings?: string[];
 }
 
 /**
  * Finds and reads the config: `--config FILE` when given, else cosmiconfig's
  * search for `hacore.config.*`, `.hacorerc*` or `package.json#hacore` from `cwd` up.
  */
-export async function loadRawConfig(opts: { file?: string | undefined; cwd?: string }): Promise<RawConfig> {
+export async function loadRawConfig(opts: { file?: string | undefined; cwd?: string; format?: ConfigFormat | undefined }): Promise<RawConfig> {
+  if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...(opts.cwd ? { cwd: opts.cwd } : {}) }));
   const explorer = cosmiconfig(MODULE_NAME, { cache: false, searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (opts.file) {
@@ -76,6 +80,7 @@ export function splitPath(p: string): (string | number)[] {
  * points at its parent.
  */
 export async function attachLines(file: string, issues: ConfigIssue[]): Promise<void> {
+  if (locateForeign(file, issues)) return;
   if (!/\.(ya?ml|json)$/.test(file) && !/\.hacorerc$/.test(file)) return;
   let text: string;
   try {

@@ -1,13 +1,23 @@
 // Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon.
 import { parseArgs } from 'node:util';
+import type { ConfigFormat } from '../config/foreign-format.js';
 import { createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 
 const { values } = parseArgs({
-  options: { role: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' } },
+  options: {
+    role: { type: 'string' },
+    config: { type: 'string' },
+    'log-level': { type: 'string' },
+    'keepalived-config': { type: 'string' },
+    'config-id': { type: 'string' },
+    lenient: { type: 'boolean' },
+  },
 });
+const kaFile = values['keepalived-config'];
+const format: ConfigFormat | undefined = kaFile ? { keepalived: kaFile, configId: values['config-id'], lenient: values.lenient, overlay: values.config } : undefined;
 const role = values.role as Role;
 const send = (m: ChildMessage): void => {
   if (process.connected) process.send!(m);
@@ -58,7 +68,7 @@ process.on('SIGHUP', () => {
 });
 
 try {
-  core = await Hacore.load({ configFile: values.config, role, logger, relay: (event) => send({ t: 'event', event }) });
+  core = await Hacore.load({ configFile: values.config, format, role, logger, relay: (event) => send({ t: 'event', event }) });
   core.logger = logger;
   await core.start();
   send({ t: 'ready' });

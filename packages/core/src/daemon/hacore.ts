@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { preValidate } from '../config/compose.js';
 import { configError, loadRawConfig, type RawConfig } from '../config/load.js';
+import type { ConfigFormat } from '../config/foreign-format.js';
 import * as s from '../config/schema.js';
 import type { StandardSchemaV1 } from '../config/standard-schema.js';
 import { ConfigError, HacoreError } from '../errors.js';
@@ -21,6 +22,8 @@ export { pluginRoles } from './plugin-host.js';
 export interface HacoreOptions {
   /** `--config FILE`; otherwise cosmiconfig searches from `cwd`. */
   configFile?: string | undefined;
+  /** A foreign config format (`--keepalived-config`); `configFile` is then unused (see ConfigFormat.overlay). */
+  format?: ConfigFormat | undefined;
   cwd?: string;
   /** The process role; `single` runs every plugin here. */
   role?: Role | 'single';
@@ -121,8 +124,19 @@ export class Hacore implements HacoreCore {
     return this.readRaw();
   }
 
-  private readRaw(): Promise<RawConfig> {
-    return this.opts.readConfig ? this.opts.readConfig() : loadRawConfig({ file: this.configFile ?? this.opts.configFile, ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}) });
+  private async readRaw(): Promise<RawConfig> {
+    if (this.opts.readConfig) return this.opts.readConfig();
+    // A foreign format (keepalived.conf) is read from its own file each time and translated again.
+    const file = this.opts.format ? this.opts.configFile : (this.configFile ?? this.opts.configFile);
+    const raw = await loadRawConfig({ file, ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}), ...(this.opts.format ? { format: this.opts.format } : {}) });
+    this.logForeignWarnings(raw.warnings);
+    return raw;
+  }
+
+  /** What a foreign format dropped (keepalived.conf with --lenient): once per read, by the main process. */
+  private logForeignWarnings(warnings: string[] | undefined): void {
+    if (this.role !== 'main' && this.role !== 'single') return;
+    for (const w of warnings ?? []) this.logger.warn({ file: this.configFile }, w);
   }
 
   get config(): HacoreConfig {

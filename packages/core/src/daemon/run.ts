@@ -1,6 +1,7 @@
 import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { ConfigFormat } from '../config/foreign-format.js';
 import { ControlServer } from '../control/server.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { Hacore } from './hacore.js';
@@ -8,6 +9,7 @@ import { Supervisor } from './supervisor.js';
 
 export interface RunOptions {
   configFile?: string | undefined;
+  format?: ConfigFormat | undefined;
   singleProcess: boolean;
   logLevel?: string | undefined;
   logger: Logger;
@@ -21,7 +23,7 @@ export interface RunOptions {
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const role = opts.singleProcess ? 'single' : 'main';
-  const core = await Hacore.load({ configFile: opts.configFile, role, logger: opts.logger });
+  const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, role, logger: opts.logger });
   const level = opts.logLevel ?? core.config.logLevel;
   opts.logger.level = level;
   const configFile = core.configFile!;
@@ -66,7 +68,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   try {
     await core.start();
     if (!opts.singleProcess) {
-      supervisor = new Supervisor(core, { configFile, logLevel: level, logger: opts.logger });
+      supervisor = new Supervisor(core, { configFile, format: opts.format, logLevel: level, logger: opts.logger });
       core.statusCollector = () => supervisor!.statusAll();
       await supervisor.start(core.childRoles());
     }

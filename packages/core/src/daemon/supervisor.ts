@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { formatArgs, type ConfigFormat } from '../config/foreign-format.js';
 import { HacoreError } from '../errors.js';
 import type { GenericEvent, Role, StatusReport } from '../types.js';
 import type { Hacore, ReloadSummary } from './hacore.js';
@@ -52,7 +53,7 @@ export class Supervisor {
 
   constructor(
     private readonly core: Hacore,
-    private readonly opts: { configFile: string; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
+    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
   ) {}
 
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */
@@ -74,7 +75,8 @@ export class Supervisor {
   }
 
   private spawn(slot: Slot, first: boolean): Promise<void> {
-    const args = ['--role', slot.role, '--config', this.opts.configFile, '--log-level', this.opts.logLevel];
+    const source = this.opts.format ? formatArgs(this.opts.format) : ['--config', this.opts.configFile];
+    const args = ['--role', slot.role, ...source, '--log-level', this.opts.logLevel];
     const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     slot.proc = proc;
     slot.startedAt = Date.now();

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import "../dist/src/import-cli.js";
