@@ -18,7 +18,7 @@ const job = JSON.parse(await new Promise((resolve) => {
 const mod = await import(job.module);
 const Checker = mod[job.className];
 const fds = () => readdirSync('/proc/self/fd').length;
-const res = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').sort();
+const res = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'CloseReq').sort();
 const fdsBefore = fds();
 const resBefore = res();
 const checkers = job.specs.map((s) => new Checker(s));

@@ -7,8 +7,8 @@ import { canonicalIpv6, checkReply, compileAnswer, type AnswerMatcher, type Expe
 import { sameName } from './names.js';
 
 export interface DnsCheckOptions {
-  /** Name asked for; default the root. */
-  name: string;
+  /** Name asked for (keepalived `name`); default the root. */
+  query: string;
   queryType: QueryType;
   /** `udp` (TCP when the answer is truncated, unless tcpFallback is false) or `tcp` only. */
   transport: 'udp' | 'tcp';
@@ -85,7 +85,7 @@ export class DnsChecker implements Checker {
   private query(id: number): Buffer {
     const q = encodeQuery({
       id,
-      name: this.spec.name,
+      name: this.spec.query,
       type: this.qtype,
       recursionDesired: this.spec.recursion,
       authenticData: this.spec.requireAd,
@@ -105,7 +105,7 @@ export class DnsChecker implements Checker {
       return false;
     }
     const q = questionOf(buf);
-    if (!q || q.type !== this.qtype || q.class !== 1 || !sameName(q.name, this.spec.name)) {
+    if (!q || q.type !== this.qtype || q.class !== 1 || !sameName(q.name, this.spec.query)) {
       this.stats.wrongQuestion++;
       return false;
     }

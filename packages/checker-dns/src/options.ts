@@ -28,7 +28,7 @@ const queryTypes = Object.keys(QUERY_TYPES) as QueryType[];
 export const dnsCheckOptions = s.object({
   address: s.ip().describe('Address of the DNS server (IPv4 or IPv6).'),
   port: s.optional(s.port(), 53).describe('Port of the DNS server. Default 53.'),
-  name: s.optional(domainName, '.').describe('Name to query (keepalived name). Default "." (the root).'),
+  query: s.optional(domainName, '.').describe('Name to query (keepalived name; `name` is the check\'s own name here). Default "." (the root).'),
   queryType: s.optional(s.enumOf(queryTypes as [QueryType, ...QueryType[]]), 'SOA').describe('Record type to query (keepalived type). Default SOA.'),
   transport: s.optional(s.enumOf(['udp', 'tcp'] as const), 'udp').describe('udp (TCP only when the answer is truncated) or tcp. Default udp.'),
   tcpFallback: s.optional(s.boolean(), true).describe('Ask again over TCP when the UDP answer is truncated (TC). false: a truncated answer fails the probe.'),
