@@ -186,7 +186,7 @@ describe('DNS checker against NSD in a namespace lab', () => {
       spec({ address: A.drop, retries: 1, retryInterval: 50 }),
       spec({ query: 'big.example.test', queryType: 'TXT' }),
     ];
-    const r = await run({ mode: 'leak', specs, probes: 1000, timeoutMs: 200, abortEvery: 7, abortAfterMs: 1 });
+    const r = await run({ mode: 'leak', specs, probes: 1000, timeoutMs: 500, abortEvery: 7, abortAfterMs: 1 });
     assert.equal(r.ok + r.fail, 1000);
     assert.ok(r.reasons.answer > 100 && r.reasons['answer over tcp'] > 100, JSON.stringify(r.reasons));
     assert.ok(r.reasons['rcode NXDOMAIN'] > 100 && r.reasons.timeout >= 200, JSON.stringify(r.reasons));

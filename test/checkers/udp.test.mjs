@@ -35,7 +35,7 @@ describe('UDP checker in a namespace lab', () => {
   before(async () => {
     lab = await Lab.create('udp', ['chk', 'srv', 'drop'], { addresses: { chk: [`${A.chk}/24`, '2001:db8::1/64'], srv: [`${A.srv}/24`, `${A.srv6}/64`], drop: [`${A.drop}/24`] } });
     writeFileSync(path.join(dir, 'nsd.conf'), [
-      'server:', `  ip-address: ${A.srv}`, '  port: 53', '  username: ""', '  chroot: ""', `  zonesdir: "${dir}"`, `  pidfile: "${dir}/nsd.pid"`, '  database: ""',
+      'server:', `  ip-address: ${A.srv}`, `  ip-address: ${A.srv6}`, '  port: 53', '  username: ""', '  chroot: ""', `  zonesdir: "${dir}"`, `  pidfile: "${dir}/nsd.pid"`, '  database: ""',
       `  zonelistfile: "${dir}/zone.list"`, `  xfrdfile: "${dir}/xfrd.state"`, `  xfrdir: "${dir}"`, '  server-count: 1',
       'remote-control:', '  control-enable: no', 'zone:', '  name: example.test', '  zonefile: z.zone', '',
     ].join('\n'));
@@ -102,10 +102,11 @@ describe('UDP checker in a namespace lab', () => {
   });
 
   test('1,000 probes (replies, refusals, timeouts, aborts) leave no socket, timer or descriptor behind', async () => {
-    const specs = [spec({ requireReply: 'XX' }), spec({ port: 9999, requireReply: true }), spec({ address: A.drop, requireReply: true }), spec({ address: A.srv6, requireReply: true })].map((x) => ({ ...x, timeout: 300 }));
-    const r = await probeInNamespace(lab.ns('chk'), { module: MODULE, className: 'UdpChecker', mode: 'leak', specs, probes: 1000, timeoutMs: 300, abortEvery: 7, abortAfterMs: 1 });
+    // NSD rather than socat here: socat forks per datagram and loses some when 50 arrive at once.
+    const specs = [spec({ port: 53, payload: DNS_QUERY, requireReply: '1234 8X' }), spec({ port: 9999, requireReply: true }), spec({ address: A.drop, requireReply: true, replyTimeout: 100 }), spec({ address: A.srv6, port: 53, payload: DNS_QUERY, requireReply: true })].map((x) => ({ ...x, timeout: 1000 }));
+    const r = await probeInNamespace(lab.ns('chk'), { module: MODULE, className: 'UdpChecker', mode: 'leak', specs, probes: 1000, timeoutMs: 1000, abortEvery: 7, abortAfterMs: 1 });
     assert.equal(r.ok + r.fail, 1000);
-    assert.ok(r.reasons['reply matched'] > 150 && r.reasons.reply > 150 && r.reasons.ECONNREFUSED > 150 && r.reasons['no reply'] > 150 && r.reasons.timeout >= 100, JSON.stringify(r.reasons));
+    assert.ok(r.reasons['reply matched'] > 150 && r.reasons.reply > 150 && r.reasons.ECONNREFUSED > 150 && r.reasons['no reply'] > 150 && r.reasons.timeout >= 50, JSON.stringify(r.reasons));
     assert.equal(r.fdsAfter, r.fdsBefore, JSON.stringify(r));
     assert.deepEqual(r.resAfter, r.resBefore);
   });
