@@ -11,6 +11,8 @@ const benches = [
   { name: 'http (fresh connection)', key: 'http', script: 'checks-http/run.mjs', env: {} },
   { name: 'http (reuseConnection)', key: 'http', script: 'checks-http/run.mjs', env: { BENCH_REUSE: '1' } },
   { name: 'icmp', script: 'checks-icmp/run.mjs', env: {} },
+  { name: 'dns', script: 'checks-dns/run.mjs', env: {} },
+  { name: 'udp', script: 'checks-udp/run.mjs', env: {} },
 ];
 const only = process.env.BENCH_ONLY?.split(',');
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(iproute2 nftables tcpdump tshark keepalived ipvsadm iputils-ping fping openssl xz-utils binutils
-      qemu-system-x86 busybox-static kmod cpio exim4-daemon-light)
+      qemu-system-x86 busybox-static kmod cpio exim4-daemon-light nsd socat)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 # The IPVS VM harness fetches its kernel with `apt-get download`, which needs package lists.
@@ -13,9 +13,9 @@ if [ "${#missing[@]}" -gt 0 ] || ! compgen -G '/var/lib/apt/lists/*_Packages*' >
   apt-get update -qq
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  # exim4 (the SMTP checker's test MTA, started by the test in a namespace) would be
-  # started as a system service by its postinst: a policy-rc.d that refuses every
-  # start keeps any package from leaving a daemon running (an existing one is kept).
+  # exim4 and nsd (test servers started by the tests in namespaces) would be started
+  # as system services by their postinst: a policy-rc.d that refuses every start keeps
+  # any package from leaving a daemon running (an existing one is kept).
   made_policy=
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
@@ -23,4 +23,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
+# Nor at the next boot.
+if [ -d /run/systemd/system ] && systemctl is-enabled -q nsd 2>/dev/null; then systemctl disable --now -q nsd; fi
 npm ci --no-audit --no-fund
