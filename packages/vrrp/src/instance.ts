@@ -557,7 +557,7 @@ export class VrrpInstance {
               this.log.warn({ err, dst }, 'could not send an advert');
             },
           );
-          // raw-socket sends when the socket is writable: stop() waits for these
+          // A full send buffer queues the advert until the socket is writable: stop() waits for these
           // so the priority-0 advert leaves before the socket closes.
           this.pendingSends.add(p);
           void p.finally(() => this.pendingSends.delete(p));

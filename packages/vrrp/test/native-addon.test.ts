@@ -12,11 +12,11 @@ function inChild(body: string): { status: number | null; signal: string | null; 
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('hacore_vrrp addon: poll handles', () => {
+describe('@hacore/native addon: poll handles', () => {
   it('a second unpoll of one handle is refused with an error, not a crash', () => {
     const r = inChild(`
       const fd = n.socket(LINUX.AF_INET6, 2 /* SOCK_DGRAM */, 0);
-      const h = n.poll(fd, () => {});
+      const h = n.poll(fd, 1, () => {});
       n.unpoll(h);
       let code = 'none';
       try { n.unpoll(h); } catch (err) { code = err.code; }
@@ -33,7 +33,7 @@ describe('hacore_vrrp addon: poll handles', () => {
 
   it('poll on a bad fd throws an errno error', () => {
     const r = inChild(`
-      try { n.poll(-1, () => {}); console.log('no error'); } catch (err) { console.log(err.code); }
+      try { n.poll(-1, 1, () => {}); console.log('no error'); } catch (err) { console.log(err.code); }
     `);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout.trim(), /^E[A-Z]+$/);
