@@ -43,6 +43,8 @@ test('the packed addon installs from its prebuild without a compiler, and pings 
   }
   const nativeFiles = tarballs.native.files;
   assert.ok(nativeFiles.includes('prebuilds/linux-x64/@hacore+native.glibc.node'), `no x64 prebuild in ${nativeFiles.join(', ')}`);
+  // scripts/setup.sh installs Debian's gcc-aarch64-linux-gnu for the cross build.
+  assert.ok(nativeFiles.includes('prebuilds/linux-arm64/@hacore+native.glibc.node'), `no arm64 prebuild in ${nativeFiles.join(', ')}`);
   assert.ok(!nativeFiles.some((f) => f.startsWith('build/')), 'no build/ directory in the tarball');
   assert.ok(!tarballs.vrrp.files.some((f) => f.startsWith('native/') || f.endsWith('.gyp')), 'vrrp compiles nothing of its own');
 
