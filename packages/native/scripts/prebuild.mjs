@@ -5,7 +5,8 @@
 // prebuildify runs node-gyp against the distribution's Node headers (no download).
 // A missing cross compiler skips arm64 with a warning (HACORE_PREBUILD_STRICT=1 makes it an error).
 import { spawnSync } from 'node:child_process';
-import { existsSync, openSync, readSync, closeSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,15 @@ import { fileURLToPath } from 'node:url';
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const prebuildify = require.resolve('prebuildify/bin.js');
+/** prebuildify looks for node-gyp in its cwd's node_modules/.bin; the copy has none. */
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    return join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  }
+}
+const nodeGyp = findNodeGyp();
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : '');
 const strict = process.env.HACORE_PREBUILD_STRICT === '1';
 
@@ -40,6 +50,13 @@ const targets = [
 ];
 
 rmSync(join(pkg, 'prebuilds'), { recursive: true, force: true });
+// Built in a copy of the sources, so the workspace's own build/Release is never
+// touched (a test or daemon may be loading it meanwhile).
+const src = mkdtempSync(join(tmpdir(), 'hacore-native-prebuild-'));
+cpSync(join(pkg, 'binding.gyp'), join(src, 'binding.gyp'));
+cpSync(join(pkg, 'package.json'), join(src, 'package.json'));
+cpSync(join(pkg, 'native'), join(src, 'native'), { recursive: true });
+process.on('exit', () => rmSync(src, { recursive: true, force: true }));
 for (const t of targets) {
   if (t.arch !== process.arch && !onPath(t.cross ?? '')) {
     const msg = `@hacore/native: ${t.cross} not found, no linux-${t.arch} prebuild (apt-get install gcc-aarch64-linux-gnu)`;
@@ -47,16 +64,11 @@ for (const t of targets) {
     process.stderr.write(`${msg}\n`);
     continue;
   }
-  const env = { ...process.env, ...(t.arch === process.arch ? {} : t.env), ...(nodedir ? { npm_config_nodedir: nodedir } : {}) };
-  const r = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${t.arch}`, '--cwd', pkg], { stdio: 'inherit', env, cwd: pkg });
+  const env = { ...process.env, ...(t.arch === process.arch ? {} : t.env), ...(nodedir ? { npm_config_nodedir: nodedir } : {}), PREBUILD_NODE_GYP: nodeGyp };
+  const r = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${t.arch}`, '--cwd', src, '--out', pkg], { stdio: 'inherit', env, cwd: src });
   if (r.status !== 0) throw new Error(`@hacore/native: prebuildify for linux-${t.arch} failed (${r.status ?? r.error?.message})`);
   const dir = join(pkg, 'prebuilds', `linux-${t.arch}`);
   for (const f of readdirSync(dir)) {
     if (elfMachine(join(dir, f)) !== t.machine) throw new Error(`@hacore/native: ${dir}/${f} is not a linux-${t.arch} binary`);
   }
-}
-// The cross build leaves an arm64 object in build/: rebuild this machine's own for the workspace.
-if (targets.some((t) => t.arch !== process.arch)) {
-  const r = spawnSync(process.execPath, [join(pkg, 'scripts/build-addon.mjs'), '--force'], { stdio: 'inherit', cwd: pkg });
-  if (r.status !== 0) throw new Error('@hacore/native: rebuilding build/Release failed');
 }
