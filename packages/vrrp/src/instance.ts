@@ -8,9 +8,10 @@
  * an addition. A packet that fails decoding or validation is counted by reason
  * and never reaches the machine (so it never touches a timer or the state).
  *
- * Parts: the timers (instance-timers.ts) and the VIP installation
- * (instance-vips.ts) live beside this file; packet intake, link watching and
- * source choice are still here.
+ * Parts: the timers (instance-timers.ts), the VIP installation
+ * (instance-vips.ts) and the source choice and interface checks
+ * (instance-link.ts) live beside this file; packet intake and the reactions to
+ * link and address events are still here.
  */
 import type { Logger } from 'pino';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';
@@ -28,6 +29,7 @@ import type { VrrpAction, VrrpInput, VrrpStateName } from './state-machine-types
 import { TrackingSet, type TrackItemState, type TrackKind } from './tracking.js';
 import { VRRP_GROUP_V4, VRRP_GROUP_V6, type InterfaceTransport, type RawVrrpPacket, type ShellDropReason, type TransportRegistry } from './transport.js';
 import { validateIpv4Packet, validateIpv6Packet, type AdvertExpectations } from './validate.js';
+import { chooseSource, interfaceProblem } from './instance-link.js';
 import { TimerDriver } from './instance-timers.js';
 import { VipInstaller } from './instance-vips.js';
 
@@ -219,10 +221,7 @@ export class VrrpInstance {
   }
 
   private resolveSource(): string | undefined {
-    if (this.config.unicastSource) return normalizeIp(this.config.unicastSource) ?? this.config.unicastSource;
-    if (!this.ifindex) return undefined;
-    const r = this.deps.reflector;
-    return this.config.family === 4 ? r.primaryIpv4(this.ifindex, this.deps.allVips ?? this.ownVips) : r.linkLocal6(this.ifindex);
+    return chooseSource(this.config, this.deps.reflector, this.ifindex, this.deps.allVips ?? this.ownVips);
   }
 
   /** The machine needs our primary address for tie-breaks; without one the instance waits in Fault. */
@@ -251,15 +250,7 @@ export class VrrpInstance {
 
   /** Why the instance's own interface cannot run VRRP now, or undefined if it can. */
   private ownInterfaceProblem(): string | undefined {
-    const l = this.deps.reflector.link(this.config.interface);
-    if (!l || !l.up) return `interface ${this.config.interface} down`;
-    if (this.config.vmac) {
-      const v = this.deps.reflector.link(this.config.vmac);
-      if (!v || !v.up) return `vmac ${this.config.vmac} down`;
-    }
-    if (this.transport === undefined) return `no VRRP socket on ${this.config.interface}`;
-    if (this.source === undefined) return `no source address on ${this.config.interface}`;
-    return undefined;
+    return interfaceProblem(this.config, this.deps.reflector, this.transport !== undefined, this.source);
   }
 
   private evaluate(initial: boolean): void {
