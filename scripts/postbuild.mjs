@@ -15,3 +15,12 @@ for (const dir of ['packages', 'examples']) {
     }
   }
 }
+
+// @hacore/native's addon: compiled into packages/native/build/Release when it is
+// missing or older than its source (npm ci's install script usually built it already).
+import { spawnSync } from 'node:child_process';
+const addon = path.join('packages', 'native', 'scripts', 'build-addon.mjs');
+if (existsSync(addon)) {
+  const r = spawnSync(process.execPath, [addon], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

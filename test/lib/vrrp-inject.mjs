@@ -3,11 +3,8 @@
 //   node vrrp-inject.mjs --src A --vrid N --prio P --version 3 --interval MS --vips A,B
 //        --count N --every MS [--bad checksum|ttl] [--dst 224.0.0.18]
 // The checksum is computed here, independently of the code under test.
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-
-const require = createRequire(import.meta.url);
-const raw = require('raw-socket');
+import { LINUX, RawSocket } from '@hacore/native';
 
 const { values: o } = parseArgs({
   options: {
@@ -78,21 +75,17 @@ const msg = advert({
 });
 if (o.bad === 'checksum') msg.writeUInt16BE(msg.readUInt16BE(6) ^ 0x5a5a, 6);
 
-const sock = raw.createSocket({ protocol: 112, addressFamily: raw.AddressFamily.IPv4 });
-const IPPROTO_IP = 0;
-const IP_MULTICAST_TTL = 33;
+const sock = RawSocket.open(4, LINUX.IPPROTO_VRRP);
 const ttl = o.bad === 'ttl' ? 1 : 255;
-sock.setOption(IPPROTO_IP, IP_MULTICAST_TTL, ttl);
-sock.setOption(IPPROTO_IP, raw.SocketOption.IP_TTL, ttl);
-sock.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, Buffer.from('eth0\0'), 5);
+sock.setMulticastHops(ttl);
+sock.setOption(LINUX.IPPROTO_IP, LINUX.IP_TTL, ttl);
+sock.bindToDevice('eth0');
 
 const count = Number(o.count);
 const every = Number(o.every);
 const t0 = performance.now();
 for (let i = 0; i < count; i++) {
-  await new Promise((resolve, reject) =>
-    sock.send(msg, 0, msg.length, o.dst, (err) => (err ? reject(err) : resolve())),
-  );
+  sock.sendTo(msg, o.dst);
   process.stdout.write(JSON.stringify({ i, t: performance.timeOrigin + performance.now() }) + '\n');
   const wait = t0 + (i + 1) * every - performance.now();
   if (i + 1 < count && wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -18,13 +18,13 @@ import { Lab, sh } from '../lib/lab.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.join(ROOT, 'packages/vrrp/dist/src');
-const NATIVE = path.join(ROOT, 'packages/vrrp/native/build/Release/hacore_vrrp.node');
+const NATIVE = path.join(ROOT, 'packages/native/build/Release/hacore_native.node');
 const url = (f) => pathToFileURL(path.join(DIST, f)).href;
 
 function missing() {
   if (process.getuid?.() !== 0) return 'needs root for network namespaces';
   if (!existsSync(path.join(DIST, 'transport.js'))) return '@hacore/vrrp is not built';
-  if (!existsSync(NATIVE)) return 'the hacore_vrrp addon is not built';
+  if (!existsSync(NATIVE)) return 'the @hacore/native addon is not built';
   for (const t of ['ip', 'tcpdump', 'tshark']) {
     if (!['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(path.join(d, t)))) return `${t} is not installed`;
   }

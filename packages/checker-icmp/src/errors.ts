@@ -4,7 +4,7 @@ import { getSystemErrorMap } from 'node:util';
 export type IcmpErrorCode =
   /** The process may not open raw sockets: it lacks CAP_NET_RAW. */
   | 'HACORE_ERR_ICMP_CAP_NET_RAW'
-  /** The raw-socket native module could not be loaded. */
+  /** The @hacore/native addon could not be loaded (no prebuild fits and none was compiled). */
   | 'HACORE_ERR_ICMP_RAW_SOCKET_MISSING'
   /** A raw socket could not be opened or configured for another reason. */
   | 'HACORE_ERR_ICMP_SOCKET'
@@ -26,9 +26,10 @@ export class IcmpError extends Error {
 let byMessage: Map<string, string> | undefined;
 
 /**
- * raw-socket throws plain Errors whose message is strerror(errno), with no
- * code. libuv's messages are the same texts in lower case, so the errno name
- * is found by message (e.g. "Operation not permitted" -> EPERM).
+ * The errno name of an error: @hacore/native's carry it as `code`; for an
+ * Error with only a strerror(errno) message, libuv's messages are the same
+ * texts in lower case, so the name is found by message (e.g. "Operation not
+ * permitted" -> EPERM).
  */
 export function errnoName(err: unknown): string | undefined {
   const e = err as { code?: unknown; message?: unknown } | undefined;

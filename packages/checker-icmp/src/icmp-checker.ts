@@ -1,7 +1,8 @@
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
 import { canonicalAddress, familyOf } from './address.js';
 import { IcmpError } from './errors.js';
-import { processIcmpSockets, type IcmpSocket, type IcmpSocketKey, type IcmpSocketPool } from './icmp-socket.js';
+import type { IcmpSocket, IcmpSocketKey } from './icmp-socket.js';
+import { processIcmpSockets, type IcmpSocketPool } from './socket-pool.js';
 
 export interface IcmpCheckOptions {
   /** Payload bytes of each echo request (ping's -s). */

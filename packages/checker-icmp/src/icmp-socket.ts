@@ -1,49 +1,17 @@
+/**
+ * One shared raw ICMP socket and its pings: echo requests out, every reply
+ * and quoted error read back (in bounded batches) and matched to its probe.
+ * Opening and options: socket-options.ts; the process's pool: socket-pool.ts.
+ */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { POLL_READABLE, POLL_WRITABLE, type RawSocket } from '@hacore/native';
 import { addressBytes, canonicalAddress, type Family } from './address.js';
 import { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header } from './codec.js';
-import { IcmpError, errnoName } from './errors.js';
+import { errnoName, type IcmpError } from './errors.js';
 import { makePayload } from './payload.js';
 import { ProbeTable, idOf, seqOf, type ProbeTableCounters } from './probe-table.js';
+import { configureIcmpSocket, openIcmpSocket } from './socket-options.js';
 
-/** The part of raw-socket's API used here (it ships no types). */
-interface RawSocket {
-  on(event: 'message', fn: (buffer: Buffer, source: string) => void): void;
-  on(event: 'error', fn: (err: Error) => void): void;
-  on(event: 'close', fn: () => void): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, before: () => void, after: (err: Error | null, bytes: number) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  close(): void;
-  /** raw-socket's native handle: used directly for batched reads and immediate sends. */
-  wrap?: RawWrap;
-}
-interface RawWrap {
-  on(event: 'recvReady', fn: () => void): void;
-  removeAllListeners(event: 'recvReady'): void;
-  recv(buffer: Buffer, cb: (buffer: Buffer, bytes: number, source: string) => void): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void;
-}
-interface RawSocketModule {
-  createSocket(opts: { addressFamily: number; protocol: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-  Protocol: { ICMP: number; ICMPv6: number };
-}
-
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
-const SO_SNDBUF = 7;
-const SO_SNDBUFFORCE = 32;
-const SO_BINDTODEVICE = 25;
-const IPPROTO_IP = 0;
-const IP_HDRINCL = 3;
-const IPPROTO_IPV6 = 41;
-const IPV6_HDRINCL = 36;
-const SOL_RAW = 255;
-const ICMP_FILTER = 1;
-const IPPROTO_ICMPV6 = 58;
-const ICMP6_FILTER = 1;
-const SOCKET_BUFFER_BYTES = 4 << 20;
 /** Packets read per readable event at most, so one busy socket cannot starve the loop. */
 const READS_PER_EVENT = 2048;
 /** Packets read at most before a probe is declared timed out (its reply may be queued). */
@@ -52,15 +20,12 @@ const READS_BEFORE_TIMEOUT = 4096;
 /** Send errors that may belong to an earlier packet (a pending socket error), so one retry is due. */
 const MAYBE_STALE_ERRORS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE']);
 
-let rawModule: RawSocketModule | undefined;
-function loadRaw(): RawSocketModule {
-  if (rawModule) return rawModule;
-  try {
-    rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-    return rawModule;
-  } catch (cause) {
-    throw new IcmpError('HACORE_ERR_ICMP_RAW_SOCKET_MISSING', 'the raw-socket native module could not be loaded (was it built? npm needs allowScripts for raw-socket)', { cause });
-  }
+/** A request that found the send buffer full and waits for the socket to be writable. */
+interface QueuedSend {
+  packet: Buffer;
+  address: string;
+  before: () => void;
+  after: (err: Error | null) => void;
 }
 
 /** Which shared socket a check uses: one per family, plus one per distinct interface / source address. */
@@ -94,7 +59,7 @@ export interface IcmpSocketStats extends ProbeTableCounters {
   refs: number;
   inFlight: number;
   sent: number;
-  /** Sends that found the socket buffer full and waited in raw-socket's queue. */
+  /** Sends that found the socket buffer full (EAGAIN) and waited for the socket to be writable. */
   queuedSends: number;
   sendErrors: number;
   received: number;
@@ -113,6 +78,8 @@ export class IcmpSocket {
   readonly table = new ProbeTable();
   refs = 0;
   private raw: RawSocket | undefined;
+  /** Sends waiting for room in the send buffer, in order. */
+  private sendQueue: QueuedSend[] = [];
   private closed = false;
   private readonly cookie = randomBytes(8);
   private readonly sourceBytes: Buffer | undefined;
@@ -134,95 +101,53 @@ export class IcmpSocket {
   }
 
   private openRaw(): RawSocket {
-    const raw = loadRaw();
     const { family, device } = this.key;
-    let sock: RawSocket;
+    const sock = openIcmpSocket(family);
     try {
-      sock = raw.createSocket({
-        addressFamily: family === 4 ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,
-        protocol: family === 4 ? raw.Protocol.ICMP : raw.Protocol.ICMPv6,
-        bufferSize: 65_536,
-      });
-    } catch (cause) {
-      const errno = errnoName(cause);
-      if (errno === 'EPERM' || errno === 'EACCES') {
-        throw new IcmpError(
-          'HACORE_ERR_ICMP_CAP_NET_RAW',
-          `ICMP checks need CAP_NET_RAW to open a raw ${family === 4 ? 'ICMP' : 'ICMPv6'} socket (${errno}): run hacore as root, or grant the capability (systemd AmbientCapabilities=CAP_NET_RAW, or setcap cap_net_raw+ep on the node binary)`,
-          { cause, errno },
-        );
-      }
-      throw new IcmpError('HACORE_ERR_ICMP_SOCKET', `cannot open a raw IPv${family} ICMP socket: ${(cause as Error).message}`, { cause, ...(errno ? { errno } : {}) });
-    }
-    try {
-      this.configure(sock, family, device);
+      configureIcmpSocket(sock, family, device, this.sourceBytes !== undefined);
+      sock.startPolling((status, events) => this.onPoll(sock, status, events));
     } catch (err) {
       sock.close();
       throw err;
     }
-    const wrap = sock.wrap;
-    if (wrap && typeof wrap.recv === 'function' && typeof wrap.removeAllListeners === 'function') {
-      // raw-socket reads one packet per readable event, which falls behind
-      // thousands of replies a second; drain the queue (bounded) instead.
-      wrap.removeAllListeners('recvReady');
-      wrap.on('recvReady', () => this.drain(sock, READS_PER_EVENT));
-    } else {
-      sock.on('message', (buf, source) => this.onMessage(buf, source));
-    }
-    // A pending socket error (an ICMP error for an earlier packet) surfaces on recv; the packet queue stays readable.
-    sock.on('error', () => void this.stats.socketErrors++);
-    sock.on('close', () => {
-      // raw-socket closes itself on a poll error: the next ping opens a new one.
-      if (this.raw === sock) this.raw = undefined;
-    });
     return sock;
   }
 
-  private configure(sock: RawSocket, family: Family, device: string | undefined): void {
-    const set = (what: string, level: number, option: number, value: number | Buffer, len?: number): void => {
+  /**
+   * Readable: drain the queue (bounded), so thousands of replies a second do
+   * not fall behind. Writable: the sends that waited for room. A poll error
+   * (libuv stops the handle) closes the socket: the next ping opens a new one.
+   */
+  private onPoll(sock: RawSocket, status: number, events: number): void {
+    if (status < 0) {
+      this.stats.socketErrors++;
+      if (this.raw === sock) this.raw = undefined;
+      const queued = this.sendQueue;
+      this.sendQueue = [];
+      sock.close();
+      for (const q of queued) q.after(Object.assign(new Error('socket closed'), { code: 'EBADF' }));
+      return;
+    }
+    if (events & POLL_READABLE) this.drain(sock, READS_PER_EVENT);
+    if (events & POLL_WRITABLE) this.flush(sock);
+  }
+
+  private flush(sock: RawSocket): void {
+    while (this.sendQueue.length > 0 && this.raw === sock) {
+      const q = this.sendQueue[0]!;
+      q.before();
       try {
-        if (len !== undefined) sock.setOption(level, option, value, len);
-        else sock.setOption(level, option, value);
-      } catch (cause) {
-        const errno = errnoName(cause);
-        throw new IcmpError('HACORE_ERR_ICMP_SOCKET', `cannot set ${what} on the raw IPv${family} ICMP socket: ${(cause as Error).message}`, { cause, ...(errno ? { errno } : {}) });
+        sock.sendTo(q.packet, q.address);
+      } catch (err) {
+        if (errnoName(err) === 'EAGAIN') return;
+        this.sendQueue.shift();
+        q.after(err as Error);
+        continue;
       }
-    };
-    // Only echo replies and the errors that quote an echo request reach us: a
-    // busy host's other ICMP traffic is dropped in the kernel.
-    if (family === 4) {
-      const pass = (1 << 0) | (1 << 3) | (1 << 11);
-      set('ICMP_FILTER', SOL_RAW, ICMP_FILTER, ~pass >>> 0);
-    } else {
-      const filter = Buffer.alloc(32, 0xff);
-      for (const type of [1, 2, 3, 4, 129]) {
-        const word = type >> 5;
-        filter.writeUInt32LE((filter.readUInt32LE(word * 4) & ~(1 << (type & 31))) >>> 0, word * 4);
-      }
-      set('ICMP6_FILTER', IPPROTO_ICMPV6, ICMP6_FILTER, filter, 32);
+      this.sendQueue.shift();
+      q.after(null);
     }
-    // Thousands of replies can arrive in a burst, and thousands of requests
-    // can be in the kernel at once (a full send buffer means EAGAIN and the
-    // slow path); root may exceed rmem_max / wmem_max.
-    for (const [force, plain] of [[SO_RCVBUFFORCE, SO_RCVBUF], [SO_SNDBUFFORCE, SO_SNDBUF]] as const) {
-      try {
-        sock.setOption(SOL_SOCKET, force, SOCKET_BUFFER_BYTES);
-      } catch {
-        try {
-          sock.setOption(SOL_SOCKET, plain, SOCKET_BUFFER_BYTES);
-        } catch {
-          // The default buffer still works, with more drops or queued sends under bursts.
-        }
-      }
-    }
-    if (device) {
-      const name = Buffer.from(`${device}\0`);
-      set(`SO_BINDTODEVICE ${device}`, SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
-    }
-    if (this.sourceBytes) {
-      if (family === 4) set('IP_HDRINCL', IPPROTO_IP, IP_HDRINCL, 1);
-      else set('IPV6_HDRINCL', IPPROTO_IPV6, IPV6_HDRINCL, 1);
-    }
+    if (!sock.isClosed && sock.polling) sock.setPollEvents(POLL_READABLE);
   }
 
   get inFlight(): number {
@@ -293,19 +218,19 @@ export class IcmpSocket {
         if (this.table.remove(key)) done({ ok: false, reason: errno, rttMs: since() });
       };
       const send = (): void => {
-        const wrap = raw.wrap;
-        if (wrap && typeof wrap.send === 'function') {
-          // An immediate sendto; only a full socket buffer falls back to raw-socket's queue.
+        // An immediate sendto; only a full socket buffer (EAGAIN) waits for the socket to be writable.
+        if (this.sendQueue.length === 0) {
           sentAt = performance.now();
           try {
-            wrap.send(packet, 0, packet.length, opts.address, () => {});
+            raw.sendTo(packet, opts.address);
             return afterSend(null);
           } catch (err) {
             if (errnoName(err) !== 'EAGAIN') return afterSend(err as Error);
           }
         }
         this.stats.queuedSends++;
-        raw.send(packet, 0, packet.length, opts.address, () => void (sentAt = performance.now()), (err) => afterSend(err));
+        this.sendQueue.push({ packet, address: opts.address, before: () => void (sentAt = performance.now()), after: afterSend });
+        if (raw.polling) raw.setPollEvents(POLL_READABLE | POLL_WRITABLE);
       };
       send();
     });
@@ -355,17 +280,20 @@ export class IcmpSocket {
    * a reply that came in time may still be waiting in the socket.
    */
   private drain(sock: RawSocket | undefined = this.raw, max = READS_PER_EVENT): void {
-    const wrap = sock?.wrap;
-    if (!sock || !wrap || typeof wrap.recv !== 'function') return;
+    if (!sock) return;
     for (let i = 0; i < max && this.raw === sock; i++) {
+      let r;
       try {
-        wrap.recv(this.recvBuffer, (b, bytes, source) => this.onMessage(b.subarray(0, bytes), source));
+        r = sock.recvFrom(this.recvBuffer);
       } catch (err) {
-        if (errnoName(err) === 'EAGAIN') break;
         // A pending socket error (an ICMP error for an earlier packet), now
         // consumed; the packets queued behind it are still there to read.
+        if (errnoName(err) === 'EAGAIN') break;
         this.stats.socketErrors++;
+        continue;
       }
+      if (!r) break;
+      this.onMessage(this.recvBuffer.subarray(0, r.bytes), r.src);
     }
   }
 
@@ -386,6 +314,7 @@ export class IcmpSocket {
     this.closed = true;
     const raw = this.raw;
     this.raw = undefined;
+    this.sendQueue = [];
     raw?.close();
     this.table.drain('socket closed');
   }
@@ -406,44 +335,3 @@ export class IcmpSocket {
     };
   }
 }
-
-/**
- * The process's shared ICMP sockets, reference-counted: a socket opens when
- * its first user acquires it and closes when its last user releases it.
- */
-export class IcmpSocketPool {
-  private readonly sockets = new Map<string, IcmpSocket>();
-
-  acquire(key: IcmpSocketKey): IcmpSocket {
-    const id = socketKeyId(key);
-    let s = this.sockets.get(id);
-    if (!s) {
-      s = IcmpSocket.open(key);
-      this.sockets.set(id, s);
-    }
-    s.refs++;
-    return s;
-  }
-
-  release(socket: IcmpSocket): void {
-    if (socket.refs <= 0) return;
-    socket.refs--;
-    if (socket.refs === 0) {
-      const id = socketKeyId(socket.key);
-      if (this.sockets.get(id) === socket) this.sockets.delete(id);
-      socket.close();
-    }
-  }
-
-  /** Open sockets by key id, e.g. `ipv4`, `ipv6%eth1`. */
-  status(): Record<string, IcmpSocketStats> {
-    return Object.fromEntries([...this.sockets].map(([id, s]) => [id, s.status()]));
-  }
-
-  get size(): number {
-    return this.sockets.size;
-  }
-}
-
-/** The pool of this process: one socket per family (and per interface / source). */
-export const processIcmpSockets = new IcmpSocketPool();

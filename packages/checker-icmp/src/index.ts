@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { defineCheckType, schema as s, type HacoreConfig, type HacoreCore, type HacorePlugin } from '@hacore/core';
 import { IcmpChecker, socketKeyOf, type IcmpCheckSpec } from './icmp-checker.js';
 import type { IcmpError } from './errors.js';
-import { processIcmpSockets, socketKeyId, type IcmpSocket, type IcmpSocketKey } from './icmp-socket.js';
+import { socketKeyId, type IcmpSocket, type IcmpSocketKey } from './icmp-socket.js';
+import { processIcmpSockets } from './socket-pool.js';
 import { MIN_PAYLOAD_BYTES } from './payload.js';
 
 export { IcmpChecker, socketKeyOf, type IcmpCheckOptions, type IcmpCheckSpec } from './icmp-checker.js';
-export { IcmpSocket, IcmpSocketPool, processIcmpSockets, socketKeyId, type IcmpSocketKey, type IcmpSocketStats, type PingOptions, type PingResult } from './icmp-socket.js';
+export { IcmpSocket, socketKeyId, type IcmpSocketKey, type IcmpSocketStats, type PingOptions, type PingResult } from './icmp-socket.js';
+export { IcmpSocketPool, processIcmpSockets } from './socket-pool.js';
 export { IcmpError, type IcmpErrorCode } from './errors.js';
 export { ProbeTable, keyOf, idOf, seqOf, type MatchResult, type PendingProbe, type ProbeOutcome, type ProbeTableCounters } from './probe-table.js';
 export { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header, type Decoded } from './codec.js';

@@ -2,10 +2,10 @@
  * Gratuitous ARP (IPv4 VIPs) and unsolicited neighbour advertisements (IPv6
  * VIPs) on becoming Master: `repeat` frames per VIP at once, again after
  * `masterDelay`, then optionally every `refresh`. Frames go out whole over a
- * packet socket (the hacore_vrrp addon), as keepalived sends them, so an NA
+ * packet socket (@hacore/native), as keepalived sends them, so an NA
  * does not need the VIP on the interface first and every byte is ours.
  */
-import { LINUX, nativeBinding } from './link-native.js';
+import { PacketSocket } from '@hacore/native';
 
 export interface AnnounceTarget {
   family: 4 | 6;
@@ -33,23 +33,23 @@ export interface AnnounceCounters {
 }
 
 /** One packet socket per process, opened on first use (it never receives: protocol 0). */
-let packetFd: number | undefined;
-function packetSocket(): number {
-  packetFd ??= nativeBinding().socket(LINUX.AF_PACKET, LINUX.SOCK_RAW, 0);
-  return packetFd;
+let packet: PacketSocket | undefined;
+function packetSocket(): PacketSocket {
+  packet ??= PacketSocket.open();
+  return packet;
 }
 
 /** Closes the shared packet socket (plugin shutdown). */
 export function closePacketSocket(): void {
-  if (packetFd !== undefined) {
-    nativeBinding().close(packetFd);
-    packetFd = undefined;
+  if (packet !== undefined) {
+    packet.close();
+    packet = undefined;
   }
 }
 
 /** Sends one frame now; returns false (and counts) on failure rather than throwing. */
 export function sendFrame(ifindex: number, frame: Uint8Array): void {
-  nativeBinding().sendFrame(packetSocket(), ifindex, frame);
+  packetSocket().sendFrame(ifindex, frame);
 }
 
 /**

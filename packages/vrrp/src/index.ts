@@ -12,3 +12,4 @@ export { InterfaceTransport, TransportRegistry, peekVrid, type RawVrrpPacket } f
 export { NetlinkClient, NetlinkError } from './netlink.js';
 export { NetlinkReflector, type LinkInfo, type AddressInfo } from './netlink-reflector.js';
 export { AnnounceSender, type AnnounceTarget, type AnnounceSettings } from './announce-sender.js';
+export { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';

@@ -7,12 +7,17 @@
  * GARP/NA always follow the addresses they announce and a removal never races
  * an addition. A packet that fails decoding or validation is counted by reason
  * and never reaches the machine (so it never touches a timer or the state).
+ *
+ * Parts: the timers (instance-timers.ts), the VIP installation
+ * (instance-vips.ts) and the source choice and interface checks
+ * (instance-link.ts) live beside this file; packet intake and the reactions to
+ * link and address events are still here.
  */
 import type { Logger } from 'pino';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';
 import { AnnounceSender, type AnnounceTarget } from './announce-sender.js';
 import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordAuthData, VRRP_AUTH_SIMPLE, type VrrpMessageInit } from './codec.js';
-import type { VirtualAddress, VrrpInstanceConfig } from './config-schema.js';
+import type { VrrpInstanceConfig } from './config-schema.js';
 import { DROP_REASONS, emptyDropCounters, type DropCounters, type DropReason } from './drop-reasons.js';
 import { normalizeIp } from './ip-address.js';
 import { Ipv4IdCounter } from './ip-header.js';
@@ -24,8 +29,10 @@ import type { VrrpAction, VrrpInput, VrrpStateName } from './state-machine-types
 import { TrackingSet, type TrackItemState, type TrackKind } from './tracking.js';
 import { VRRP_GROUP_V4, VRRP_GROUP_V6, type InterfaceTransport, type RawVrrpPacket, type ShellDropReason, type TransportRegistry } from './transport.js';
 import { validateIpv4Packet, validateIpv6Packet, type AdvertExpectations } from './validate.js';
+import { chooseSource, interfaceProblem } from './instance-link.js';
+import { TimerDriver } from './instance-timers.js';
+import { VipInstaller } from './instance-vips.js';
 
-type TimerName = 'advert' | 'masterDown' | 'preempt';
 
 export interface InstanceCounters {
   advertsSent: number;
@@ -61,11 +68,6 @@ export interface InstanceDeps {
 }
 
 /** A VIP placed on an interface. */
-interface PlacedVip {
-  vip: VirtualAddress;
-  ifname: string;
-}
-
 export class VrrpInstance {
   readonly counters: InstanceCounters = {
     advertsSent: 0,
@@ -80,20 +82,15 @@ export class VrrpInstance {
   readonly tracking: TrackingSet;
   group: string | undefined;
   private sm: VrrpStateMachine | undefined;
-  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
-  /** While the advert timer's callback runs: when it was due (performance.now()). */
-  private firingAdvertDue: number | undefined;
+  private readonly timers = new TimerDriver();
   private transport: InterfaceTransport | undefined;
   private ifindex = 0;
   private source: string | undefined;
   private readonly ids = new Ipv4IdCounter();
   private readonly announcer: AnnounceSender;
+  private readonly vips: VipInstaller;
   private queue: Promise<void> = Promise.resolve();
-  /** Addresses we are removing ourselves: their RTM_DELADDR is not "someone else". */
-  private readonly removing = new Set<string>();
-  private vipsInstalled = false;
   /** Pending retry of a VIP removal that failed. */
-  private removeRetry: NodeJS.Timeout | undefined;
   private effective: number;
   private fault = false;
   private faultReason = '';
@@ -125,6 +122,15 @@ export class VrrpInstance {
       (t) => (t.family === 4 ? gratuitousArpFrame(t.address, formatMac(t.mac)) : unsolicitedNeighborAdvertFrame(t.address, formatMac(t.mac))),
       (err, t) => this.log.warn({ err, vip: t.address, ifname: t.ifname }, 'could not send GARP/NA'),
     );
+    this.vips = new VipInstaller({
+      config,
+      reflector: deps.reflector,
+      netlink: deps.netlink,
+      log: this.log,
+      isMaster: () => this.state === 'MASTER',
+      started: () => this.started,
+      enqueue: (job) => this.enqueue(job),
+    });
   }
 
   get name(): string {
@@ -173,9 +179,9 @@ export class VrrpInstance {
     this.source = this.resolveSource();
     // VIPs left behind by an earlier run (kill -9 of the vrrp child) must go:
     // this router is not Master yet, and a stale VIP would answer beside the real one.
-    if (this.placedVips().some((p) => this.vipPresent(p))) {
-      this.vipsInstalled = true;
-      this.enqueue(() => this.removeVips());
+    if (this.vips.placed().some((p) => this.vips.present(p))) {
+      this.vips.installed = true;
+      this.enqueue(() => this.vips.remove());
     }
     this.buildMachine();
     this.evaluate(true);
@@ -189,13 +195,11 @@ export class VrrpInstance {
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
     for (const off of this.listeners.splice(0)) off();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    clearTimeout(this.removeRetry);
-    this.removeRetry = undefined;
+    this.timers.clearAll();
+    this.vips.cancelRetry();
     this.announcer.stop();
     // Whatever the state, leave no VIP behind.
-    this.enqueue(() => this.removeVips());
+    this.enqueue(() => this.vips.remove());
     await this.queue;
     await Promise.race([Promise.allSettled([...this.pendingSends]), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.detach();
@@ -217,10 +221,7 @@ export class VrrpInstance {
   }
 
   private resolveSource(): string | undefined {
-    if (this.config.unicastSource) return normalizeIp(this.config.unicastSource) ?? this.config.unicastSource;
-    if (!this.ifindex) return undefined;
-    const r = this.deps.reflector;
-    return this.config.family === 4 ? r.primaryIpv4(this.ifindex, this.deps.allVips ?? this.ownVips) : r.linkLocal6(this.ifindex);
+    return chooseSource(this.config, this.deps.reflector, this.ifindex, this.deps.allVips ?? this.ownVips);
   }
 
   /** The machine needs our primary address for tie-breaks; without one the instance waits in Fault. */
@@ -249,15 +250,7 @@ export class VrrpInstance {
 
   /** Why the instance's own interface cannot run VRRP now, or undefined if it can. */
   private ownInterfaceProblem(): string | undefined {
-    const l = this.deps.reflector.link(this.config.interface);
-    if (!l || !l.up) return `interface ${this.config.interface} down`;
-    if (this.config.vmac) {
-      const v = this.deps.reflector.link(this.config.vmac);
-      if (!v || !v.up) return `vmac ${this.config.vmac} down`;
-    }
-    if (this.transport === undefined) return `no VRRP socket on ${this.config.interface}`;
-    if (this.source === undefined) return `no source address on ${this.config.interface}`;
-    return undefined;
+    return interfaceProblem(this.config, this.deps.reflector, this.transport !== undefined, this.source);
   }
 
   private evaluate(initial: boolean): void {
@@ -325,17 +318,17 @@ export class VrrpInstance {
     if (!this.started) return;
     if (a.index === this.ifindex && a.family === this.config.family && !this.config.unicastSource && this.resolveSource() !== this.source) this.refreshSource();
     const key = `${a.index}/${a.address}`;
-    if (this.removing.has(key)) return;
-    if (this.state !== 'MASTER' || !this.vipsInstalled) return;
-    const placed = this.placedVips().find((p) => normalizeIp(p.vip.address) === a.address && this.deps.reflector.link(p.ifname)?.index === a.index);
+    if (this.vips.removing.has(key)) return;
+    if (this.state !== 'MASTER' || !this.vips.installed) return;
+    const placed = this.vips.placed().find((p) => normalizeIp(p.vip.address) === a.address && this.deps.reflector.link(p.ifname)?.index === a.index);
     if (!placed) return;
     this.counters.vipRemovedExternally++;
     if (this.config.vipRemoved === 'restore') {
       this.log.warn({ vip: a.address }, 'a VIP was removed by someone else; restoring it');
       this.enqueue(async () => {
         if (this.state !== 'MASTER') return;
-        await this.addOne(placed);
-        const t = this.announceTarget(placed);
+        await this.vips.addOne(placed);
+        const t = this.vips.announceTarget(placed);
         if (t) this.announcer.announce([t], this.config.garpRepeat, this.config.garpInterval);
       });
     } else {
@@ -417,50 +410,27 @@ export class VrrpInstance {
   private perform(a: VrrpAction): void {
     switch (a.type) {
       case 'setTimer': {
-        const old = this.timers.get(a.timer);
-        if (old) clearTimeout(old);
-        const now = performance.now();
-        let delay = Math.max(0, a.ms);
-        // The advert re-armed from its own expiry counts from when it was due, not
-        // from when the callback ran, so callback latency does not add up into a
-        // slower advert rate. After a long stall it starts over from now.
-        if (a.timer === 'advert' && this.firingAdvertDue !== undefined) {
-          const fromDue = this.firingAdvertDue + a.ms - now;
-          if (fromDue >= 0) delay = fromDue;
-        }
-        const due = now + delay;
-        const t = setTimeout(() => {
-          if (this.timers.get(a.timer) === t) this.timers.delete(a.timer);
-          if (a.timer === 'advert') this.firingAdvertDue = due;
-          try {
-            this.feed({ type: 'timer', timer: a.timer });
-          } finally {
-            this.firingAdvertDue = undefined;
-          }
-        }, delay);
-        this.timers.set(a.timer, t);
+        const timer = a.timer;
+        this.timers.set(timer, a.ms, () => this.feed({ type: 'timer', timer }));
         break;
       }
-      case 'clearTimer': {
-        const t = this.timers.get(a.timer);
-        if (t) clearTimeout(t);
-        this.timers.delete(a.timer);
+      case 'clearTimer':
+        this.timers.clear(a.timer);
         break;
-      }
       case 'sendAdvert':
         this.sendAdvert(a.priority);
         break;
       case 'addVips':
-        this.enqueue(() => this.addVips());
+        this.enqueue(() => this.vips.add());
         break;
       case 'removeVips':
         this.announcer.stop();
-        this.enqueue(() => this.removeVips());
+        this.enqueue(() => this.vips.remove());
         break;
       case 'announce':
         this.enqueue(async () => {
           if (this.state !== 'MASTER') return;
-          this.announcer.start(() => this.announceTargets(), {
+          this.announcer.start(() => this.vips.announceTargets(), {
             repeat: this.config.garpRepeat,
             masterDelay: this.config.garpMasterDelay,
             interval: this.config.garpInterval,
@@ -489,8 +459,7 @@ export class VrrpInstance {
   }
 
   private clearAllTimers(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.clearAll();
   }
 
   /** Shell-initiated moves for sync groups (see sync-group.ts). */
@@ -511,9 +480,7 @@ export class VrrpInstance {
    */
   takeOverNow(reason: string): void {
     if (this.state !== 'BACKUP' || !this.timers.has('masterDown')) return;
-    const t = this.timers.get('masterDown');
-    if (t) clearTimeout(t);
-    this.timers.delete('masterDown');
+    this.timers.clear('masterDown');
     this.reasonOverride = `sync-group: ${reason}`;
     try {
       this.feed({ type: 'timer', timer: 'masterDown' });
@@ -557,7 +524,7 @@ export class VrrpInstance {
               this.log.warn({ err, dst }, 'could not send an advert');
             },
           );
-          // raw-socket sends when the socket is writable: stop() waits for these
+          // A full send buffer queues the advert until the socket is writable: stop() waits for these
           // so the priority-0 advert leaves before the socket closes.
           this.pendingSends.add(p);
           void p.finally(() => this.pendingSends.delete(p));
@@ -576,102 +543,6 @@ export class VrrpInstance {
 
   private enqueue(job: () => Promise<void>): void {
     this.queue = this.queue.then(job).catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
-  }
-
-  private placedVips(): PlacedVip[] {
-    return [...this.config.virtualAddresses, ...this.config.virtualAddressesExcluded].map((vip) => ({ vip, ifname: this.deviceOf(vip.dev) }));
-  }
-
-  /** Where a VIP or route without its own `dev` goes: the vmac if any, else the instance's interface. */
-  private deviceOf(dev: string | undefined): string {
-    return dev ?? this.config.vmac ?? this.config.interface;
-  }
-
-  private vipPresent(p: PlacedVip): boolean {
-    const link = this.deps.reflector.link(p.ifname);
-    return !!link && this.deps.reflector.hasAddress(link.index, p.vip.family, normalizeIp(p.vip.address) ?? p.vip.address);
-  }
-
-  private async addOne(p: PlacedVip): Promise<void> {
-    const link = this.deps.reflector.link(p.ifname);
-    if (!link) {
-      this.log.warn({ vip: p.vip.address, ifname: p.ifname }, 'cannot add a VIP: no such interface');
-      return;
-    }
-    await this.deps.netlink.addAddress(link.index, p.vip);
-  }
-
-  private async addVips(): Promise<void> {
-    if (this.state !== 'MASTER') return;
-    this.vipsInstalled = true;
-    for (const p of this.placedVips()) {
-      try {
-        await this.addOne(p);
-      } catch (err) {
-        this.log.error({ err, vip: p.vip.address }, 'could not add a VIP');
-      }
-    }
-    await this.routes('add');
-  }
-
-  /** Adds or removes the virtual routes; a failure is logged and the others still go. */
-  private async routes(op: 'add' | 'remove'): Promise<void> {
-    for (const r of this.config.virtualRoutes) {
-      const link = this.deps.reflector.link(this.deviceOf(r.dev));
-      if (!link) continue;
-      try {
-        await (op === 'add' ? this.deps.netlink.addRoute(link.index, r) : this.deps.netlink.deleteRoute(link.index, r));
-      } catch (err) {
-        this.log.error({ err, route: `${r.to.address}/${r.to.prefix}` }, `could not ${op} a virtual route`);
-      }
-    }
-  }
-
-  private async removeVips(): Promise<void> {
-    // Removing is idempotent; only skip the netlink calls when we never added.
-    if (!this.vipsInstalled) return;
-    if (this.state === 'MASTER') return; // a later transition made us Master again
-    this.vipsInstalled = false;
-    await this.routes('remove');
-    let left = false;
-    for (const p of this.placedVips()) {
-      const link = this.deps.reflector.link(p.ifname);
-      if (!link) continue;
-      const key = `${link.index}/${normalizeIp(p.vip.address) ?? p.vip.address}`;
-      this.removing.add(key);
-      try {
-        await this.deps.netlink.deleteAddress(link.index, p.vip);
-      } catch (err) {
-        left = true;
-        this.log.error({ err, vip: p.vip.address }, 'could not remove a VIP; trying again in 1 s');
-      } finally {
-        // The RTM_DELADDR notification arrives on the reflector socket shortly after the ack.
-        setTimeout(() => this.removing.delete(key), 2000).unref();
-      }
-    }
-    if (left) {
-      // A VIP left on a router that is not Master answers beside the real one: it
-      // stays marked as ours, so stop() and this retry remove it again.
-      this.vipsInstalled = true;
-      if (this.started && !this.removeRetry) {
-        this.removeRetry = setTimeout(() => {
-          this.removeRetry = undefined;
-          if (this.started) this.enqueue(() => this.removeVips());
-        }, 1000);
-      }
-    }
-  }
-
-  private announceTarget(p: PlacedVip): AnnounceTarget | undefined {
-    const link = this.deps.reflector.link(p.ifname);
-    if (!link?.mac || link.mac.length !== 6) return undefined;
-    return { family: p.vip.family, address: p.vip.address, ifindex: link.index, ifname: p.ifname, mac: link.mac };
-  }
-
-  private announceTargets(): AnnounceTarget[] {
-    return this.placedVips()
-      .map((p) => this.announceTarget(p))
-      .filter((t): t is AnnounceTarget => t !== undefined);
   }
 
   // ---- status --------------------------------------------------------------
@@ -696,7 +567,7 @@ export class VrrpInstance {
       masterDownIntervalMs: snap?.masterDownIntervalMs,
       fault: this.fault ? this.faultReason : undefined,
       faults: snap?.faults,
-      vips: this.vipsInstalled ? this.placedVips().map((p) => `${p.vip.address}/${p.vip.prefix}`) : [],
+      vips: this.vips.installed ? this.vips.placed().map((p) => `${p.vip.address}/${p.vip.prefix}`) : [],
       tracked: this.tracking.list().map((t) => ({ ...t })),
       counters: {
         ...this.counters,

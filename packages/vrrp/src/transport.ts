@@ -2,11 +2,11 @@
  * VRRP sockets, one per (interface, family), shared by the instances on that
  * interface and demultiplexed by VRID (as keepalived does).
  *
- * IPv4: raw-socket, protocol 112, IP_HDRINCL (the instance builds the header:
+ * Both families use @hacore/native's RawSocket (protocol 112).
+ * IPv4: IP_HDRINCL (the instance builds the header:
  * TOS 0xc0, TTL 255, its own ID counter), SO_BINDTODEVICE, 224.0.0.18 joined
  * on the interface while a multicast instance uses it, multicast TTL 255, loop off.
- * IPv6: the hacore_vrrp addon (raw socket, protocol 112) because the source
- * address must be chosen per packet (IPV6_PKTINFO) and the received hop limit
+ * IPv6: sendmsg/recvmsg, because the source address must be chosen per packet (IPV6_PKTINFO) and the received hop limit
  * must be read (IPV6_RECVHOPLIMIT): hop limit 255, traffic class 0xc0,
  * ff02::12 joined on the interface (again only for multicast instances), loop off.
  *
@@ -14,9 +14,8 @@
  * VRID, or for a VRID nobody runs, is counted here; everything else is handed
  * to the instance, which decodes and validates it.
  */
-import { createRequire } from 'node:module';
-import { EventEmitter } from 'node:events';
-import { LINUX, ifnameBuffer, nativeBinding } from './link-native.js';
+import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
+import { LINUX } from '@hacore/native';
 import { formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
 
 export const VRRP_PROTOCOL = 112;
@@ -60,39 +59,27 @@ export function peekVrid(family: 4 | 6, bytes: Uint8Array): number | undefined {
   return bytes.length > 1 ? bytes[1] : undefined;
 }
 
-const require = createRequire(import.meta.url);
-interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-  SocketLevel: Record<string, number>;
-  SocketOption: Record<string, number>;
-}
-interface RawSocket extends EventEmitter {
-  /** raw-socket's native handle: `send` there calls sendto() at once and its callback synchronously. */
-  wrap?: { send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void };
-  /** raw-socket's queue of sends waiting for the socket to become writable. */
-  requests?: unknown[];
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
-  close(): void;
+/** An IPv4 advert waiting for room in the socket's send buffer. */
+interface QueuedSend {
+  buf: Buffer;
+  dst: string;
+  resolve: (bytes: number) => void;
+  reject: (err: Error) => void;
 }
 
 const IPPROTO_IP = 0;
 const IP_TOS = 1;
-const IP_HDRINCL = 3;
 const IP_MULTICAST_IF = 32;
-const IP_MULTICAST_TTL = 33;
-const IP_MULTICAST_LOOP = 34;
-const IP_ADD_MEMBERSHIP = 35;
-const IP_DROP_MEMBERSHIP = 36;
 
 /** One socket of one family on one interface. */
 export class InterfaceTransport {
   readonly counters: TransportCounters = { received: 0, sent: 0, sendErrors: 0, drops: { short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 } };
   private readonly receivers = new Map<number, VrrpReceiver>();
   private raw4: RawSocket | undefined;
-  private fd6: number | undefined;
-  private poll6: object | undefined;
+  /** IPv4 adverts that found the send buffer full, sent in order when it has room. */
+  private queue4: QueuedSend[] = [];
+  private readonly buf4 = Buffer.alloc(65536);
+  private raw6: RawSocket | undefined;
   private readonly buf6 = Buffer.alloc(65536);
   private closed = false;
   /** VRIDs of receivers that use multicast: the group is joined only while there are some. */
@@ -111,52 +98,104 @@ export class InterfaceTransport {
   }
 
   private open4(): void {
-    const raw = require('raw-socket') as RawSocketModule;
-    const sock = raw.createSocket({ protocol: VRRP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4, bufferSize: 65536 });
+    const sock = RawSocket.open(4, VRRP_PROTOCOL);
     try {
-      const dev = ifnameBuffer(this.ifname);
-      sock.setOption(raw.SocketLevel.SOL_SOCKET ?? 1, raw.SocketOption.SO_BINDTODEVICE ?? 25, dev, dev.length);
-      sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      sock.bindToDevice(this.ifname);
+      sock.setHeaderIncluded(true);
       sock.setOption(IPPROTO_IP, IP_TOS, 0xc0);
-      sock.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
-      sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-      const mreqn = this.mreq4();
-      sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, mreqn, 12);
+      sock.setMulticastHops(255);
+      sock.setMulticastLoop(false);
+      sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, this.mreq4());
+      sock.startPolling((status, events) => this.onPoll4(sock, status, events));
     } catch (err) {
       sock.close();
       throw err;
     }
-    sock.on('message', (buffer: Buffer, source: string) => this.dispatch({ family: 4, bytes: buffer, src: source }));
-    sock.on('error', (err: Error) => this.onError(err));
     this.raw4 = sock;
   }
 
+  /**
+   * Readable: read what is queued (bounded). Writable: flush the adverts that
+   * waited for room. A poll error is reported and the socket polled again after a
+   * pause (libuv stops a handle after POLLERR), as for IPv6.
+   */
+  private onPoll4(sock: RawSocket, status: number, events: number): void {
+    if (status < 0) {
+      this.onError(new Error(`poll error ${status} on the IPv4 VRRP socket of ${this.ifname}; polling again in 1 s`));
+      this.read4(sock);
+      sock.stopPolling();
+      this.repoll ??= setTimeout(() => {
+        this.repoll = undefined;
+        if (this.closed || this.raw4 !== sock) return;
+        try {
+          sock.startPolling((st, ev) => this.onPoll4(sock, st, ev), this.queue4.length > 0 ? POLL_READABLE | POLL_WRITABLE : POLL_READABLE);
+        } catch (err) {
+          this.onError(err as Error);
+        }
+      }, 1000);
+      return;
+    }
+    if (events & POLL_READABLE) this.read4(sock);
+    if (events & POLL_WRITABLE) this.flush4(sock);
+  }
+
+  private read4(sock: RawSocket): void {
+    for (let i = 0; i < 64 && this.raw4 === sock; i++) {
+      let r;
+      try {
+        r = sock.recvFrom(this.buf4);
+      } catch (err) {
+        this.onError(err as Error);
+        return;
+      }
+      if (!r) return;
+      // A copy: the instance may keep the bytes beyond this read.
+      this.dispatch({ family: 4, bytes: Buffer.from(this.buf4.subarray(0, r.bytes)), src: r.src });
+    }
+  }
+
+  private flush4(sock: RawSocket): void {
+    while (this.queue4.length > 0) {
+      const q = this.queue4[0]!;
+      let n: number;
+      try {
+        n = sock.sendTo(q.buf, q.dst);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EAGAIN') return;
+        this.queue4.shift();
+        this.counters.sendErrors++;
+        q.reject(err as Error);
+        continue;
+      }
+      this.queue4.shift();
+      this.counters.sent++;
+      q.resolve(n);
+    }
+    if (!sock.isClosed && sock.polling) sock.setPollEvents(POLL_READABLE);
+  }
+
   private open6(): void {
-    const n = nativeBinding();
-    const fd = n.socket(LINUX.AF_INET6, LINUX.SOCK_RAW, VRRP_PROTOCOL);
+    const sock = RawSocket.open(6, VRRP_PROTOCOL);
     try {
-      n.setsockopt(fd, LINUX.SOL_SOCKET, LINUX.SO_BINDTODEVICE, ifnameBuffer(this.ifname));
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_MULTICAST_HOPS, 255);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_UNICAST_HOPS, 255);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_MULTICAST_LOOP, 0);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_MULTICAST_IF, this.ifindex);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_TCLASS, 0xc0);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVHOPLIMIT, 1);
-      n.setsockopt(fd, LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVPKTINFO, 1);
-      this.poll6 = n.poll(fd, (status) => this.onPoll6(status));
+      sock.bindToDevice(this.ifname);
+      sock.setMulticastHops(255);
+      sock.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_UNICAST_HOPS, 255);
+      sock.setMulticastLoop(false);
+      sock.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_MULTICAST_IF, this.ifindex);
+      sock.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_TCLASS, 0xc0);
+      sock.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVHOPLIMIT, 1);
+      sock.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVPKTINFO, 1);
+      sock.startPolling((status) => this.onPoll6(status));
     } catch (err) {
-      n.close(fd);
+      sock.close();
       throw err;
     }
-    this.fd6 = fd;
+    this.raw6 = sock;
   }
 
   /** struct ip_mreqn { imr_multiaddr, imr_address, imr_ifindex }: this interface only. */
   private mreq4(): Buffer {
-    const mreqn = Buffer.alloc(12);
-    Buffer.from(parseIpv4(VRRP_GROUP_V4)!).copy(mreqn, 0);
-    mreqn.writeInt32LE(this.ifindex, 8);
-    return mreqn;
+    return ipMreqn(parseIpv4(VRRP_GROUP_V4)!, this.ifindex);
   }
 
   /**
@@ -166,15 +205,8 @@ export class InterfaceTransport {
    */
   private setMembership(join: boolean): void {
     if (join === this.joined || this.closed) return;
-    if (this.family === 4) {
-      this.raw4?.setOption(IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, this.mreq4(), 12);
-    } else if (this.fd6 !== undefined) {
-      // struct ipv6_mreq { in6_addr, int ifindex }
-      const mreq = Buffer.alloc(20);
-      Buffer.from(parseIpv6(VRRP_GROUP_V6)!).copy(mreq, 0);
-      mreq.writeInt32LE(this.ifindex, 16);
-      nativeBinding().setsockopt(this.fd6, LINUX.IPPROTO_IPV6, join ? LINUX.IPV6_JOIN_GROUP : LINUX.IPV6_LEAVE_GROUP, mreq);
-    }
+    if (this.family === 4) this.raw4?.setMembership(parseIpv4(VRRP_GROUP_V4)!, this.ifindex, join);
+    else this.raw6?.setMembership(parseIpv6(VRRP_GROUP_V6)!, this.ifindex, join);
     this.joined = join;
   }
 
@@ -195,14 +227,13 @@ export class InterfaceTransport {
     }
     this.onError(new Error(`poll error ${status} on the IPv6 VRRP socket of ${this.ifname}; polling again in 1 s`));
     this.read6();
-    const n = nativeBinding();
-    if (this.poll6) n.unpoll(this.poll6);
-    this.poll6 = undefined;
+    const sock = this.raw6;
+    sock?.stopPolling();
     this.repoll ??= setTimeout(() => {
       this.repoll = undefined;
-      if (this.closed || this.fd6 === undefined) return;
+      if (this.closed || !sock || this.raw6 !== sock) return;
       try {
-        this.poll6 = n.poll(this.fd6, (st) => this.onPoll6(st));
+        sock.startPolling((st) => this.onPoll6(st));
       } catch (err) {
         this.onError(err as Error);
       }
@@ -210,12 +241,11 @@ export class InterfaceTransport {
   }
 
   private read6(): void {
-    const n = nativeBinding();
     // Drain what is queued, bounded so one busy socket cannot starve the loop.
-    for (let i = 0; i < 64 && this.fd6 !== undefined; i++) {
+    for (let i = 0; i < 64 && this.raw6 !== undefined; i++) {
       let r;
       try {
-        r = n.recv6(this.fd6, this.buf6);
+        r = this.raw6.recvFrom(this.buf6);
       } catch (err) {
         this.onError(err as Error);
         return;
@@ -229,7 +259,7 @@ export class InterfaceTransport {
       const pkt: RawVrrpPacket = {
         family: 6,
         bytes: this.buf6.subarray(0, r.bytes),
-        src: formatIpv6(r.src),
+        src: formatIpv6(r.srcBytes),
         hopLimit: r.hopLimit,
       };
       if (r.dst) pkt.dst = formatIpv6(r.dst);
@@ -289,44 +319,37 @@ export class InterfaceTransport {
     const sock = this.raw4;
     if (!sock || this.closed) return Promise.reject(new Error(`transport ${this.ifname}/4 is closed`));
     const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
-    // Send now rather than on the next writable poll: a priority-0 or answering
-    // advert should not wait behind the rest of this turn of the event loop.
-    // raw-socket's queue (below) stays the fallback, e.g. when the buffer is full;
-    // while it holds anything, queue behind it so adverts never leave out of order
-    // (a priority-0 advert overtaken by an older one would delay the takeover).
-    if (sock.wrap && typeof sock.wrap.send === 'function' && (sock.requests?.length ?? 0) === 0) {
+    // Send now: a priority-0 or answering advert should not wait behind the rest
+    // of this turn of the event loop. A full send buffer (EAGAIN) queues it until
+    // the socket is writable; while the queue holds anything, queue behind it so
+    // adverts never leave out of order (a priority-0 advert overtaken by an older
+    // one would delay the takeover).
+    if (this.queue4.length === 0) {
       try {
-        let sent = -1;
-        sock.wrap.send(buf, 0, buf.length, dst, (bytes) => (sent = bytes));
-        if (sent >= 0) {
-          this.counters.sent++;
-          return Promise.resolve(sent);
+        const sent = sock.sendTo(buf, dst);
+        this.counters.sent++;
+        return Promise.resolve(sent);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EAGAIN') {
+          this.counters.sendErrors++;
+          return Promise.reject(err as Error);
         }
-      } catch {
-        // EAGAIN and friends: queue it
       }
     }
     return new Promise((resolve, reject) => {
-      sock.send(buf, 0, buf.length, dst, (err, bytes) => {
-        if (err) {
-          this.counters.sendErrors++;
-          reject(err);
-        } else {
-          this.counters.sent++;
-          resolve(bytes);
-        }
-      });
+      this.queue4.push({ buf: Buffer.from(buf), dst, resolve, reject });
+      if (sock.polling) sock.setPollEvents(POLL_READABLE | POLL_WRITABLE);
     });
   }
 
   /** IPv6: sends a VRRP message from `src` (link-local or unicastSource) to `dst`, hop limit 255. Synchronous. */
   send6(message: Uint8Array, dst: string, src: string): number {
-    if (this.fd6 === undefined || this.closed) throw new Error(`transport ${this.ifname}/6 is closed`);
+    if (!this.raw6 || this.closed) throw new Error(`transport ${this.ifname}/6 is closed`);
     const d = parseIpv6(dst);
     const s = parseIpv6(src);
     if (!d || !s) throw new Error(`bad IPv6 address: ${d ? src : dst}`);
     try {
-      const n = nativeBinding().send6(this.fd6, d, this.ifindex, message, s, 255);
+      const n = this.raw6.sendMsg6(message, d, this.ifindex, s, 255);
       this.counters.sent++;
       return n;
     } catch (err) {
@@ -342,14 +365,14 @@ export class InterfaceTransport {
       this.raw4.close();
       this.raw4 = undefined;
     }
+    const queued = this.queue4;
+    this.queue4 = [];
+    for (const q of queued) q.reject(new Error(`transport ${this.ifname}/4 is closed`));
     clearTimeout(this.repoll);
     this.repoll = undefined;
-    if (this.fd6 !== undefined) {
-      const n = nativeBinding();
-      if (this.poll6) n.unpoll(this.poll6);
-      n.close(this.fd6);
-      this.fd6 = undefined;
-      this.poll6 = undefined;
+    if (this.raw6) {
+      this.raw6.close();
+      this.raw6 = undefined;
     }
   }
 }

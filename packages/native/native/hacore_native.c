@@ -1,19 +1,22 @@
 /*
- * hacore_vrrp: the few socket calls Node.js and raw-socket cannot make.
+ * hacore_native: the socket and scheduling calls that Node.js cannot make,
+ * for @hacore/checker-icmp and @hacore/vrrp (wrapped in TypeScript by src/).
  *
- * - AF_PACKET: gratuitous ARP and unsolicited NA go out as whole Ethernet
- *   frames (as keepalived sends them), so the bytes are exactly ours.
- * - IPv6 raw sockets with sendmsg/recvmsg: the source address (link-local or
- *   unicastSource) is set per packet with IPV6_PKTINFO, and the received hop
- *   limit and destination come back as ancillary data (IPV6_RECVHOPLIMIT,
- *   IPV6_RECVPKTINFO), which raw-socket's recvfrom cannot return.
- * - poll(fd, cb): a libuv poll handle, so reads stay event driven.
+ * - raw IP sockets (ICMP, ICMPv6, VRRP): socket/setsockopt, sendto with an
+ *   address in text (IPv6 zone accepted), recvmsg with the IPv6 ancillary data
+ *   (IPV6_HOPLIMIT, IPV6_PKTINFO) and sendmsg with IPV6_PKTINFO/IPV6_HOPLIMIT.
+ * - AF_PACKET: gratuitous ARP and unsolicited NA go out as whole Ethernet frames.
+ * - poll(fd, events, cb): a libuv poll handle, so reads (and writes waiting for
+ *   room) stay event driven. Any fd works, e.g. a timerfd later.
+ * - setRealtime: SCHED_RR with RLIMIT_RTTIME.
  *
  * Every function is synchronous and non-blocking; errors throw an Error whose
- * `code` is the errno name (EPERM, ENODEV, ...).
+ * `code` is the errno name (EPERM, ENODEV, EAGAIN, ...).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -30,16 +33,18 @@
 #define CHECK(call)                                                          \
   do {                                                                       \
     if ((call) != napi_ok) {                                                 \
-      napi_throw_error(env, "HACORE_VRRP_ERR_NATIVE", "N-API call failed: " #call); \
+      napi_throw_error(env, "HACORE_ERR_NATIVE", "N-API call failed: " #call); \
       return NULL;                                                           \
     }                                                                        \
   } while (0)
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[256];
-  const char *name = strerrorname_np(err);
+  /* libuv's names (EPERM, EAGAIN, ...): uv error codes are -errno on Linux, and
+     uv_err_name avoids glibc 2.32's strerrorname_np, so older glibc loads the prebuild. */
+  const char *name = uv_err_name(-err);
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
+  napi_throw_error(env, name && name[0] == 'E' ? name : "EUNKNOWN", msg);
   return NULL;
 }
 
@@ -124,6 +129,58 @@ static napi_value js_send_frame(napi_env env, napi_callback_info info) {
   return make_i32(env, (int32_t)n);
 }
 
+/* Text address (IPv4, or IPv6 with an optional %zone) to a sockaddr; 0 on success. */
+static int parse_address(const char *text, uint32_t scope, struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+  if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    *len = sizeof *sin;
+    return 0;
+  }
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+  char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  snprintf(buf, sizeof buf, "%s", text);
+  char *zone = strchr(buf, '%');
+  if (zone) *zone++ = 0;
+  if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) != 1) return -1;
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_scope_id = scope;
+  if (zone && *zone) {
+    unsigned idx = if_nametoindex(zone);
+    if (!idx) idx = (unsigned)strtoul(zone, NULL, 10);
+    sin6->sin6_scope_id = idx;
+  }
+  *len = sizeof *sin6;
+  return 0;
+}
+
+/* sendTo(fd, buffer, address, scopeId) -> bytes sent; EAGAIN throws like any errno. */
+static napi_value js_send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd, scope = 0;
+  void *data;
+  size_t len;
+  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  size_t alen = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_i32(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], addr, sizeof addr, &alen) != napi_ok || (argc > 3 && !get_i32(env, argv[3], &scope))) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sendTo(fd, buffer, address, scopeId?)");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t slen;
+  if (parse_address(addr, (uint32_t)scope, &ss, &slen) < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "sendTo: not an IP address");
+    return NULL;
+  }
+  ssize_t n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, slen);
+  if (n < 0) return throw_errno(env, "sendto", errno);
+  return make_i32(env, (int32_t)n);
+}
+
 /* send6(fd, dst16, ifindex, payload, src16 | null, hopLimit (-1 = socket default)) */
 static napi_value js_send6(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -187,10 +244,11 @@ static napi_value js_send6(napi_env env, napi_callback_info info) {
 }
 
 /*
- * recv6(fd, buf) -> null when nothing is queued, else
- * { bytes, src: Buffer16, dst: Buffer16 | undefined, hopLimit (-1 unknown), ifindex, truncated }
+ * recvFrom(fd, buf) -> null when nothing is queued, else
+ * { bytes, src: text, srcBytes: Buffer(4|16), dst: Buffer16 | undefined, hopLimit (-1 unknown), ifindex, truncated }
+ * dst/hopLimit/ifindex come from IPv6 ancillary data (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT).
  */
-static napi_value js_recv6(napi_env env, napi_callback_info info) {
+static napi_value js_recv_from(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   int32_t fd;
@@ -198,10 +256,11 @@ static napi_value js_recv6(napi_env env, napi_callback_info info) {
   size_t len;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || !get_i32(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "recv6(fd, buffer)");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "recvFrom(fd, buffer)");
     return NULL;
   }
-  struct sockaddr_in6 from;
+  struct sockaddr_storage from;
+  memset(&from, 0, sizeof from);
   struct iovec iov = {data, len};
   union {
     char buf[512];
@@ -241,7 +300,18 @@ static napi_value js_recv6(napi_env env, napi_callback_info info) {
   void *p;
   CHECK(napi_create_object(env, &obj));
   CHECK(napi_set_named_property(env, obj, "bytes", make_i32(env, (int32_t)n)));
-  CHECK(napi_create_buffer_copy(env, 16, &from.sin6_addr, &p, &v));
+  char text[INET6_ADDRSTRLEN] = "";
+  if (from.ss_family == AF_INET) {
+    struct sockaddr_in *f4 = (struct sockaddr_in *)&from;
+    inet_ntop(AF_INET, &f4->sin_addr, text, sizeof text);
+    CHECK(napi_create_buffer_copy(env, 4, &f4->sin_addr, &p, &v));
+  } else {
+    struct sockaddr_in6 *f6 = (struct sockaddr_in6 *)&from;
+    inet_ntop(AF_INET6, &f6->sin6_addr, text, sizeof text);
+    CHECK(napi_create_buffer_copy(env, 16, &f6->sin6_addr, &p, &v));
+  }
+  CHECK(napi_set_named_property(env, obj, "srcBytes", v));
+  CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v));
   CHECK(napi_set_named_property(env, obj, "src", v));
   if (have_dst) {
     CHECK(napi_create_buffer_copy(env, 16, &dst, &p, &v));
@@ -296,18 +366,18 @@ static void on_external_gone(napi_env env, void *data, void *hint) {
   if (p->closed) free(p);
 }
 
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
+static void on_event(uv_poll_t *h, int status, int events) {
   poller_t *p = (poller_t *)h->data;
   if (p->closing || !p->cb) return;
   napi_env env = p->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, global, arg, result;
+  napi_value cb, global, args[2], result;
   napi_get_reference_value(env, p->cb, &cb);
   napi_get_global(env, &global);
-  napi_create_int32(env, status, &arg);
-  if (napi_make_callback(env, p->ctx, global, cb, 1, &arg, &result) == napi_pending_exception) {
+  napi_create_int32(env, status, &args[0]);
+  napi_create_int32(env, events, &args[1]);
+  if (napi_make_callback(env, p->ctx, global, cb, 2, args, &result) == napi_pending_exception) {
     napi_value err;
     napi_get_and_clear_last_exception(env, &err);
     napi_fatal_exception(env, err);
@@ -315,16 +385,21 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-/* poll(fd, cb) -> handle; cb(status) runs on the event loop whenever fd is readable. */
+/*
+ * poll(fd, events, cb) -> handle; cb(status, events) runs on the event loop
+ * whenever fd is ready for `events` (1 readable, 2 writable: libuv's UV_READABLE
+ * and UV_WRITABLE). status < 0 is a libuv error: the handle has stopped.
+ */
 static napi_value js_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t fd;
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd, events;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   napi_valuetype t = napi_undefined;
-  if (argc >= 2) napi_typeof(env, argv[1], &t);
-  if (argc < 2 || !get_i32(env, argv[0], &fd) || t != napi_function) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "poll(fd, callback)");
+  if (argc >= 3) napi_typeof(env, argv[2], &t);
+  if (argc < 3 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &events) || t != napi_function ||
+      (events & ~(UV_READABLE | UV_WRITABLE)) != 0 || events == 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "poll(fd, events 1|2|3, callback)");
     return NULL;
   }
   uv_loop_t *loop;
@@ -343,17 +418,17 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
      (on_closed frees p) rather than freeing memory libuv still points at. */
   napi_value name, ext;
   const char *failed = NULL;
-  if (napi_create_string_utf8(env, "hacore_vrrp.poll", NAPI_AUTO_LENGTH, &name) != napi_ok) failed = "napi_create_string_utf8";
-  else if (napi_create_reference(env, argv[1], 1, &p->cb) != napi_ok) failed = "napi_create_reference";
+  if (napi_create_string_utf8(env, "hacore_native.poll", NAPI_AUTO_LENGTH, &name) != napi_ok) failed = "napi_create_string_utf8";
+  else if (napi_create_reference(env, argv[2], 1, &p->cb) != napi_ok) failed = "napi_create_reference";
   else if (napi_async_init(env, NULL, name, &p->ctx) != napi_ok) failed = "napi_async_init";
   else if (napi_create_external(env, p, on_external_gone, NULL, &ext) != napi_ok) failed = "napi_create_external";
   if (failed) {
     poller_close(p);
-    napi_throw_error(env, "HACORE_VRRP_ERR_NATIVE", failed);
+    napi_throw_error(env, "HACORE_ERR_NATIVE", failed);
     return NULL;
   }
   p->external_gone = 0;
-  rc = uv_poll_start(&p->handle, UV_READABLE, on_readable);
+  rc = uv_poll_start(&p->handle, events, on_event);
   if (rc < 0) {
     poller_close(p);
     return throw_errno(env, "uv_poll_start", -rc);
@@ -377,6 +452,28 @@ static napi_value js_unpoll(napi_env env, napi_callback_info info) {
     return NULL;
   }
   poller_close(p);
+  return NULL;
+}
+
+/* pollEvents(handle, events): changes what a live poll handle waits for (1, 2 or 3). */
+static napi_value js_poll_events(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *ptr = NULL;
+  int32_t events;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_external(env, argv[0], &ptr) != napi_ok || !ptr || !get_i32(env, argv[1], &events) ||
+      (events & ~(UV_READABLE | UV_WRITABLE)) != 0 || events == 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "pollEvents(handle, events 1|2|3)");
+    return NULL;
+  }
+  poller_t *p = (poller_t *)ptr;
+  if (p->closing) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "pollEvents: the handle is released");
+    return NULL;
+  }
+  int rc = uv_poll_start(&p->handle, events, on_event);
+  if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
   return NULL;
 }
 
@@ -424,8 +521,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendFrame", NULL, js_send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send6", NULL, js_send6, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"recv6", NULL, js_recv6, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvFrom", NULL, js_recv_from, NULL, NULL, NULL, napi_enumerable, NULL},
       {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollEvents", NULL, js_poll_events, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unpoll", NULL, js_unpoll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRealtime", NULL, js_set_realtime, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,0 +1,1 @@
+cmd_Release/hacore_vrrp.node := ln -f "Release/obj.target/hacore_vrrp.node" "Release/hacore_vrrp.node" 2>/dev/null || (rm -rf "Release/hacore_vrrp.node" && cp -af "Release/obj.target/hacore_vrrp.node" "Release/hacore_vrrp.node")

@@ -1,0 +1,1 @@
+cmd_Release/obj.target/hacore_vrrp.node := g++ -o Release/obj.target/hacore_vrrp.node -shared -pthread -rdynamic -m64  -Wl,-soname=hacore_vrrp.node -Wl,--start-group Release/obj.target/hacore_vrrp/hacore_vrrp.o -Wl,--end-group 
