@@ -126,13 +126,22 @@ describe('atomic reload', () => {
     try {
       await d.waitFor((r) => r.check === 'a' && r.to === 'up', 10000, 'a up');
       const status = async () => JSON.parse((await hacoreCli(['status', '--json', '--config', cfg])).stdout);
-      await d.waitFor((r) => r.msg === 'started aux child', 10000, 'aux child');
+      // Both children up and answering before the reload.
+      let st0;
+      for (let i = 0; i < 100; i++) {
+        st0 = await status();
+        if (st0.aux?.refuser && st0.check?.refuser) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(st0.aux?.refuser && st0.check?.refuser, JSON.stringify(st0));
+      const pids = { check: st0.main.children.check.pid, aux: st0.main.children.aux.pid };
       conf({ mode: 'two', refuseIn: 'aux' }, ['a', 'b']);
       const r = await hacoreCli(['reload', '--config', cfg]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /reload refused, nothing was changed in any process: aux: plugin test-refuser failed in prepareReload: refused in aux by the test plugin/);
       assert.match(r.stderr, /HACORE_ERR_RELOAD_REFUSED/);
       const st = await status();
+      assert.deepEqual({ check: st.main.children.check.pid, aux: st.main.children.aux.pid }, pids, 'no child restarted');
       assert.deepEqual(st.check.targets.map((t) => t.check), ['a'], 'the check child kept its checks');
       assert.equal(st.check.refuser.mode, 'one');
       assert.equal(st.aux.refuser.mode, 'one');

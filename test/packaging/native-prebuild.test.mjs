@@ -36,7 +36,7 @@ function which(cmd) {
 test('the packed addon installs from its prebuild without a compiler, and pings and sends GARP from there', { timeout: 180_000 }, async () => {
   // 1. Tarballs; @hacore/native's prepack builds prebuilds/ into it.
   const tarballs = {};
-  for (const name of ['core', 'native', 'checker-icmp', 'vrrp']) {
+  for (const name of ['core', 'native', 'checker-icmp', 'checker-file', 'vrrp']) {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(root, 'packages', name), maxBuffer: 1 << 24 });
     const [info] = JSON.parse(stdout.slice(stdout.indexOf('[')));
     tarballs[name] = { file: path.join(work, info.filename), files: info.files.map((f) => f.path) };
