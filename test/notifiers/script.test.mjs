@@ -96,6 +96,8 @@ describe('notifier-script', () => {
       assert.deepEqual(got.filter((l) => l.startsWith('[group]')), ['[group][GROUP][G1][MASTER][0]']);
       // The FIFO keeps the order of the events across instances and groups (keepalived's promise).
       assert.deepEqual(fifoText.split('\n').filter(Boolean), expectedFifo);
+      // A line is in the log before its script has exited and been counted.
+      await waitFor(() => core.status().notify.delivered + core.status().notify.failed >= expected.length, { what: 'every script counted' });
       const st = core.status().notify;
       assert.equal(st.delivered, expected.length);
       assert.equal(st.failed, 0);
