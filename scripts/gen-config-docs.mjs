@@ -14,7 +14,7 @@ function fmtDefault(schema) {
   if (!schema.optional) return '**required**';
   const d = schema.optional.default;
   if (d === undefined) return 'optional';
-  if (typeof d === 'number' && schema.expected.startsWith('a duration')) return `${d % 1000 === 0 && d >= 1000 ? `${d / 1000}s` : `${d}ms`}`;
+  if (typeof d === 'number' && schema.expected?.startsWith('a duration')) return `${d % 1000 === 0 && d >= 1000 ? `${d / 1000}s` : `${d}ms`}`;
   return JSON.stringify(d);
 }
 
@@ -22,7 +22,7 @@ function rows(shape, prefix = '') {
   const out = [];
   for (const [key, schema] of Object.entries(shape)) {
     const name = `${prefix}${key}`;
-    out.push(`| \`${name}\` | ${schema.expected.replace(/\|/g, '\\|')} | ${fmtDefault(schema)} | ${(schema.doc ?? '').replace(/\|/g, '\\|')} |`);
+    out.push(`| \`${name}\` | ${(schema.expected ?? 'see the plugin').replace(/\|/g, '\\|')} | ${fmtDefault(schema)} | ${(schema.doc ?? '').replace(/\|/g, '\\|')} |`);
     if (schema.shape) out.push(...rows(schema.shape, `${name}.`));
     else if (schema.item?.shape) out.push(...rows(schema.item.shape, `${name}[].`));
     else if (schema.item?.item?.shape) out.push(...rows(schema.item.item.shape, `${name}[][].`));
@@ -62,6 +62,7 @@ for (const dir of pkgDirs.sort()) {
     },
     registerSection: (key, schema) => sections.push({ pkg: pj.name, key, schema }),
     registerCheckType: (type, schema) => checkTypes.push({ pkg: pj.name, type, schema }),
+    declareEvent: () => {},
     emit: async () => {},
     targets: () => [],
     runs: () => true,
@@ -91,7 +92,7 @@ const doc = [
   table(commonCheckShape),
   '',
   ...checkTypes.flatMap((c) => [`## Check type \`${c.type}\` (${c.pkg})`, '', 'In addition to the common check fields:', '', table(c.schema.shape), '']),
-  ...sections.flatMap((s) => [`## Section \`${s.key}\` (${s.pkg})`, '', s.schema.shape ? table(s.schema.shape) : `${s.schema.expected}${s.schema.doc ? `: ${s.schema.doc}` : ''}`, '']),
+  ...sections.flatMap((s) => [`## Section \`${s.key}\` (${s.pkg})`, '', s.schema.shape ? table(s.schema.shape) : s.schema['~standard'] ? `validated by the plugin's own schema (${s.schema['~standard'].vendor}); see its README` : `${s.schema.expected}${s.schema.doc ? `: ${s.schema.doc}` : ''}`, '']),
 ].join('\n');
 writeFileSync(path.join(root, 'docs/configuration-reference.md'), doc);
 process.stdout.write(`docs/configuration-reference.md: ${checkTypes.length} check types, ${sections.length} sections\n`);
