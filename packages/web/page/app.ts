@@ -139,6 +139,10 @@ function docs(): Json[] {
   return Object.values(status).filter((d) => d && typeof d === 'object');
 }
 
+function ms(v: number): string {
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
+}
+
 function fmtTime(ms: number | undefined): string {
   return ms ? new Date(ms).toLocaleTimeString() : '';
 }
@@ -188,109 +192,207 @@ function targetsByAddress(): Map<string, Json[]> {
   return m;
 }
 
+/** One cell: text, several lines, a sparkline, or a button (kept across updates, so it can be clicked while the page is live). */
+type Cell =
+  | { text: string; cls?: string }
+  | { lines: string[]; cls?: string }
+  | { spark: Sample[] | undefined }
+  | { button: { label: string; action: string; run: () => void } | undefined };
+interface Row {
+  key: string;
+  attrs: Record<string, string>;
+  cells: Cell[];
+}
+
+const clickHandlers = new Map<HTMLElement, () => void>();
+
+/** Updates a table body in place, row by row and cell by cell, touching only what changed. */
+function syncRows(body: HTMLElement, rows: Row[]): void {
+  const old = new Map<string, HTMLElement>();
+  for (const tr of Array.from(body.children) as HTMLElement[]) old.set(tr.dataset.key ?? '', tr);
+  let prev: Element | null = null;
+  for (const row of rows) {
+    let tr = old.get(row.key);
+    old.delete(row.key);
+    if (!tr) {
+      tr = document.createElement('tr');
+      tr.dataset.key = row.key;
+    }
+    for (const [k, v] of Object.entries(row.attrs)) if (tr.getAttribute(k) !== v) tr.setAttribute(k, v);
+    while (tr.children.length < row.cells.length) tr.append(document.createElement('td'));
+    row.cells.forEach((cell, i) => {
+      const td = tr!.children[i] as HTMLElement;
+      const cls = 'cls' in cell ? (cell.cls ?? '') : '';
+      if (td.className !== cls) td.className = cls;
+      if ('text' in cell) {
+        if (td.dataset.sig !== `t:${cell.text}`) {
+          td.textContent = cell.text;
+          td.dataset.sig = `t:${cell.text}`;
+        }
+      } else if ('lines' in cell) {
+        const sig = `l:${cell.lines.join('\n')}`;
+        if (td.dataset.sig !== sig) {
+          td.replaceChildren(...cell.lines.map((l) => el('div', {}, l)));
+          td.dataset.sig = sig;
+        }
+      } else if ('spark' in cell) {
+        const list = cell.spark ?? [];
+        const sig = `s:${list.length}:${list[list.length - 1]?.[0] ?? 0}`;
+        if (td.dataset.sig !== sig) {
+          td.replaceChildren(spark(cell.spark));
+          td.dataset.sig = sig;
+        }
+      } else {
+        const b = cell.button;
+        let btn = td.querySelector('button');
+        if (!b) {
+          if (btn) td.replaceChildren();
+          return;
+        }
+        if (!btn) {
+          btn = document.createElement('button');
+          btn.type = 'button';
+          btn.addEventListener('click', () => clickHandlers.get(btn!)?.());
+          td.replaceChildren(btn);
+        }
+        if (btn.textContent !== b.label) btn.textContent = b.label;
+        if (btn.dataset.action !== b.action) btn.dataset.action = b.action;
+        clickHandlers.set(btn, b.run);
+      }
+    });
+    if (prev === null ? body.firstElementChild !== tr : prev.nextElementSibling !== tr) {
+      if (prev === null) body.prepend(tr);
+      else prev.after(tr);
+    }
+    prev = tr;
+  }
+  for (const tr of old.values()) tr.remove();
+}
+
 function renderVrrp(): void {
-  const body = $('vrrp').querySelector('tbody')!;
-  body.replaceChildren();
   const instances = docs().flatMap((d) => d.vrrp?.instances ?? []);
   $('vrrp-empty').hidden = instances.length > 0;
-  for (const i of instances) {
-    const transitions = events
-      .filter((e) => e.event.kind === 'vrrp-transition' && e.event.instance === i.name)
-      .slice(-3)
-      .reverse()
-      .map((e) => el('div', {}, `${fmtTime(e.event.time)} ${e.event.from} → ${e.event.to}: ${e.event.reason ?? ''}`));
-    const tracked = (i.tracked ?? []).map((t: Json) =>
-      el('div', {}, `${t.kind ?? ''} ${t.name ?? ''}: ${t.state ?? ''}${t.weight ? ` (weight ${t.weight})` : ''}`),
-    );
-    const stateText = i.yielded ? `YIELDED (${i.state})` : String(i.state);
-    const button = !actionsAllowed
-      ? undefined
-      : i.yielded
-        ? el('button', { type: 'button', 'data-action': 'unyield' }, 'Unyield')
-        : el('button', { type: 'button', 'data-action': 'yield' }, 'Yield');
-    button?.addEventListener('click', () =>
-      void act(i.yielded ? 'unyield' : 'yield', { instance: i.name }, i.yielded ? `Let ${i.name} take part in elections again?` : `Make ${i.name} give up master (priority 0) and stay backup until unyield?`),
-    );
-    const master = i.state === 'MASTER' ? `${i.source ?? ''} (this router)` : (i.master ?? '');
-    body.append(
-      el(
-        'tr',
-        { 'data-instance': i.name, class: `vrrp-${i.state}` },
-        el('td', {}, i.name),
-        el('td', { class: i.yielded ? 'state yielded' : `state state-${i.state}` }, stateText),
-        el('td', {}, `${i.effectivePriority ?? ''} (configured ${i.priority ?? ''})`),
-        el('td', {}, ...(tracked.length ? tracked : ['—'])),
-        el('td', { class: 'master' }, master),
-        el('td', {}, ...transitions),
-        el('td', {}, button),
-      ),
-    );
-  }
+  syncRows(
+    $('vrrp').querySelector('tbody')!,
+    instances.map((i: Json): Row => {
+      const transitions = events
+        .filter((e) => e.event.kind === 'vrrp-transition' && e.event.instance === i.name)
+        .slice(-3)
+        .reverse()
+        .map((e) => `${fmtTime(e.event.time)} ${e.event.from} → ${e.event.to}: ${e.event.reason ?? ''}`);
+      const tracked = (i.tracked ?? []).map((t: Json) => `${t.kind ?? ''} ${t.name ?? ''}: ${t.state ?? ''}${t.weight ? ` (weight ${t.weight})` : ''}`);
+      const y = i.yielded !== undefined;
+      const master = i.state === 'MASTER' ? `${i.source ?? ''} (this router)` : String(i.master ?? '');
+      return {
+        key: i.name,
+        attrs: { 'data-instance': i.name, class: `vrrp-${i.state}` },
+        cells: [
+          { text: i.name },
+          { text: y ? `YIELDED (${i.state})` : String(i.state), cls: y ? 'state yielded' : `state state-${i.state}` },
+          { text: `${i.effectivePriority ?? ''} (configured ${i.priority ?? ''})` },
+          { lines: tracked.length ? tracked : ['—'] },
+          { text: master, cls: 'master' },
+          { lines: transitions },
+          {
+            button: actionsAllowed
+              ? {
+                  label: y ? 'Unyield' : 'Yield',
+                  action: y ? 'unyield' : 'yield',
+                  run: () =>
+                    void act(y ? 'unyield' : 'yield', { instance: i.name }, y ? `Let ${i.name} take part in elections again?` : `Make ${i.name} give up master (priority 0) and stay backup until unyield?`),
+                }
+              : undefined,
+          },
+        ],
+      };
+    }),
+  );
 }
 
 function renderVirtualServers(): void {
   const box = $('vs');
-  box.replaceChildren();
   const servers = docs().flatMap((d) => d.ipvs?.virtualServers ?? []);
   $('vs-empty').hidden = servers.length > 0;
   const byAddr = targetsByAddress();
+  const keep = new Set<string>();
   for (const vs of servers) {
-    const rows = (vs.realServers ?? []).map((rs: Json) => {
-      const checks = byAddr.get(rs.id) ?? [];
-      const last = checks[0]?.lastResult;
-      const btn = actionsAllowed ? el('button', { type: 'button', 'data-action': rs.drained ? 'undrain' : 'drain' }, rs.drained ? 'Undrain' : 'Drain') : undefined;
-      btn?.addEventListener('click', () =>
-        void act(rs.drained ? 'undrain' : 'drain', { realServer: rs.id, virtualServer: vs.name }, rs.drained ? `Give ${rs.id} its weight back?` : `Drain ${rs.id} (weight 0, connections kept)?`),
-      );
-      return el(
-        'tr',
-        { 'data-rs': rs.id, class: `${rs.up ? 'up' : 'down'}${rs.drained ? ' drained' : ''}` },
-        el('td', {}, rs.id),
-        el('td', { class: 'state' }, `${rs.up ? 'UP' : 'DOWN'}${rs.drained ? ' DRAINED' : ''}`),
-        el('td', { class: 'weight' }, String(rs.kernelWeight ?? '—')),
-        el('td', {}, String(rs.weight)),
-        el('td', {}, rs.reason ?? ''),
-        el('td', {}, last ? `${last.latencyMs} ms` : ''),
-        el('td', {}, spark(checks[0] ? history[checks[0].check] : undefined)),
-        el('td', {}, btn),
-      );
-    });
+    keep.add(vs.name);
+    let table = box.querySelector(`table[data-vs="${CSS.escape(vs.name)}"]`) as HTMLElement | null;
+    let title = table?.previousElementSibling as HTMLElement | null;
+    if (!table) {
+      title = el('h3');
+      table = el('table', { 'data-vs': vs.name }, el('thead', {}, el('tr', {}, ...['real server', 'state', 'kernel weight', 'weight', 'reason', 'latency', 'last minutes', ''].map((h) => el('th', {}, h)))), el('tbody'));
+      box.append(title, table);
+    }
     const q = vs.quorum ?? {};
-    box.append(
-      el('h3', {}, `${vs.name} (${(vs.services ?? []).join(', ')}) `, el('span', { class: q.up ? 'muted' : 'yielded' }, q.up ? `quorum ${q.liveWeight}/${q.quorum}` : `NO QUORUM ${q.liveWeight}/${q.quorum}`)),
-      el(
-        'table',
-        { 'data-vs': vs.name },
-        el('thead', {}, el('tr', {}, ...['real server', 'state', 'kernel weight', 'weight', 'reason', 'latency', 'last minutes', ''].map((h) => el('th', {}, h)))),
-        el('tbody', {}, ...rows),
-      ),
+    const heading = `${vs.name} (${(vs.services ?? []).join(', ')}) ${q.up ? 'quorum' : 'NO QUORUM'} ${q.liveWeight}/${q.quorum}`;
+    if (title!.textContent !== heading) title!.textContent = heading;
+    syncRows(
+      table.querySelector('tbody')!,
+      (vs.realServers ?? []).map((rs: Json): Row => {
+        const check = (byAddr.get(rs.id) ?? [])[0];
+        const d = rs.drained !== undefined;
+        return {
+          key: rs.id,
+          attrs: { 'data-rs': rs.id, class: `${rs.up ? 'up' : 'down'}${d ? ' drained' : ''}` },
+          cells: [
+            { text: rs.id },
+            { text: `${rs.up ? 'UP' : 'DOWN'}${d ? ' DRAINED' : ''}`, cls: 'state' },
+            { text: String(rs.kernelWeight ?? '—'), cls: 'weight' },
+            { text: String(rs.weight) },
+            { text: String(rs.reason ?? '') },
+            { text: check?.lastResult ? ms(check.lastResult.latencyMs) : '' },
+            { spark: check ? history[check.check] : undefined },
+            {
+              button: actionsAllowed
+                ? {
+                    label: d ? 'Undrain' : 'Drain',
+                    action: d ? 'undrain' : 'drain',
+                    run: () =>
+                      void act(d ? 'undrain' : 'drain', { realServer: rs.id, virtualServer: vs.name }, d ? `Give ${rs.id} its weight back?` : `Drain ${rs.id} (weight 0, connections kept)?`),
+                  }
+                : undefined,
+            },
+          ],
+        };
+      }),
     );
+  }
+  for (const table of Array.from(box.querySelectorAll('table[data-vs]')) as HTMLElement[]) {
+    if (keep.has(table.dataset.vs ?? '')) continue;
+    table.previousElementSibling?.remove();
+    table.remove();
   }
 }
 
 function renderChecks(): void {
-  const body = $('checks').querySelector('tbody')!;
-  body.replaceChildren();
-  for (const t of docs().flatMap((d) => d.targets ?? [])) {
-    const a = t.target?.address ? `${t.target.address}${t.target.port !== undefined ? `:${t.target.port}` : ''}` : '';
-    body.append(
-      el(
-        'tr',
-        { 'data-check': t.check, class: t.state === 'down' ? 'down' : t.state === 'up' ? 'up' : '' },
-        el('td', {}, t.check),
-        el('td', {}, t.type),
-        el('td', {}, a),
-        el('td', { class: 'state' }, String(t.state).toUpperCase()),
-        el('td', {}, t.lastResult?.reason ?? ''),
-        el('td', {}, t.lastResult ? `${t.lastResult.latencyMs} ms` : ''),
-        el('td', {}, spark(history[t.check])),
-      ),
-    );
-  }
+  syncRows(
+    $('checks').querySelector('tbody')!,
+    docs()
+      .flatMap((d) => d.targets ?? [])
+      .map((t: Json): Row => ({
+        key: t.check,
+        attrs: { 'data-check': t.check, class: t.state === 'down' ? 'down' : t.state === 'up' ? 'up' : '' },
+        cells: [
+          { text: t.check },
+          { text: t.type },
+          { text: t.target?.address ? `${t.target.address}${t.target.port !== undefined ? `:${t.target.port}` : ''}` : '' },
+          { text: String(t.state).toUpperCase(), cls: 'state' },
+          { text: t.lastResult?.reason ?? '' },
+          { text: t.lastResult ? ms(t.lastResult.latencyMs) : '' },
+          { spark: history[t.check] },
+        ],
+      })),
+  );
 }
+
+let eventsShown = '';
 
 function renderEvents(): void {
   const list = $('events');
+  const sig = `${events.length}:${events[events.length - 1]?.event.time ?? 0}`;
+  if (sig === eventsShown) return;
+  eventsShown = sig;
   list.replaceChildren(
     ...events
       .slice()

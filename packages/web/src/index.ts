@@ -174,6 +174,7 @@ export class WebPlugin implements HacorePlugin {
     if (!hostAllowed(req, loopbackOnly)) return sendJson(res, 421, { error: 'this console answers only to a loopback host name' });
     const asset = assets.get(url.pathname);
     if (asset && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, req.method === 'HEAD' ? '' : asset.body, asset.type, { 'cache-control': 'no-cache' });
+    if (url.pathname === '/favicon.ico') return send(res, 204, '', 'image/x-icon');
     if (!url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: 'not found' });
     const auth = this.auth!;
     // With credentials configured, even reading needs them; without, the console is read-only (loopback only, by validation).

@@ -21,7 +21,6 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
 
@@ -40,21 +39,19 @@ export function sendJson(res: ServerResponse, code: number, value: unknown, extr
   send(res, code, `${JSON.stringify(value)}\n`, 'application/json; charset=utf-8', extra);
 }
 
-/** The request body, at most MAX_BODY bytes (413 otherwise), as JSON. */
+/** The request body, at most MAX_BODY bytes (413 otherwise, once the client has sent it), as JSON. */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error(`request body over ${MAX_BODY} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      // Drained and dropped so that the client reads the 413; a client that keeps sending is cut off.
+      if (size > 64 * MAX_BODY) req.destroy();
+      else if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
+      if (size > MAX_BODY) return reject(Object.assign(new Error(`request body over ${MAX_BODY} bytes`), { status: 413 }));
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
