@@ -17,7 +17,8 @@ export type HacoreErrorCode =
   | 'HACORE_ERR_RELOAD_REFUSED'
   | 'HACORE_ERR_CONFIG_INSECURE'
   | 'HACORE_ERR_CONTROL_INSECURE'
-  | 'HACORE_ERR_PLUGIN_HOOK';
+  | 'HACORE_ERR_PLUGIN_HOOK'
+  | 'HACORE_ERR_ACTION';
 
 export class HacoreError extends Error {
   readonly code: HacoreErrorCode;

@@ -30,6 +30,12 @@ export const CORE_EVENTS: readonly EventDeclaration[] = [
     counters: [{ name: 'hacore_daemon_events_total', help: 'Daemon lifecycle events (start, reload, child-exit, ...).', labels: { what: 'what' } }],
   },
   {
+    kind: 'operator-action',
+    description: 'An operator action was done (drain, undrain, yield, ... from the CLI or the web console).',
+    describe: (e) => ({ title: `Operator ${String(e.action)}`, change: String(e.action), detail: `${render(e.args)} from ${String(e.from)}: ${String(e.result)}` }),
+    counters: [{ name: 'hacore_operator_actions_total', help: 'Operator actions done, by action.', labels: { action: 'action' } }],
+  },
+  {
     kind: 'plugin-error',
     description: "A plugin's tap threw or rejected; it was isolated and the daemon went on.",
     describe: (e) => ({ title: `Plugin ${String(e.plugin)}`, change: `error in ${String(e.hook)}`, detail: String(e.message) }),

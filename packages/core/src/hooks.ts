@@ -1,6 +1,7 @@
-import { AsyncParallelHook, AsyncSeriesHook, HookMap, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, HookMap, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
 import type { ConfigIssue } from './errors.js';
 import type {
+  ActionRequest,
   CheckResult,
   CheckSpec,
   Checker,
@@ -66,6 +67,13 @@ export interface CoreHooks {
   readonly shutdown: AsyncSeriesHook<[string]>;
   /** Waterfall: plugins add their own section to the status document. */
   readonly status: SyncWaterfallHook<[StatusReport]>;
+  /**
+   * Bail, per action name, in every process: the tap that owns the action in
+   * this process does it and returns a line saying what it did; `undefined`
+   * means "not here" (the instance or real server is not this process's).
+   * Throw a HacoreError to refuse (an unknown name, a bad argument).
+   */
+  readonly action: HookMap<AsyncSeriesBailHook<[ActionRequest], string | undefined>>;
 }
 
 export function createHooks(): CoreHooks {
@@ -82,6 +90,7 @@ export function createHooks(): CoreHooks {
     reload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     shutdown: new AsyncSeriesHook<[string]>(['reason']),
     status: new SyncWaterfallHook<[StatusReport]>(['status']),
+    action: new HookMap(() => new AsyncSeriesBailHook<[ActionRequest], string | undefined>(['request'])),
   });
   reverseOrder(hooks.shutdown);
   return hooks;

@@ -18,3 +18,5 @@ export { CORE_VERSION } from './version.js';
 export { defineCheckType } from './check-type.js';
 export { createCheckParser } from './config/compose.js';
 export { checkScript, insecureProgram, locateProgram, type ScriptProblem, type SecurityOptions } from './script-security.js';
+export { StateFile } from './state-file.js';
+export { actionRequest } from './daemon/actions.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CoreHooks } from './hooks.js';
 import type { Invalid, ObjectSchema, ParseContext, Schema, Shape } from './config/schema.js';
 import type { StandardOutput, StandardSchemaV1 } from './config/standard-schema.js';
-import type { CheckSpec, EventDeclaration, EventInput, EventRegistry, HacoreConfig, Role, StatusReport, Target } from './types.js';
+import type { ActionReply, ActionRequest, CheckSpec, EventDeclaration, EventInput, EventRegistry, HacoreConfig, Role, StatusReport, Target } from './types.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const PLUGIN_API_VERSION = '1.0.0';
@@ -54,6 +54,12 @@ export interface HacoreCore {
    * (`single`, or `main`, `check`, `vrrp`): what `hacore status --json` prints.
    */
   statusAll(): Promise<Record<string, StatusReport>>;
+  /**
+   * Runs an operator action in every process of the daemon (the CLI's `hacore
+   * drain`, the web console's buttons) and records it as an `operator-action`
+   * event. Rejects with HACORE_ERR_ACTION when no process owns it.
+   */
+  runAction(request: ActionRequest): Promise<ActionReply[]>;
 }
 
 /** A hacore plugin, as exported by a package or a local file (object or class with a no-arg constructor). */

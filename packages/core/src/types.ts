@@ -113,6 +113,8 @@ export interface HacoreEventMap {
   daemon: { what: 'start' | 'stop' | 'reload' | 'reload-failed' | 'child-exit' | 'child-start'; detail?: string };
   /** A plugin's tap threw; it was isolated. */
   'plugin-error': { plugin: string; hook: string; message: string };
+  /** An operator action was done (CLI, web console). */
+  'operator-action': { action: string; args: Record<string, string>; from: string; result: string };
 }
 
 export type HacoreEventKind = keyof HacoreEventMap & string;
@@ -188,6 +190,8 @@ export interface HacoreConfig {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   /** Path of the control socket. */
   controlSocket: string;
+  /** Where plugins keep state across restarts (`stateDir`). */
+  stateDir: string;
   pidFile: string;
   checks: CheckSpec[];
   /** Plugin sections by key. */
@@ -214,4 +218,25 @@ export interface StatusReport {
   plugins: { name: string; version: string | undefined }[];
   targets: Target[];
   [section: string]: unknown;
+}
+
+/**
+ * An operator action (`hacore drain web1`, a button of the web console): run in
+ * every process, where the plugin that owns the name (tapping
+ * `hooks.action.for(name)`) does it and answers.
+ */
+export interface ActionRequest {
+  /** `drain`, `undrain`, `yield`, `unyield`, or a third-party plugin's own. */
+  name: string;
+  /** The action's arguments, e.g. `{ realServer: '198.51.100.20:80' }`. */
+  args: Record<string, string>;
+  /** Who asked, for the event log: `cli`, `web`, ... */
+  origin: string;
+}
+
+/** One process's answer to an action it handled. */
+export interface ActionReply {
+  role: Role | 'single' | 'main';
+  /** What the owning plugin says it did, for people: "drained 198.51.100.20:80 in web". */
+  result: string;
 }

@@ -7,6 +7,7 @@ import {
   type IpvsOptionsConfig,
   type VirtualServerConfig,
 } from './config-schema.js';
+import { DrainSet } from './drain.js';
 import { IpvsUnavailableError } from './errors.js';
 import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
 import { AsyncParallelHook } from 'tapable';
@@ -39,7 +40,7 @@ export interface IpvsStatus {
     services: string[];
     quorum: { up: boolean; liveWeight: number; quorum: number; hysteresis: number };
     sorryServer?: { id: string; active: boolean; kernelWeight: number | undefined };
-    realServers: { id: string; up: boolean; weight: number; kernelWeight: number | undefined; reason: string }[];
+    realServers: { id: string; up: boolean; weight: number; kernelWeight: number | undefined; reason: string; drained?: { since: number } }[];
   }[];
   owned: string[];
   passes: number;
@@ -61,7 +62,7 @@ function statusTables(st: IpvsStatus): StatusTable[] {
   const rows: string[][] = [];
   for (const vs of st.virtualServers) {
     const q = `${vs.quorum.up ? 'quorum' : 'NO QUORUM'} ${vs.quorum.liveWeight}/${vs.quorum.quorum}`;
-    for (const rs of vs.realServers) rows.push([vs.name, rs.id, rs.up ? 'UP' : 'DOWN', String(rs.kernelWeight ?? '-'), q, rs.reason]);
+    for (const rs of vs.realServers) rows.push([vs.name, rs.id, `${rs.up ? 'UP' : 'DOWN'}${rs.drained ? ' DRAINED' : ''}`, String(rs.kernelWeight ?? '-'), q, rs.reason]);
     if (vs.sorryServer) rows.push([vs.name, `${vs.sorryServer.id} (sorry)`, vs.sorryServer.active ? 'ACTIVE' : 'standby', String(vs.sorryServer.kernelWeight ?? '-'), q, '']);
   }
   return [{ title: 'ipvs', columns: ['virtual server', 'real server', 'state', 'weight', 'quorum', 'reason'], rows }];
@@ -128,6 +129,7 @@ export class IpvsPlugin implements HacorePlugin {
   private opsFailed = 0;
   private lastPass: IpvsStatus['lastPass'];
   private readonly errors: IpvsStatus['errors'] = [];
+  private readonly drains = new DrainSet();
 
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
@@ -171,6 +173,16 @@ export class IpvsPlugin implements HacorePlugin {
       void this.kick();
     });
     core.hooks.reload.tapPromise(PLUGIN_NAME, (diff) => this.reload(diff));
+    for (const drain of [true, false]) {
+      core.hooks.action.for(drain ? 'drain' : 'undrain').tapPromise(PLUGIN_NAME, async (req) => {
+        if (!this.active) return undefined;
+        const changed = this.drains.apply([...this.servers.values()].map((vs) => vs.spec), req.args, drain);
+        await this.kick();
+        const what = drain ? 'drained' : 'undrained';
+        if (changed.length === 0) return `${req.args.realServer} was already ${what}`;
+        return changed.map((c) => `${what} ${c.realServer} in ${c.virtualServer}`).join('; ');
+      });
+    }
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, (reason) => this.shutdown(reason));
     core.hooks.status.tap(PLUGIN_NAME, (doc) => {
       const ipvs = this.status();
@@ -219,6 +231,8 @@ export class IpvsPlugin implements HacorePlugin {
       throw new IpvsUnavailableError(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    const problem = this.drains.open(config.stateDir);
+    if (problem) this.logger.warn(problem);
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
     this.active = true;
     await this.kick();
@@ -305,7 +319,7 @@ export class IpvsPlugin implements HacorePlugin {
 
   private async pass(): Promise<void> {
     const lookup = (name: string) => this.views.get(name);
-    const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup) }));
+    const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup, (rs) => this.drains.has(vs.spec.name, rs)) }));
     const desired = evaluations.flatMap((e) => e.ev.desired);
     let report: Awaited<ReturnType<typeof reconcile>>;
     try {
@@ -385,7 +399,10 @@ export class IpvsPlugin implements HacorePlugin {
           services: vs.spec.services.map((s) => serviceKeyLabel(s.key)),
           quorum: { up: ev?.quorumUp ?? false, liveWeight: ev?.liveWeight ?? 0, quorum: vs.spec.quorum, hysteresis: vs.spec.hysteresis },
           ...(ev?.sorryServer ? { sorryServer: ev.sorryServer } : {}),
-          realServers: (ev?.realServers ?? []).map((r) => ({ id: r.id, up: r.up, weight: r.weight, kernelWeight: r.kernelWeight, reason: r.reason })),
+          realServers: (ev?.realServers ?? []).map((r) => {
+            const since = r.drained ? this.drains.since(vs.spec.name, r.id) : undefined;
+            return { id: r.id, up: r.up, weight: r.weight, kernelWeight: r.kernelWeight, reason: r.reason, ...(r.drained ? { drained: { since: since ?? 0 } } : {}) };
+          }),
         };
       }),
       owned: [...this.owned],

@@ -15,6 +15,9 @@ export interface CheckView {
 
 export type CheckLookup = (name: string) => CheckView | undefined;
 
+/** Whether an operator drained a real server (by its id) of this virtual server. */
+export type DrainLookup = (realServer: string) => boolean;
+
 export interface RealServerView {
   id: string;
   address: string;
@@ -25,6 +28,8 @@ export interface RealServerView {
   /** Weight in the kernel; `undefined` when it is not in the kernel's table. */
   kernelWeight: number | undefined;
   reason: string;
+  /** Drained by an operator: weight 0 in the kernel while up, connections kept. */
+  drained?: boolean;
 }
 
 export interface RealServerChange {
@@ -88,24 +93,26 @@ export class VirtualServer {
     return { up: true, reason: checks.length === 1 ? `${checks[0]}: ${lookup(checks[0]!)?.reason ?? 'up'}` : 'all checks up', dynamicWeight };
   }
 
-  evaluate(lookup: CheckLookup): Evaluation {
+  evaluate(lookup: CheckLookup, drained: DrainLookup = () => false): Evaluation {
     const views: RealServerView[] = [];
     const changes: RealServerChange[] = [];
     let liveWeight = 0;
     const next = new Map<string, { up: boolean; weight: number }>();
     for (const rs of this.spec.realServers) {
       const st = this.realServerState(rs.checks, lookup);
-      const weight = st.dynamicWeight ?? rs.destination.weight;
+      const isDrained = drained(rs.id);
+      // A drained server takes no new connections, so it carries no weight toward the quorum either.
+      const weight = isDrained ? 0 : (st.dynamicWeight ?? rs.destination.weight);
       if (st.up) liveWeight += weight;
       const prev = this.previous.get(rs.id);
       if (prev && (prev.up !== st.up || (st.up && prev.weight !== weight))) {
-        changes.push({ realServer: rs.id, up: st.up, weight: st.up ? weight : 0, reason: prev.up !== st.up ? st.reason : `weight ${prev.weight} -> ${weight}` });
+        changes.push({ realServer: rs.id, up: st.up, weight: st.up ? weight : 0, reason: prev.up !== st.up ? st.reason : `weight ${prev.weight} -> ${weight}${isDrained ? ' (drained)' : ''}` });
       } else if (!prev && this.previous.size > 0) {
         // A real server added by a reload: report it only when it starts down.
         if (!st.up) changes.push({ realServer: rs.id, up: false, weight: 0, reason: st.reason });
       }
       next.set(rs.id, { up: st.up, weight });
-      views.push({ id: rs.id, address: rs.destination.address, port: rs.destination.port, up: st.up, weight, kernelWeight: undefined, reason: st.reason });
+      views.push({ id: rs.id, address: rs.destination.address, port: rs.destination.port, up: st.up, weight, kernelWeight: undefined, reason: st.reason, ...(isDrained ? { drained: true } : {}) });
     }
     this.previous = next;
     const q = this.quorum.observe(liveWeight);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { isEvent, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { HacoreError, isEvent, type ActionRequest, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import { VRRP_EVENTS, type VrrpInstanceInfo, type VrrpState } from './events.js';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
@@ -16,6 +16,7 @@ import { SyncGroup, type GroupState } from './sync-group.js';
 import { TrackFileRunners } from './tracking-file.js';
 import { TrackScriptRunner } from './tracking-script.js';
 import { TransportRegistry } from './transport.js';
+import { YieldedInstances } from './plugin-yield.js';
 
 export const PLUGIN_NAME = '@hacore/vrrp';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
@@ -95,6 +96,9 @@ export class VrrpPlugin implements HacorePlugin {
       }
       await runtime.reload(next ?? { instances: [], syncGroups: [], scripts: {} }, diff.next);
     });
+    for (const y of [true, false]) {
+      core.hooks.action.for(y ? 'yield' : 'unyield').tapPromise(PLUGIN_NAME, async (req) => runtime?.yieldAction(req, y));
+    }
     core.hooks.event.tap(PLUGIN_NAME, (event) => {
       if (isEvent(event, 'target-state')) runtime?.checkState(event.check, event.to);
     });
@@ -125,6 +129,7 @@ class VrrpRuntime {
   private vmacs: VmacManager | undefined;
   /** Every VIP of the running config: never a source address. */
   private readonly allVips = new Set<string>();
+  private readonly yielded = new YieldedInstances();
 
   constructor(
     private readonly core: HacoreCore,
@@ -152,6 +157,8 @@ class VrrpRuntime {
       this.vmacs = new VmacManager(this.netlink, this.reflector, this.log);
       await this.ensureVmacs(section);
       this.section = section;
+      const problem = this.yielded.open(config.stateDir);
+      if (problem) this.log.warn(problem);
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
       this.schedule(section);
@@ -203,7 +210,28 @@ class VrrpRuntime {
     }
     this.syncScripts(section);
     this.files.sync(section);
-    for (const name of toStart) this.instances.get(name)?.start();
+    for (const name of toStart) {
+      if (this.yielded.has(name)) this.log.info({ instance: name }, `VRRP instance ${name} stays out of elections: yielded by an operator (hacore unyield ${name})`);
+      else this.instances.get(name)?.start();
+    }
+  }
+
+  /** `hacore yield NAME` / `unyield NAME`: what was done, or undefined if this process has no such instance. */
+  async yieldAction(req: ActionRequest, y: boolean): Promise<string | undefined> {
+    const name = req.args.instance;
+    const inst = name === undefined ? undefined : this.instances.get(name);
+    if (!name || !inst) {
+      throw new HacoreError('HACORE_ERR_ACTION', `${y ? 'yield' : 'unyield'}: no VRRP instance ${JSON.stringify(name ?? '')} (there are: ${[...this.instances.keys()].join(', ') || 'none'})`);
+    }
+    if (this.yielded.has(name) === y) return `${name} was already ${y ? 'yielded' : 'taking part in elections'}`;
+    this.yielded.set(name, y);
+    if (y) {
+      const was = inst.state;
+      await inst.stop('yield');
+      return `${name} yielded (was ${was}; priority 0 sent${was === 'MASTER' ? ', VIPs removed' : ''})`;
+    }
+    inst.start();
+    return `${name} takes part in elections again`;
   }
 
   private syncScripts(section: VrrpSectionConfig): void {
@@ -367,7 +395,7 @@ class VrrpRuntime {
 
   status(): Record<string, unknown> {
     return {
-      instances: [...this.instances.values()].map((i) => i.status()),
+      instances: [...this.instances.values()].map((i) => (this.yielded.has(i.name) ? { ...i.status(), yielded: { since: this.yielded.since(i.name) } } : i.status())),
       syncGroups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.current, instances: g.members.map((m) => m.name) })),
       sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
       scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),

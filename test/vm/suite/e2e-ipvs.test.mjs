@@ -50,12 +50,17 @@ console.log(JSON.stringify(out));
 
 /** One `status` request on the daemon's control socket (a JSON line each way). */
 function controlStatus(file) {
+  return control(file, { cmd: 'status' });
+}
+
+/** One request on the daemon's control socket: what `hacore status|reload|drain ...` send. */
+function control(file, req) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(file);
     let buf = '';
     sock.setEncoding('utf8');
     sock.setTimeout(10000, () => sock.destroy(new Error('no answer from the control socket')));
-    sock.once('connect', () => sock.write(`${JSON.stringify({ cmd: 'status' })}\n`));
+    sock.once('connect', () => sock.write(`${JSON.stringify(req)}\n`));
     sock.on('data', (c) => (buf += c));
     sock.once('error', reject);
     sock.once('end', () => {
@@ -152,6 +157,7 @@ describe('hacore + IPVS NAT end to end', () => {
         plugins: [path.join(ROOT, 'packages/checker-tcp/dist/src/index.js'), path.join(ROOT, 'packages/ipvs/dist/src/index.js')],
         controlSocket: path.join(dir, 'hacore.sock'),
         pidFile: path.join(dir, 'hacore.pid'),
+        stateDir: path.join(dir, 'state'),
         virtualServers: [
           {
             name: 'web',
@@ -221,5 +227,25 @@ describe('hacore + IPVS NAT end to end', () => {
     assert.deepEqual(web.realServers.map((r) => [r.id, r.up, r.kernelWeight]), Object.values(RS).map((a) => [`${a}:80`, true, 1]));
     assert.equal(ipvs.opsFailed, 0);
     assert.ok(ipvs.opsApplied >= 6, `ops applied: ${ipvs.opsApplied}`);
+  });
+
+  it('drains a real server (weight 0 in the kernel, no new connection to it), keeps it drained across a reload, and undrains it', async () => {
+    const sock = path.join(dir, 'hacore.sock');
+    const rs3 = RS.rs3.replace(/\./g, '\\.');
+    const replies = await control(sock, { cmd: 'action', action: 'drain', args: { realServer: `${RS.rs3}:80` } });
+    assert.match(replies.map((r) => r.result).join(';'), /drained 198\.51\.100\.23:80 in web/);
+    assert.match(await ipvsTable(), new RegExp(`${rs3}:80\\s+Masq\\s+0\\s`), 'weight 0, still in the table (its connections kept)');
+    const drained = await requests(20);
+    assert.deepEqual(drained.errors, []);
+    assert.equal(drained.rs3, undefined, `no new connection to the drained server: ${JSON.stringify(drained)}`);
+    await control(sock, { cmd: 'reload' });
+    assert.match(await ipvsTable(), new RegExp(`${rs3}:80\\s+Masq\\s+0\\s`), 'still drained after a reload');
+    const st = Object.values(await controlStatus(sock))[0].ipvs.virtualServers[0].realServers.find((r) => r.id === `${RS.rs3}:80`);
+    assert.ok(st.drained, 'the status says drained');
+    await assert.rejects(control(sock, { cmd: 'action', action: 'drain', args: { realServer: '198.51.100.99:80' } }), /no real server 198\.51\.100\.99:80/);
+    await control(sock, { cmd: 'action', action: 'undrain', args: { realServer: RS.rs3 } });
+    assert.match(await ipvsTable(), new RegExp(`${rs3}:80\\s+Masq\\s+1\\s`));
+    const back = await requests(30);
+    assert.ok((back.rs3 ?? 0) >= 9, JSON.stringify(back));
   });
 });

@@ -148,6 +148,33 @@ for (const [name, desc] of [
   });
 }
 
+// Operator actions: done by the plugin that owns the name (IPVS drains, VRRP yields), in whichever process runs it.
+for (const [name, operand, key, desc, extra] of [
+  ['drain', '<realServer>', 'realServer', 'set a real server\'s IPVS weight to 0, keeping its connections, until undrained (kept across reloads and restarts)', true],
+  ['undrain', '<realServer>', 'realServer', 'give a drained real server its weight back', true],
+  ['yield', '<instance>', 'instance', 'make a VRRP instance give up master for maintenance (priority 0 advert) and stay backup until unyield', false],
+  ['unyield', '<instance>', 'instance', 'let a yielded VRRP instance take part in elections again', false],
+] as const) {
+  const cmd = program
+    .command(`${name} ${operand}`)
+    .description(desc)
+    .option('-c, --config <file>', 'config file naming the control socket')
+    .option('-s, --socket <path>', 'control socket path')
+    .option('--json', 'print the replies as JSON');
+  if (extra) cmd.option('-v, --virtual-server <name>', 'only in this virtual server (default: every virtual server that has it)');
+  cmd.action(async (value: string, o: { config?: string; socket?: string; json?: boolean; virtualServer?: string }) => {
+    try {
+      const config = o.config ?? program.opts<{ config?: string }>().config;
+      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}) });
+      const args: Record<string, string> = { [key]: value, ...(o.virtualServer ? { virtualServer: o.virtualServer } : {}) };
+      const replies = (await controlRequest(sock, { cmd: 'action', action: name, args })) as { role: string; result: string }[];
+      process.stdout.write(o.json ? `${JSON.stringify(replies, null, 2)}\n` : `${replies.map((r) => r.result).join('\n')}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
 async function printVersion(): Promise<void> {
   const lines = [`@hacore/core ${CORE_VERSION} (plugin API ${PLUGIN_API_VERSION})`];
   try {

@@ -20,13 +20,14 @@ export class SchemaRegistry {
   readonly checkTypes = new Map<string, CheckTypeEntry>();
 }
 
-export const CORE_KEYS = ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'checks'] as const;
+export const CORE_KEYS = ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'stateDir', 'checks'] as const;
 
 export const coreShape = {
   plugins: s.optional(s.array(s.string({ minLength: 1 })), []).describe('npm package names or relative paths of the plugins to load, in order.'),
   logLevel: s.optional(s.enumOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const), 'info').describe('Log level; --log-level overrides it.'),
   controlSocket: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.sock').describe('Path of the control socket (mode 0600) used by hacore status/reload/stop.'),
   pidFile: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.pid').describe('Path of the supervisor pid file.'),
+  stateDir: s.optional(s.string({ minLength: 1 }), '/var/lib/hacore').describe('Directory where plugins keep state that must outlive a restart (drained real servers, yielded instances). Created 0700 when first written.'),
 };
 
 /** Validates only `plugins`, which must be known before the plugins can contribute their schemas. */

@@ -12,7 +12,7 @@ import { loadPlugins, type LoadedPlugin } from '../plugins/loader.js';
 import { Scheduler, realClock, type SchedulerClock } from '../checks/scheduler.js';
 import { silentLogger } from '../logger.js';
 import { CORE_VERSION } from '../version.js';
-import type { CheckSpec, Checker, ConfigDiff, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
+import type { ActionReply, ActionRequest, CheckSpec, Checker, ConfigDiff, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
 import { diffConfig } from './config-diff.js';
 import { validateWhole } from './config-validator.js';
 import { PluginHost, pluginRoles, pluginRunsIn } from './plugin-host.js';
@@ -36,6 +36,7 @@ export interface HacoreOptions {
 }
 
 export type StatusCollector = () => Promise<Record<string, StatusReport>>;
+export type ActionCollector = (request: ActionRequest) => Promise<ActionReply[]>;
 
 /** A reload validated and prepared in this process, waiting for commit or abort. */
 interface PreparedReload {
@@ -314,6 +315,32 @@ export class Hacore implements HacoreCore {
 
   statusAll(): Promise<Record<string, StatusReport>> {
     return this.statusCollector ? this.statusCollector() : Promise.resolve({ [this.role]: this.status() });
+  }
+
+  /** Set by the supervisor so that `runAction` reaches every child as well. */
+  actionCollector: ActionCollector | undefined;
+
+  /** The action in this process only: what its owning plugin says it did, or `undefined` if no plugin here owns it. */
+  async runActionHere(request: ActionRequest): Promise<string | undefined> {
+    const hook = this.hooks.action.get(request.name);
+    return hook ? hook.promise(request) : undefined;
+  }
+
+  async runAction(request: ActionRequest): Promise<ActionReply[]> {
+    let replies: ActionReply[];
+    if (this.actionCollector) replies = await this.actionCollector(request);
+    else {
+      const result = await this.runActionHere(request);
+      replies = result === undefined ? [] : [{ role: this.role, result }];
+    }
+    if (replies.length === 0) {
+      const args = Object.entries(request.args).map(([k, v]) => `${k}=${v}`).join(' ');
+      throw new HacoreError('HACORE_ERR_ACTION', `${request.name}${args ? ` ${args}` : ''}: no plugin of this daemon does it (is the plugin that provides "${request.name}" loaded, and the name right?)`);
+    }
+    const result = replies.map((r) => r.result).join('; ');
+    this.logger.info({ action: request.name, args: request.args, from: request.origin }, `operator action ${request.name}: ${result}`);
+    await this.emit({ kind: 'operator-action', action: request.name, args: request.args, from: request.origin, result });
+    return replies;
   }
 
   status(): StatusReport {

@@ -1,10 +1,11 @@
-import type { GenericEvent } from '../types.js';
+import type { ActionRequest, GenericEvent } from '../types.js';
 
 /** Messages from the supervisor to a child. */
 export type ParentMessage =
   | { t: 'event'; event: GenericEvent }
   | { t: 'request'; id: number; op: 'status' | 'abort' | 'commit' }
   | { t: 'request'; id: number; op: 'prepare'; raw: { file: string; value: unknown } }
+  | { t: 'request'; id: number; op: 'action'; action: ActionRequest }
   | { t: 'stop'; reason: string };
 
 /** Messages from a child to the supervisor. */

@@ -101,6 +101,9 @@ export class PluginHost {
       targets: () => [],
       runs: () => false,
       statusAll: async () => ({}),
+      runAction: async () => {
+        throw new HacoreError('HACORE_ERR_ACTION', 'plugin does not run in this process');
+      },
     };
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ConfigFormat } from '../config/foreign-format.js';
 import { ControlServer } from '../control/server.js';
 import type { ControlRequest } from '../control/protocol.js';
+import { actionRequest } from './actions.js';
 import { Hacore } from './hacore.js';
 import { Supervisor } from './supervisor.js';
 
@@ -45,6 +46,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         case 'stop':
           setImmediate(() => stopRequested('hacore stop'));
           return 'stopping';
+        case 'action':
+          return core.runAction(actionRequest(req, 'cli'));
         default:
           throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
       }
@@ -70,6 +73,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (!opts.singleProcess) {
       supervisor = new Supervisor(core, { configFile, format: opts.format, logLevel: level, logger: opts.logger });
       core.statusCollector = () => supervisor!.statusAll();
+      core.actionCollector = (req) => supervisor!.action(req);
       await supervisor.start(core.childRoles());
     }
   } catch (err) {

@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { formatArgs, type ConfigFormat } from '../config/foreign-format.js';
-import { HacoreError } from '../errors.js';
-import type { GenericEvent, Role, StatusReport } from '../types.js';
+import { HacoreError, type HacoreErrorCode } from '../errors.js';
+import type { ActionReply, ActionRequest, GenericEvent, Role, StatusReport } from '../types.js';
 import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 
@@ -156,7 +156,10 @@ export class Supervisor {
     }
   }
 
-  private request(slot: Slot, m: { op: 'status' | 'abort' | 'commit' } | { op: 'prepare'; raw: { file: string; value: unknown } }, timeoutMs = 20_000): Promise<unknown> {
+  private request(
+    slot: Slot,
+    m: { op: 'status' | 'abort' | 'commit' } | { op: 'prepare'; raw: { file: string; value: unknown } } | { op: 'action'; action: ActionRequest },
+    timeoutMs = 20_000): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (!slot.proc?.connected) return reject(new HacoreError('HACORE_ERR_CONTROL', `${slot.role} child is not running`));
@@ -220,6 +223,24 @@ export class Supervisor {
       }),
     );
     return out;
+  }
+
+  /** An operator action in the supervisor and every child; the replies of those whose plugins did it. A refusal anywhere refuses it. */
+  async action(request: ActionRequest): Promise<ActionReply[]> {
+    const slots = [...this.slots.values()];
+    const results = await Promise.all([
+      this.core.runActionHere(request).then((r) => ({ role: 'main' as const, r })),
+      ...slots.map(async (s) => {
+        try {
+          return { role: s.role, r: (await this.request(s, { op: 'action', action: request }, 10_000)) as string | undefined };
+        } catch (err) {
+          // The owning plugin's own code (HACORE_ERR_ACTION), not the relay's.
+          const e = err as Error & { remoteCode?: string };
+          throw new HacoreError((e.remoteCode ?? 'HACORE_ERR_ACTION') as HacoreErrorCode, e.message);
+        }
+      }),
+    ]);
+    return results.flatMap(({ role, r }) => (typeof r === 'string' ? [{ role, result: r }] : []));
   }
 
   private childrenInfo(): Record<string, { pid: number | undefined; restarts: number; since: number }> {
