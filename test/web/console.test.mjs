@@ -139,11 +139,13 @@ test('the console shows both routers live, turns a failed check red, yields and 
     assert.ok(reloaded.length > 0);
     assert.ok(vrrpInstance(await status(lab, daemons.r1)).yielded, 'still yielded after a reload');
 
-    // A restart too; the page reconnects by itself.
+    // A restart too; the page reconnects by itself (its retries while the daemon is down are refused, as they should be).
+    watching = false;
     await lab.stop(daemons.r1);
     await p1.waitForSelector('.conn.lost');
     daemons.r1 = await lab.startHacore('r1', routerConfig(lab, 'r1', 200));
     await p1.waitForSelector('.conn.live', { timeout: 20_000 });
+    watching = true;
     await p1.waitForFunction(() => document.querySelector('tr[data-instance="VI_1"] td.state')?.textContent?.startsWith('YIELDED'), null, { timeout: 10_000 });
     assert.deepEqual(await lab.holders(VIP4), ['r2'], 'r1 stayed out of elections after its restart');
 
