@@ -30,3 +30,4 @@ export {
   type SessionVariables,
 } from './state-machine.js';
 export { SINGLE_HOP_PORT, MULTIHOP_PORT, SOURCE_PORT_MIN, SOURCE_PORT_MAX, SINGLE_HOP_TTL } from './ports.js';
+export { UdpBfdSession, type UdpSessionCounters, type UdpSessionOptions } from './udp-session.js';
