@@ -28,6 +28,16 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     cutAt = 0;
     execFileSync('ip', ['link', 'set', ifname, 'up']);
     out({ ev: 'restored' });
+  } else if (line.startsWith('stop-after-sent ')) {
+    // stop once this many more packets have gone out
+    const until = s.counters.sent + Number(line.split(' ')[1]);
+    const t = setInterval(() => {
+      if (s.counters.sent < until) return;
+      clearInterval(t);
+      out({ ev: 'counters', ...s.counters, variables: s.session.variables() });
+      s.stop();
+      process.exit(0);
+    }, 5);
   } else if (line === 'stop') {
     out({ ev: 'counters', ...s.counters, variables: s.session.variables() });
     s.stop();

@@ -1,7 +1,8 @@
 // hacore's BFD session against FRR's bfdd (Debian package frr) across a veth pair
 // between two namespaces: sessions come Up (IPv4 and IPv6), the failure of the link
-// is detected within 150 ms + 10 % at 50 ms x 3 (median of 5), and no packet of
-// ours is dropped by the peer (nor theirs by us for its TTL).
+// is detected within 150 ms + 10 % at 50 ms x 3 (median of 5), tshark decodes every
+// packet we send (TTL / hop limit 255, source port 49152-65535) without a malformed
+// flag, and no packet of FRR's is dropped by us for its TTL or its form.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -106,10 +107,42 @@ describe('BFD interop with FRR bfdd (namespaces)', { timeout: 120_000 }, () => {
     }
   });
 
+  it('tshark decodes every hacore BFD packet (IPv4 and IPv6) without a malformed flag, all sent with TTL / hop limit 255', async () => {
+    const pcap = path.join(dir, 'bfd.pcap');
+    const cap = spawn('ip', ['netns', 'exec', NS_F, 'tcpdump', '-U', '--immediate-mode', '-i', IF_F, '-w', pcap, 'udp port 3784'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise((resolve) => cap.stderr.once('data', resolve)); // "listening on ..."
+    for (const [peer, local] of [['198.51.100.2', '198.51.100.1'], ['2001:db8:bfd::2', '2001:db8:bfd::1']]) {
+      const s = startOurs(peer, local);
+      try {
+        await s.next((e) => e.ev === 'fast');
+        s.send('stop-after-sent 20');
+        await s.next((e) => e.ev === 'counters');
+      } finally {
+        s.proc.kill();
+      }
+    }
+    cap.kill('SIGTERM');
+    await new Promise((resolve) => cap.once('exit', resolve));
+    const rows = execFileSync('tshark', ['-r', pcap, '-Y', 'bfd && (ip.src == 198.51.100.1 || ipv6.src == 2001:db8:bfd::1)', '-T', 'fields', '-E', 'separator=,',
+      '-e', 'ip.ttl', '-e', 'ipv6.hlim', '-e', 'udp.srcport', '-e', 'bfd.sta', '-e', '_ws.malformed', '-e', '_ws.expert'], { encoding: 'utf8' }).trim().split('\n');
+    assert.ok(rows.length > 20, `only ${rows.length} hacore BFD packets captured`);
+    const all = execFileSync('tshark', ['-r', pcap, '-Y', '_ws.malformed || _ws.expert.severity >= "warning"', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim();
+    assert.equal(all, '', 'malformed or warned frames');
+    let v4 = 0;
+    let v6 = 0;
+    for (const r of rows) {
+      const [ttl, hlim, sport] = r.split(',');
+      if (ttl) { assert.equal(ttl, '255'); v4++; }
+      if (hlim) { assert.equal(hlim, '255'); v6++; }
+      assert.ok(Number(sport) >= 49152 && Number(sport) <= 65535, `source port ${sport}`);
+    }
+    assert.ok(v4 > 10 && v6 > 10, `v4 ${v4} v6 ${v6}`);
+  });
+
   it('IPv6: Up with FRR', async () => {
     const s = startOurs('2001:db8:bfd::2', '2001:db8:bfd::1');
     try {
-      await s.next((e) => e.ev === 'state' && e.to === 'Up');
+      await s.next((e) => e.ev === 'fast'); // Up, with the slow start over
       s.send('stop');
       const c = await s.next((e) => e.ev === 'counters');
       assert.equal(c.droppedTtl, 0);
