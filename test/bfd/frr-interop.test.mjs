@@ -139,6 +139,31 @@ describe('BFD interop with FRR bfdd (namespaces)', { timeout: 120_000 }, () => {
     assert.ok(v4 > 10 && v6 > 10, `v4 ${v4} v6 ${v6}`);
   });
 
+  it('a single-hop packet that arrives with a TTL other than 255 is dropped and counted, and the session stays Up', async () => {
+    const s = startOurs('198.51.100.2', '198.51.100.1');
+    try {
+      await s.next((e) => e.ev === 'fast');
+      // From FRR's address and namespace, a well-formed packet sent with TTL 64 (bfdd's own socket keeps 255).
+      const inject = `
+        import { RawSocket } from ${JSON.stringify(path.resolve(here, '../../packages/native/dist/src/index.js'))};
+        import { encodeControl, BfdState } from ${JSON.stringify(path.resolve(here, '../../packages/bfd/dist/src/index.js'))};
+        const t = RawSocket.openUdp(4);
+        t.setUnicastHops(64);
+        t.bind('198.51.100.2', 0);
+        const p = encodeControl({ diag: 0, state: BfdState.Down, poll: false, final: false, detectMult: 3, myDiscr: 77, yourDiscr: 0x4842, desiredMinTx: 1e6, requiredMinRx: 1e6, requiredMinEchoRx: 0 });
+        for (let i = 0; i < 5; i++) t.sendTo(p, '198.51.100.1', 0, 3784);
+        t.close();`;
+      execFileSync('ip', ['netns', 'exec', NS_F, process.execPath, '--input-type=module', '-e', inject]);
+      s.send('stop-after-sent 10');
+      const c = await s.next((e) => e.ev === 'counters');
+      assert.equal(c.droppedTtl, 5);
+      assert.equal(c.variables.state, 3, 'still Up: the TTL 64 "Down" packets were not taken');
+      assert.ok(!s.events.some((e) => e.ev === 'state' && e.to === 'Down'));
+    } finally {
+      s.proc.kill();
+    }
+  });
+
   it('IPv6: Up with FRR', async () => {
     const s = startOurs('2001:db8:bfd::2', '2001:db8:bfd::1');
     try {
