@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(iproute2 nftables tcpdump tshark keepalived ipvsadm iputils-ping fping openssl xz-utils binutils
-      qemu-system-x86 busybox-static kmod cpio exim4-daemon-light nsd socat gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+      qemu-system-x86 busybox-static kmod cpio exim4-daemon-light nsd socat frr gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 # The web console's browser test drives Debian's Chromium (playwright-core, no browser download).
 pkgs+=(chromium)
 missing=()
@@ -15,7 +15,7 @@ if [ "${#missing[@]}" -gt 0 ] || ! compgen -G '/var/lib/apt/lists/*_Packages*' >
   apt-get update -qq
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  # exim4 and nsd (test servers started by the tests in namespaces) would be started
+  # exim4, nsd and frr (test servers and peers started by the tests in namespaces) would be started
   # as system services by their postinst: a policy-rc.d that refuses every start keeps
   # any package from leaving a daemon running (an existing one is kept).
   made_policy=
@@ -26,5 +26,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 # Nor at the next boot.
-if [ -d /run/systemd/system ] && systemctl is-enabled -q nsd 2>/dev/null; then systemctl disable --now -q nsd; fi
+for svc in nsd frr; do
+  if [ -d /run/systemd/system ] && systemctl is-enabled -q "$svc" 2>/dev/null; then systemctl disable --now -q "$svc"; fi
+done
 npm ci --no-audit --no-fund

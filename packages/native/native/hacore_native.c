@@ -5,6 +5,8 @@
  * - raw IP sockets (ICMP, ICMPv6, VRRP): socket/setsockopt, sendto with an
  *   address in text (IPv6 zone accepted), recvmsg with the IPv6 ancillary data
  *   (IPV6_HOPLIMIT, IPV6_PKTINFO) and sendmsg with IPV6_PKTINFO/IPV6_HOPLIMIT.
+ * - UDP sockets with bind and the received TTL / hop limit (IP_RECVTTL,
+ *   IPV6_RECVHOPLIMIT), for BFD's TTL 255 check (RFC 5881).
  * - AF_PACKET: gratuitous ARP and unsolicited NA go out as whole Ethernet frames.
  * - poll(fd, events, cb): a libuv poll handle, so reads (and writes waiting for
  *   room) stay event driven. Any fd works, e.g. a timerfd later.
@@ -155,19 +157,50 @@ static int parse_address(const char *text, uint32_t scope, struct sockaddr_stora
   return 0;
 }
 
-/* sendTo(fd, buffer, address, scopeId) -> bytes sent; EAGAIN throws like any errno. */
-static napi_value js_send_to(napi_env env, napi_callback_info info) {
+static void set_port(struct sockaddr_storage *ss, int32_t port) {
+  if (ss->ss_family == AF_INET) ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+  else ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+/* bind(fd, address, port, scopeId?): for UDP sockets whose received TTL is read (BFD). */
+static napi_value js_bind(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  int32_t fd, scope = 0;
+  int32_t fd, port, scope = 0;
+  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  size_t alen = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_i32(env, argv[0], &fd) || napi_get_value_string_utf8(env, argv[1], addr, sizeof addr, &alen) != napi_ok ||
+      !get_i32(env, argv[2], &port) || port < 0 || port > 65535 || (argc > 3 && !get_i32(env, argv[3], &scope))) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bind(fd, address, port, scopeId?)");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t slen;
+  if (parse_address(addr, (uint32_t)scope, &ss, &slen) < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bind: not an IP address");
+    return NULL;
+  }
+  set_port(&ss, port);
+  if (bind(fd, (struct sockaddr *)&ss, slen) < 0) return throw_errno(env, "bind", errno);
+  return NULL;
+}
+
+/* sendTo(fd, buffer, address, scopeId, port) -> bytes sent; EAGAIN throws like any errno.
+   port matters for UDP sockets (BFD); raw sockets ignore it. */
+static napi_value js_send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t fd, scope = 0, port = 0;
   void *data;
   size_t len;
   char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   size_t alen = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3 || !get_i32(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok ||
-      napi_get_value_string_utf8(env, argv[2], addr, sizeof addr, &alen) != napi_ok || (argc > 3 && !get_i32(env, argv[3], &scope))) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sendTo(fd, buffer, address, scopeId?)");
+      napi_get_value_string_utf8(env, argv[2], addr, sizeof addr, &alen) != napi_ok || (argc > 3 && !get_i32(env, argv[3], &scope)) ||
+      (argc > 4 && !get_i32(env, argv[4], &port)) || port < 0 || port > 65535) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sendTo(fd, buffer, address, scopeId?, port?)");
     return NULL;
   }
   struct sockaddr_storage ss;
@@ -176,6 +209,7 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "sendTo: not an IP address");
     return NULL;
   }
+  set_port(&ss, port);
   ssize_t n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, slen);
   if (n < 0) return throw_errno(env, "sendto", errno);
   return make_i32(env, (int32_t)n);
@@ -286,6 +320,8 @@ static napi_value js_recv_from(napi_env env, napi_callback_info info) {
   int hops = -1, ifindex = 0, have_dst = 0;
   struct in6_addr dst;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    /* IP_RECVTTL on a UDP socket: the received TTL, reported as hopLimit like IPv6's */
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL && c->cmsg_len >= CMSG_LEN(sizeof(int))) memcpy(&hops, CMSG_DATA(c), sizeof hops);
     if (c->cmsg_level != IPPROTO_IPV6) continue;
     if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) memcpy(&hops, CMSG_DATA(c), sizeof hops);
     if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
@@ -301,15 +337,19 @@ static napi_value js_recv_from(napi_env env, napi_callback_info info) {
   CHECK(napi_create_object(env, &obj));
   CHECK(napi_set_named_property(env, obj, "bytes", make_i32(env, (int32_t)n)));
   char text[INET6_ADDRSTRLEN] = "";
+  int32_t src_port = 0;
   if (from.ss_family == AF_INET) {
     struct sockaddr_in *f4 = (struct sockaddr_in *)&from;
     inet_ntop(AF_INET, &f4->sin_addr, text, sizeof text);
     CHECK(napi_create_buffer_copy(env, 4, &f4->sin_addr, &p, &v));
+    src_port = ntohs(f4->sin_port);
   } else {
     struct sockaddr_in6 *f6 = (struct sockaddr_in6 *)&from;
     inet_ntop(AF_INET6, &f6->sin6_addr, text, sizeof text);
     CHECK(napi_create_buffer_copy(env, 16, &f6->sin6_addr, &p, &v));
+    src_port = ntohs(f6->sin6_port);
   }
+  CHECK(napi_set_named_property(env, obj, "srcPort", make_i32(env, src_port)));
   CHECK(napi_set_named_property(env, obj, "srcBytes", v));
   CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v));
   CHECK(napi_set_named_property(env, obj, "src", v));
@@ -522,6 +562,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendFrame", NULL, js_send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send6", NULL, js_send6, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recvFrom", NULL, js_recv_from, NULL, NULL, NULL, napi_enumerable, NULL},
       {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollEvents", NULL, js_poll_events, NULL, NULL, NULL, napi_enumerable, NULL},

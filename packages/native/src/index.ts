@@ -32,8 +32,10 @@ export interface RecvResult {
   srcBytes: Buffer;
   /** IPv6 destination (IPV6_RECVPKTINFO set), 16 bytes. */
   dst?: Buffer;
-  /** IPv6 hop limit (IPV6_RECVHOPLIMIT set), else -1. */
+  /** IPv6 hop limit (IPV6_RECVHOPLIMIT set), or the IPv4 TTL (IP_RECVTTL set, UDP sockets), else -1. */
   hopLimit: number;
+  /** Source port (UDP), 0 for raw sockets. */
+  srcPort: number;
   /** Interface the packet came in on (IPV6_RECVPKTINFO set), else 0. */
   ifindex: number;
   /** The packet was longer than the buffer. */
@@ -50,7 +52,9 @@ export interface AddonBinding {
   /** setsockopt(2) with an int or a struct given as bytes. */
   setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
   /** sendto(2) to an IPv4 or IPv6 address in text (an IPv6 `%zone` is honoured); `scopeId` otherwise. */
-  sendTo(fd: number, buffer: Uint8Array, address: string, scopeId?: number): number;
+  sendTo(fd: number, buffer: Uint8Array, address: string, scopeId?: number, port?: number): number;
+  /** bind(2) to an IPv4 or IPv6 address in text and a port. */
+  bind(fd: number, address: string, port: number, scopeId?: number): void;
   /** sendmsg(2) on an IPv6 socket with IPV6_PKTINFO (source, interface) and IPV6_HOPLIMIT (-1: the socket's). */
   send6(fd: number, dst: Uint8Array, ifindex: number, payload: Uint8Array, src: Uint8Array | null, hopLimit: number): number;
   /** recvmsg(2); null when nothing is queued. */
@@ -73,8 +77,12 @@ export const LINUX = {
   AF_INET: 2,
   AF_INET6: 10,
   AF_PACKET: 17,
+  SOCK_DGRAM: 2,
   SOCK_RAW: 3,
+  IPPROTO_UDP: 17,
+  IP_RECVTTL: 12,
   SOL_SOCKET: 1,
+  SO_REUSEADDR: 2,
   SO_SNDBUF: 7,
   SO_RCVBUF: 8,
   SO_BINDTODEVICE: 25,
@@ -186,6 +194,32 @@ export class RawSocket {
     return new RawSocket(fd, family, protocol);
   }
 
+  /**
+   * socket(AF_INET or AF_INET6, SOCK_DGRAM, UDP): a UDP socket with this class's
+   * calls, for what dgram cannot do (the received TTL / hop limit, BFD's RFC 5881 check).
+   */
+  static openUdp(family: Family): RawSocket {
+    const fd = addon().socket(family === 4 ? LINUX.AF_INET : LINUX.AF_INET6, LINUX.SOCK_DGRAM, LINUX.IPPROTO_UDP);
+    return new RawSocket(fd, family, LINUX.IPPROTO_UDP);
+  }
+
+  /** bind(2) to a local address (text, IPv6 zone accepted) and port. */
+  bind(address: string, port: number): void {
+    addon().bind(this.fd, address, port);
+  }
+
+  /** Report the received TTL (IPv4, IP_RECVTTL) or hop limit (IPv6, IPV6_RECVHOPLIMIT) in recvFrom's hopLimit. */
+  receiveHopLimit(on: boolean): void {
+    if (this.family === 4) this.setOption(LINUX.IPPROTO_IP, LINUX.IP_RECVTTL, on ? 1 : 0);
+    else this.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_RECVHOPLIMIT, on ? 1 : 0);
+  }
+
+  /** Unicast TTL / hop limit of what is sent (IP_TTL, IPV6_UNICAST_HOPS). */
+  setUnicastHops(hops: number): void {
+    if (this.family === 4) this.setOption(LINUX.IPPROTO_IP, LINUX.IP_TTL, hops);
+    else this.setOption(LINUX.IPPROTO_IPV6, LINUX.IPV6_UNICAST_HOPS, hops);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -231,8 +265,8 @@ export class RawSocket {
   }
 
   /** sendto(2); throws (code EAGAIN when the send buffer is full). Returns the bytes sent. */
-  sendTo(buffer: Uint8Array, address: string, scopeId = 0): number {
-    return addon().sendTo(this.fd, buffer, address, scopeId);
+  sendTo(buffer: Uint8Array, address: string, scopeId = 0, port = 0): number {
+    return addon().sendTo(this.fd, buffer, address, scopeId, port);
   }
 
   /** IPv6 sendmsg(2) with the source (null: the kernel's choice) and hop limit (-1: the socket's) per packet. */

@@ -73,3 +73,34 @@ describe('@hacore/native addon: calls', () => {
     assert.match(r.stdout.trim(), /build\/Release\/hacore_native\.node$/);
   });
 });
+
+describe('@hacore/native addon: UDP sockets with the received TTL', () => {
+  it('bind, sendTo a port, and recvFrom reports the sender port and the TTL / hop limit it was sent with', () => {
+    const r = inChild(`
+      const { RawSocket } = await import(${JSON.stringify(native)});
+      const out = [];
+      for (const [family, lo] of [[4, '127.0.0.1'], [6, '::1']]) {
+        const tx = RawSocket.openUdp(family);
+        tx.setUnicastHops(200);
+        tx.bind(lo, 0);
+        const rx2 = RawSocket.openUdp(family);
+        rx2.receiveHopLimit(true);
+        let port = 0;
+        for (let p = 40000 + Math.floor(Math.random() * 10000); ; p++) { try { rx2.bind(lo, p); port = p; break; } catch (err) { if (err.code !== 'EADDRINUSE') throw err; } }
+        tx.sendTo(Buffer.from('bfd'), lo, 0, port);
+        const buf = Buffer.alloc(64);
+        let got = null;
+        for (let i = 0; i < 200 && !got; i++) { got = rx2.recvFrom(buf); if (!got) await new Promise((r) => setTimeout(r, 5)); }
+        out.push([family, got.bytes, buf.subarray(0, got.bytes).toString(), got.hopLimit, got.srcPort > 0, got.src]);
+        for (const s of [tx, rx2]) s.close();
+      }
+      let code = 'none';
+      try { n.bind(-1, '127.0.0.1', 1); } catch (err) { code = err.code; }
+      out.push(code);
+      try { n.bind(0, 'nope', 1); } catch (err) { out.push(err.code); }
+      console.log(JSON.stringify(out));
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), [[4, 3, 'bfd', 200, true, '127.0.0.1'], [6, 3, 'bfd', 200, true, '::1'], 'EBADF', 'ERR_INVALID_ARG_VALUE']);
+  });
+});
