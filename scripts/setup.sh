@@ -25,4 +25,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Nor at the next boot.
 if [ -d /run/systemd/system ] && systemctl is-enabled -q nsd 2>/dev/null; then systemctl disable --now -q nsd; fi
+# FRR for @hacore/bgp (hacore runs its own bgpd; the system service stays off).
+dpkg-query -W -f='${Status}' frr 2>/dev/null | grep -q 'install ok installed' || { [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; frr_policy=1; }; apt-get install -y -qq --no-install-recommends frr >/dev/null; [ -z "${frr_policy:-}" ] || rm -f /usr/sbin/policy-rc.d; }
+if [ -d /run/systemd/system ] && systemctl is-enabled -q frr 2>/dev/null; then systemctl disable --now -q frr; fi
 npm ci --no-audit --no-fund
