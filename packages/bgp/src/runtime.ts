@@ -240,6 +240,7 @@ export class BgpRuntime {
       } else {
         p.flavour = undefined;
         await this.push(p);
+        this.log.info({ prefix: p.text, reason }, `withdrawing ${p.text} (shutdown)`);
         await this.core.emit({ kind: 'bgp-withdraw', prefix: p.text, reason: `shutdown: ${reason}` }).catch(() => {});
       }
     }
