@@ -1,0 +1,61 @@
+import { definePlugin, isEvent, type ConfigIssue, type HacoreConfig } from '@hacore/core';
+import { references } from './condition.js';
+import { bgpSectionSchema, type BgpSectionConfig } from './config-schema.js';
+import { BGP_EVENTS } from './events.js';
+import { BgpRuntime } from './runtime.js';
+
+export const PLUGIN_NAME = '@hacore/bgp';
+
+/** What the schema cannot see: the checks a condition names must exist. */
+export function crossCheck(section: BgpSectionConfig, config: Pick<HacoreConfig, 'checks'>): ConfigIssue[] {
+  const names = new Set(config.checks.map((c) => c.name));
+  const issues: ConfigIssue[] = [];
+  section.prefixes.forEach((p, i) => {
+    const refs = references(p.when);
+    if (p.degraded) references(p.degraded.when, refs);
+    for (const c of refs.checks) {
+      if (!names.has(c)) issues.push({ path: `bgp.prefixes[${i}].when`, expected: `the name of a check under checks: (${[...names].join(', ') || 'none defined'})`, found: JSON.stringify(c) });
+    }
+  });
+  return issues;
+}
+
+/** Announces healthy VIPs over BGP through a private FRR bgpd; runs in the `bgp` child. */
+export const BgpPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['bgp'],
+  sections: { bgp: bgpSectionSchema },
+  events: BGP_EVENTS,
+  apply(core, plugin) {
+    let runtime: BgpRuntime | undefined;
+    core.hooks.validate.tap(plugin.name, (config, issues) => {
+      const s = config['bgp'] as BgpSectionConfig | undefined;
+      if (s) issues.push(...crossCheck(s, config));
+    });
+    core.hooks.start.tapPromise(plugin.name, async (config) => {
+      if (!core.runs('bgp')) return;
+      const s = config['bgp'] as BgpSectionConfig | undefined;
+      if (!s) return;
+      runtime = new BgpRuntime(core, s, core.logger.child({ plugin: plugin.name }));
+      await runtime.start();
+    });
+    core.hooks.event.tap(plugin.name, (event) => {
+      const r = runtime;
+      if (!r) return;
+      if (isEvent(event, 'target-state')) r.world.checks.set(event.check, event.to === 'up');
+      else if (event.kind === 'quorum') r.world.quorum.set(String(event['virtualServer']), event['up'] === true);
+      else if (event.kind === 'vrrp-transition') r.world.vrrpMaster.set(String(event['instance']), event['to'] === 'MASTER');
+      else return;
+      r.reevaluate(`${event.kind}`);
+    });
+    core.hooks.status.tap(plugin.name, (doc) => {
+      if (runtime) doc['bgp'] = runtime.status();
+      return doc;
+    });
+    core.hooks.shutdown.tapPromise(plugin.name, async (reason) => {
+      const r = runtime;
+      runtime = undefined;
+      await r?.stop(reason);
+    });
+  },
+});
