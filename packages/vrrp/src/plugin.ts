@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { isEvent, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import { VRRP_EVENTS, type VrrpInstanceInfo, type VrrpState } from './events.js';
+import { misconfigWarnings } from './misconfig-warnings.js';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
 import { AcceptModeFilter } from './plugin-accept-mode.js';
@@ -368,6 +369,7 @@ class VrrpRuntime {
   status(): Record<string, unknown> {
     return {
       instances: [...this.instances.values()].map((i) => i.status()),
+      warnings: [...this.instances.values()].flatMap((i) => misconfigWarnings(i.name, i.misconfigurations())),
       syncGroups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.current, instances: g.members.map((m) => m.name) })),
       sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
       scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),
