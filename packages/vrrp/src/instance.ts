@@ -101,6 +101,8 @@ export class VrrpInstance {
   private fromOverride: VrrpStateName | undefined;
   private readonly misconfig = new MisconfigReport();
   private started = false;
+  /** leave() ran: the machine is back in INIT and will not be fed again. */
+  private left = false;
   private readonly log: Logger;
   private readonly advertVips: string[];
   private readonly ownVips: ReadonlySet<string>;
@@ -156,6 +158,7 @@ export class VrrpInstance {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.left = false;
     const r = this.deps.reflector;
     const link = r.link(this.config.interface);
     for (const name of this.tracking.names('interface')) {
@@ -189,12 +192,25 @@ export class VrrpInstance {
     this.feed({ type: 'startup' });
   }
 
-  /** Stops: priority-0 advert and VIP removal if Master, then closes everything. */
-  async stop(reason = 'shutdown'): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
+  /**
+   * The first, synchronous half of stop(): a Master sends its priority-0 advert now
+   * (and queues the VIP removal) so that its Backups take over after Skew_Time,
+   * before the daemon does anything else on shutdown. stop() finishes the job.
+   */
+  leave(reason = 'shutdown'): void {
+    if (!this.started || this.left) return;
+    this.left = true;
+    this.timers.clearAll();
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
+    this.reasonOverride = undefined;
+  }
+
+  /** Stops: priority-0 advert and VIP removal if Master (see leave()), then closes everything. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (!this.started) return;
+    this.leave(reason);
+    this.started = false;
     for (const off of this.listeners.splice(0)) off();
     this.timers.clearAll();
     this.vips.cancelRetry();
@@ -407,7 +423,8 @@ export class VrrpInstance {
   // ---- machine -------------------------------------------------------------
 
   private feed(input: VrrpInput): void {
-    if (!this.sm) return;
+    // After leave() only the shutdown itself goes in: no link event restarts the machine.
+    if (!this.sm || (this.left && input.type !== 'shutdown')) return;
     let actions: VrrpAction[];
     try {
       actions = this.sm.handle(input);

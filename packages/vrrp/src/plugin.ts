@@ -103,6 +103,8 @@ export class VrrpPlugin implements HacorePlugin {
       if (runtime) doc['vrrp'] = runtime.status();
       return doc;
     });
+    // The priority-0 adverts go before anything else the process does on stop.
+    core.hooks.stopping.tap(PLUGIN_NAME, () => runtime?.leave());
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, async (reason) => {
       const r = runtime;
       runtime = undefined;
@@ -351,7 +353,13 @@ class VrrpRuntime {
     if (vmacError !== undefined) throw vmacError;
   }
 
+  /** Every Master sends its priority-0 advert now (synchronously); stop() does the rest. */
+  leave(): void {
+    for (const i of this.instances.values()) i.leave('shutdown');
+  }
+
   async stop(reason: string): Promise<void> {
+    this.leave();
     for (const r of this.scripts.values()) r.stop();
     this.scripts.clear();
     this.files.stop();
