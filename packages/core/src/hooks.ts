@@ -61,6 +61,13 @@ export interface CoreHooks {
    */
   readonly reload: AsyncSeriesHook<[ConfigDiff]>;
   /**
+   * Sync, first thing on stop, before the checks stop, the stop event or any
+   * `shutdown` tap: only for what must leave the box at once and cannot wait
+   * (VRRP's priority-0 advert, so a Backup takes over after its skew time). A tap
+   * must not block or throw; an error is logged and the stop goes on.
+   */
+  readonly stopping: SyncHook<[string]>;
+  /**
    * Series, in reverse registration order (the last plugin to start is the first
    * to stop, as Fastify's close); a tap with an explicit `stage` keeps it.
    */
@@ -88,6 +95,7 @@ export function createHooks(): CoreHooks {
     prepareReload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     abortReload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
     reload: new AsyncSeriesHook<[ConfigDiff]>(['diff']),
+    stopping: new SyncHook<[string]>(['reason']),
     shutdown: new AsyncSeriesHook<[string]>(['reason']),
     status: new SyncWaterfallHook<[StatusReport]>(['status']),
     action: new HookMap(() => new AsyncSeriesBailHook<[ActionRequest], string | undefined>(['request'])),

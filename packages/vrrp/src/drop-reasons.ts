@@ -17,6 +17,9 @@ export const DROP_REASONS = [
   'auth',
   'interval',
   'loop',
+  'addrList',
+  'destination',
+  'notMaster',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -37,7 +40,23 @@ export const DROP_REASON_TEXT: Readonly<Record<DropReason, string>> = {
   auth: 'VRRPv2 authentication type or password mismatch',
   interval: 'VRRPv2 advert interval differs from ours, or a zero interval',
   loop: 'our own advert looped back (source is a local address)',
+  addrList: 'the advert\'s address list (count or addresses) differs from ours',
+  destination: 'multicast advert on a unicast instance, or unicast advert on a multicast one',
+  notMaster: 'priority 0 from a router that is not the Master this Backup follows',
 };
+
+/**
+ * Drops that mean a peer is configured differently from us (not line noise or an
+ * attack): each is logged, rate-limited per peer and reason, and shown in
+ * `hacore status` as a misconfiguration.
+ */
+export const MISCONFIG_REASONS = ['version', 'auth', 'interval', 'addrList', 'destination'] as const satisfies readonly DropReason[];
+
+export type MisconfigReason = (typeof MISCONFIG_REASONS)[number];
+
+export function isMisconfigReason(r: string): r is MisconfigReason {
+  return (MISCONFIG_REASONS as readonly string[]).includes(r);
+}
 
 export type DropCounters = Record<DropReason, number>;
 

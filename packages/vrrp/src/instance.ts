@@ -18,7 +18,8 @@ import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-f
 import { AnnounceSender, type AnnounceTarget } from './announce-sender.js';
 import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordAuthData, VRRP_AUTH_SIMPLE, type VrrpMessageInit } from './codec.js';
 import type { VrrpInstanceConfig } from './config-schema.js';
-import { DROP_REASONS, emptyDropCounters, type DropCounters, type DropReason } from './drop-reasons.js';
+import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
+import { MisconfigReport, type MisconfigEntry } from './misconfig-report.js';
 import { normalizeIp } from './ip-address.js';
 import { Ipv4IdCounter } from './ip-header.js';
 import { formatMac } from './mac.js';
@@ -41,7 +42,7 @@ export interface InstanceCounters {
   transitions: number;
   becameMaster: number;
   drops: DropCounters & Record<ShellDropReason, number>;
-  warnings: { vipMismatch: number; intervalMismatch: number };
+  warnings: { intervalMismatch: number };
   vipRemovedExternally: number;
 }
 
@@ -76,7 +77,7 @@ export class VrrpInstance {
     transitions: 0,
     becameMaster: 0,
     drops: { ...emptyDropCounters(), short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 },
-    warnings: { vipMismatch: 0, intervalMismatch: 0 },
+    warnings: { intervalMismatch: 0 },
     vipRemovedExternally: 0,
   };
   readonly tracking: TrackingSet;
@@ -98,8 +99,10 @@ export class VrrpInstance {
   private reasonOverride: string | undefined;
   /** Overrides the `from` of the next transition (a rebuilt machine starts from INIT). */
   private fromOverride: VrrpStateName | undefined;
-  private lastVipWarning = '';
+  private readonly misconfig = new MisconfigReport();
   private started = false;
+  /** leave() ran: the machine is back in INIT and will not be fed again. */
+  private left = false;
   private readonly log: Logger;
   private readonly advertVips: string[];
   private readonly ownVips: ReadonlySet<string>;
@@ -155,6 +158,7 @@ export class VrrpInstance {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.left = false;
     const r = this.deps.reflector;
     const link = r.link(this.config.interface);
     for (const name of this.tracking.names('interface')) {
@@ -188,12 +192,25 @@ export class VrrpInstance {
     this.feed({ type: 'startup' });
   }
 
-  /** Stops: priority-0 advert and VIP removal if Master, then closes everything. */
-  async stop(reason = 'shutdown'): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
+  /**
+   * The first, synchronous half of stop(): a Master sends its priority-0 advert now
+   * (and queues the VIP removal) so that its Backups take over after Skew_Time,
+   * before the daemon does anything else on shutdown. stop() finishes the job.
+   */
+  leave(reason = 'shutdown'): void {
+    if (!this.started || this.left) return;
+    this.left = true;
+    this.timers.clearAll();
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
+    this.reasonOverride = undefined;
+  }
+
+  /** Stops: priority-0 advert and VIP removal if Master (see leave()), then closes everything. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (!this.started) return;
+    this.leave(reason);
+    this.started = false;
     for (const off of this.listeners.splice(0)) off();
     this.timers.clearAll();
     this.vips.cancelRetry();
@@ -349,15 +366,30 @@ export class VrrpInstance {
       advertIntervalMs: this.config.advertInterval,
       vips: this.advertVips,
       localAddresses: this.source ? [this.source] : [],
+      unicast: this.config.unicastPeers.length > 0,
     };
+    const master = this.state === 'BACKUP' ? this.sm?.masterAddress : undefined;
+    if (master !== undefined) exp.followedMaster = master;
     if (this.config.authentication) exp.auth = { type: 'pass', password: this.config.authentication.password };
     return exp;
   }
 
-  private drop(reason: DropReason | ShellDropReason, detail: string): void {
+  private drop(reason: DropReason | ShellDropReason, detail: string, source?: string): void {
     this.counters.drops[reason]++;
     this.deps.onDrop?.(this, reason);
-    this.log.debug({ reason, detail }, 'dropped a VRRP packet');
+    if (source !== undefined && isMisconfigReason(reason)) this.noteMisconfig(source, reason, detail, 'dropped');
+    else this.log.debug({ reason, detail }, 'dropped a VRRP packet');
+  }
+
+  /** A peer configured unlike us: one line per peer and reason per minute, and a status warning. */
+  private noteMisconfig(peer: string, reason: MisconfigReason, detail: string, what: 'dropped' | 'accepted'): void {
+    const n = this.misconfig.note(peer, reason, detail);
+    if (!n.log) return;
+    this.log.warn(
+      { peer, reason, detail, ...(n.unlogged > 0 ? { unlogged: n.unlogged } : {}) },
+      `${this.config.name}: advert from ${peer} disagrees with our configuration (${reason}: ${detail}); ${what}` +
+        (n.unlogged > 0 ? ` (${n.unlogged} more since the last line)` : ''),
+    );
   }
 
   /** Called by the transport for every packet with our VRID. Never throws. */
@@ -369,7 +401,7 @@ export class VrrpInstance {
           ? validateIpv4Packet(p.bytes, exp)
           : validateIpv6Packet(p.bytes, { src: p.src, dst: p.dst ?? VRRP_GROUP_V6, hopLimit: p.hopLimit ?? -1 }, exp);
       if (!v.ok) {
-        this.drop(v.reason, v.detail);
+        this.drop(v.reason, v.detail, v.source);
         return;
       }
       if (this.config.checkUnicastSource && this.peers.size > 0 && !this.peers.has(normalizeIp(v.advert.source) ?? v.advert.source)) {
@@ -377,14 +409,9 @@ export class VrrpInstance {
         return;
       }
       this.counters.advertsReceived++;
-      if (v.warnings.includes('intervalMismatch')) this.counters.warnings.intervalMismatch++;
-      if (v.warnings.includes('vipMismatch')) {
-        this.counters.warnings.vipMismatch++;
-        const key = JSON.stringify(v.vipDiff);
-        if (key !== this.lastVipWarning) {
-          this.lastVipWarning = key;
-          this.log.warn({ from: v.advert.source, ...v.vipDiff }, 'advert VIP list differs from ours (keepalived 2.2.7 would ignore such adverts: use the same VIPs on every router)');
-        }
+      if (v.warnings.includes('intervalMismatch')) {
+        this.counters.warnings.intervalMismatch++;
+        this.noteMisconfig(v.advert.source, 'interval', `advert interval ${v.advert.advertIntervalMs} ms, ours is ${this.config.advertInterval} ms`, 'accepted');
       }
       this.feed({ type: 'advert', advert: v.advert });
     } catch (err) {
@@ -396,7 +423,8 @@ export class VrrpInstance {
   // ---- machine -------------------------------------------------------------
 
   private feed(input: VrrpInput): void {
-    if (!this.sm) return;
+    // After leave() only the shutdown itself goes in: no link event restarts the machine.
+    if (!this.sm || (this.left && input.type !== 'shutdown')) return;
     let actions: VrrpAction[];
     try {
       actions = this.sm.handle(input);
@@ -547,6 +575,11 @@ export class VrrpInstance {
 
   // ---- status --------------------------------------------------------------
 
+  /** Peers whose adverts disagree with our configuration (seen in the last 10 minutes). */
+  misconfigurations(): MisconfigEntry[] {
+    return this.misconfig.entries();
+  }
+
   status(): Record<string, unknown> {
     const snap = this.sm?.snapshot();
     return {
@@ -569,6 +602,7 @@ export class VrrpInstance {
       faults: snap?.faults,
       vips: this.vips.installed ? this.vips.placed().map((p) => `${p.vip.address}/${p.vip.prefix}`) : [],
       tracked: this.tracking.list().map((t) => ({ ...t })),
+      misconfigurations: this.misconfig.entries(),
       counters: {
         ...this.counters,
         drops: { ...this.counters.drops },

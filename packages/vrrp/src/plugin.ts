@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { HacoreError, isEvent, type ActionRequest, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
 import { VRRP_EVENTS, type VrrpInstanceInfo, type VrrpState } from './events.js';
+import { misconfigWarnings } from './misconfig-warnings.js';
 import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
 import { AcceptModeFilter } from './plugin-accept-mode.js';
@@ -106,6 +107,8 @@ export class VrrpPlugin implements HacorePlugin {
       if (runtime) doc['vrrp'] = runtime.status();
       return doc;
     });
+    // The priority-0 adverts go before anything else the process does on stop.
+    core.hooks.stopping.tap(PLUGIN_NAME, () => runtime?.leave());
     core.hooks.shutdown.tapPromise(PLUGIN_NAME, async (reason) => {
       const r = runtime;
       runtime = undefined;
@@ -378,7 +381,13 @@ class VrrpRuntime {
     if (vmacError !== undefined) throw vmacError;
   }
 
+  /** Every Master sends its priority-0 advert now (synchronously); stop() does the rest. */
+  leave(): void {
+    for (const i of this.instances.values()) i.leave('shutdown');
+  }
+
   async stop(reason: string): Promise<void> {
+    this.leave();
     for (const r of this.scripts.values()) r.stop();
     this.scripts.clear();
     this.files.stop();
@@ -396,6 +405,7 @@ class VrrpRuntime {
   status(): Record<string, unknown> {
     return {
       instances: [...this.instances.values()].map((i) => (this.yielded.has(i.name) ? { ...i.status(), yielded: { since: this.yielded.since(i.name) } } : i.status())),
+      warnings: [...this.instances.values()].flatMap((i) => misconfigWarnings(i.name, i.misconfigurations())),
       syncGroups: [...this.groups.values()].map((g) => ({ name: g.name, state: g.current, instances: g.members.map((m) => m.name) })),
       sockets: this.transports.all().map((t) => ({ interface: t.ifname, family: t.family, ...t.counters, drops: { ...t.counters.drops } })),
       scripts: [...this.scripts.values()].map((s) => ({ name: s.name, state: s.state, lastResult: s.lastReason })),

@@ -130,6 +130,11 @@ export class VrrpStateMachine {
     return clampPriority(this.#effective);
   }
 
+  /** The Master a Backup follows (learned from its adverts), ours when Master, else undefined. */
+  get masterAddress(): string | undefined {
+    return this.#masterAddress;
+  }
+
   get masterAdverIntervalMs(): number {
     return this.#mai;
   }

@@ -1,17 +1,22 @@
 /**
  * Receive-side checks (RFC 5798 7.1, RFC 3768 7.1) of a decoded advert against
  * one instance's expectations. The codec already checked what needs no instance
- * (lengths, version 2/3, type, address count, checksum); this adds TTL/hop limit,
- * version, VRID, v2 authentication and interval, and our own looped-back adverts.
+ * (lengths, version 2/3, type, address count vs length, checksum); this adds
+ * TTL/hop limit, version, VRID, destination (multicast vs unicast), our own
+ * looped-back adverts, v2 authentication and interval, the address list, and a
+ * priority 0 from a router that is not the Master we follow.
  *
- * A packet that fails any check is dropped with a reason to count and never
- * reaches the state machine: no timer is touched by an invalid packet (keepalived
- * 2.2.7 restarts its advert timer on any packet for the VRID, valid or not).
+ * The rule: an advert that a correctly configured peer could not send is
+ * dropped with a reason to count and never reaches the state machine, so it can
+ * never make a Master step down or a Backup take over, and it touches no timer
+ * (keepalived 2.2.7 restarts its advert timer on any packet for the VRID).
  *
- * Deliberate differences, see docs/vrrp-protocol.md:
- * - a VIP list differing from ours is accepted with a warning (RFC: drop unless the
- *   sender is the owner; keepalived 2.2.7: drop), so mixed clusters keep one Master;
- * - a v3 interval differing from ours is accepted and reported (the Backup learns it);
+ * Deliberate choices, see docs/vrrp-protocol.md:
+ * - a VIP list differing from ours is dropped (`addrList`) whatever the
+ *   priority, as keepalived 2.2.7 does (RFC 3768 lets the owner's through; a
+ *   misconfigured "owner" would then take the VIPs of a correct Master);
+ * - a v3 interval differing from ours is accepted and reported (RFC 5798 6.4.2:
+ *   the Backup learns it); keepalived does the same;
  * - the local router being the address owner does not drop adverts (RFC 7.1), so two
  *   misconfigured owners still settle on one Master by address.
  */
@@ -40,9 +45,17 @@ export interface AdvertExpectations {
   vips: readonly string[];
   /** Our own addresses on the interface: an advert from one of them is our own, looped back. */
   localAddresses?: readonly string[];
+  /** The instance sends to unicast peers: adverts must come unicast, not to the group (and the reverse). */
+  unicast?: boolean;
+  /**
+   * Set while Backup with a known Master: only that router may send priority 0
+   * (a Master leaving). Anyone else's priority 0 would cut our wait to Skew_Time.
+   */
+  followedMaster?: string;
 }
 
-export type AdvertWarning = 'vipMismatch' | 'intervalMismatch';
+/** Accepted, but the peer's configuration differs from ours. */
+export type AdvertWarning = 'intervalMismatch';
 
 export interface VipDiff {
   /** Ours, not in the advert. */
@@ -57,14 +70,37 @@ export type ValidateResult =
       /** What the state machine needs. */
       advert: ReceivedAdvert;
       packet: ReceivedVrrp;
-      /** Accepted, but worth a log line (once per change, not per packet, is the shell's call). */
+      /** Accepted, but worth a log line (rate-limited per peer by the shell). */
       warnings: AdvertWarning[];
-      vipDiff?: VipDiff;
     }
-  | { ok: false; reason: DropReason; detail: string };
+  | DropResult;
 
-function drop(reason: DropReason, detail: string): { ok: false; reason: DropReason; detail: string } {
-  return { ok: false, reason, detail };
+export interface DropResult {
+  ok: false;
+  reason: DropReason;
+  /** What differs, for logs: "auth type 0, expected 1", "missing 198.51.100.7". */
+  detail: string;
+  /** The IP source, when the packet got far enough to have one. */
+  source?: string;
+}
+
+function drop(reason: DropReason, detail: string, source?: string): DropResult {
+  return source === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, source };
+}
+
+const VRRP_GROUPS: Readonly<Record<IpFamily, string>> = { 4: '224.0.0.18', 6: 'ff02::12' };
+
+function isMulticast(family: IpFamily, address: string): boolean {
+  if (family === 6) return address.toLowerCase().startsWith('ff');
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
+function describeDiff(d: VipDiff): string {
+  const parts: string[] = [];
+  if (d.missing.length > 0) parts.push(`missing ${d.missing.join(' ')}`);
+  if (d.unexpected.length > 0) parts.push(`unexpected ${d.unexpected.join(' ')}`);
+  return parts.join(', ');
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -92,38 +128,47 @@ export function compareVips(advertised: readonly string[], ours: readonly string
 /** Check a decoded packet against the instance. Never throws. */
 export function validateReceived(rx: ReceivedVrrp, exp: AdvertExpectations): ValidateResult {
   const m = rx.message;
-  if (rx.family !== exp.family) return drop('family', `IPv${rx.family} packet for an IPv${exp.family} instance`);
-  if (rx.ttl !== VRRP_REQUIRED_TTL) return drop('ttl', `${rx.family === 4 ? 'TTL' : 'hop limit'} ${rx.ttl}, must be 255`);
-  if (m.version !== exp.version) return drop('version', `VRRPv${m.version} advert for a VRRPv${exp.version} instance`);
-  if (m.vrid !== exp.vrid) return drop('vrid', `VRID ${m.vrid}, ours is ${exp.vrid}`);
+  const src = rx.src;
+  if (rx.family !== exp.family) return drop('family', `IPv${rx.family} packet for an IPv${exp.family} instance`, src);
+  if (rx.ttl !== VRRP_REQUIRED_TTL) return drop('ttl', `${rx.family === 4 ? 'TTL' : 'hop limit'} ${rx.ttl}, must be 255`, src);
+  if (m.version !== exp.version) return drop('version', `VRRPv${m.version} advert for a VRRPv${exp.version} instance`, src);
+  if (m.vrid !== exp.vrid) return drop('vrid', `VRID ${m.vrid}, ours is ${exp.vrid}`, src);
+  const multicast = isMulticast(rx.family, rx.dst);
+  if (exp.unicast === true && multicast) return drop('destination', `multicast advert to ${rx.dst} on a unicast instance`, src);
+  if (exp.unicast !== true && (normalizeIp(rx.dst) ?? rx.dst) !== VRRP_GROUPS[exp.family]) {
+    return drop('destination', `${multicast ? 'advert' : 'unicast advert'} to ${rx.dst} on a multicast instance (group ${VRRP_GROUPS[exp.family]})`, src);
+  }
+  const srcNorm = normalizeIp(src);
   if (exp.localAddresses && exp.localAddresses.length > 0) {
-    const src = normalizeIp(rx.src);
-    if (src !== undefined && exp.localAddresses.some((a) => normalizeIp(a) === src)) return drop('loop', `source ${rx.src} is ours`);
+    if (srcNorm !== undefined && exp.localAddresses.some((a) => normalizeIp(a) === srcNorm)) return drop('loop', `source ${src} is ours`, src);
   }
   const authProblem = checkAuth(m, exp.auth);
-  if (authProblem) return drop('auth', authProblem);
+  if (authProblem) return drop('auth', authProblem, src);
   const warnings: AdvertWarning[] = [];
   // Compared in wire units: ours is what we send after rounding (v2: whole seconds).
   const ours = nearestAdverInt(m.version, exp.advertIntervalMs);
   if (m.version === 2) {
     // RFC 3768 7.1: MUST discard an advert whose interval differs from ours.
-    if (m.adverInt !== ours) return drop('interval', `advert interval ${m.adverInt} s, ours is ${ours} s`);
+    if (m.adverInt !== ours) return drop('interval', `advert interval ${m.adverInt} s, ours is ${ours} s`, src);
   } else {
     // A zero Max Adver Int would make every Backup's Master_Down_Interval a bare skew.
-    if (m.adverInt === 0) return drop('interval', 'Max Adver Int 0');
+    if (m.adverInt === 0) return drop('interval', 'Max Adver Int 0', src);
     if (m.adverInt !== ours) warnings.push('intervalMismatch');
   }
   const diff = compareVips(m.addresses, exp.vips);
+  if (m.addresses.length !== exp.vips.length || diff.missing.length > 0 || diff.unexpected.length > 0) {
+    const counts = m.addresses.length !== exp.vips.length ? `${m.addresses.length} address(es), ours ${exp.vips.length}` : '';
+    return drop('addrList', [counts, describeDiff(diff)].filter((x) => x !== '').join('; '), src);
+  }
+  if (m.priority === 0 && exp.followedMaster !== undefined && srcNorm !== (normalizeIp(exp.followedMaster) ?? exp.followedMaster)) {
+    return drop('notMaster', `priority 0 from ${src}, the Master is ${exp.followedMaster}`, src);
+  }
   const result: ValidateResult = {
     ok: true,
-    advert: { source: rx.src, priority: m.priority, advertIntervalMs: m.advertIntervalMs },
+    advert: { source: src, priority: m.priority, advertIntervalMs: m.advertIntervalMs },
     packet: rx,
     warnings,
   };
-  if (diff.missing.length > 0 || diff.unexpected.length > 0) {
-    warnings.push('vipMismatch');
-    result.vipDiff = diff;
-  }
   return result;
 }
 

@@ -166,7 +166,10 @@ export class Router {
       // tests is able to hurt, so that hacore passing them means something.
       this.#arm('advert', this.net.now + this.params.advertIntervalMs);
     }
-    const r = this.params.family === 4 ? validateIpv4Packet(bytes, this.expectations) : validateIpv6Packet(bytes, { src, dst: VRRP_MULTICAST_V6, hopLimit }, this.expectations);
+    // As the shell does: a Backup that follows a Master accepts priority 0 only from it.
+    const master = this.sm.state === 'BACKUP' ? this.sm.masterAddress : undefined;
+    const exp = master === undefined ? this.expectations : { ...this.expectations, followedMaster: master };
+    const r = this.params.family === 4 ? validateIpv4Packet(bytes, exp) : validateIpv6Packet(bytes, { src, dst: VRRP_MULTICAST_V6, hopLimit }, exp);
     if (!r.ok) {
       this.drops[r.reason]++;
       return;

@@ -44,6 +44,9 @@ export function formatStatus(all: Record<string, StatusReport>, now = Date.now()
       if (!Array.isArray(instances) || instances.length === 0) continue;
       const rows = instances.map((i: Record<string, unknown>) => [String(i.name ?? ''), String(i.state ?? ''), String(i.effectivePriority ?? i.priority ?? '')]);
       out.push('', table([[`${key.toUpperCase()} INSTANCE`, 'STATE', 'PRIORITY'], ...rows]));
+      // A plugin's warnings (one line each, e.g. a peer configured unlike us) follow its table.
+      const warnings = (section as { warnings?: unknown }).warnings;
+      if (Array.isArray(warnings)) for (const w of warnings) out.push(`WARNING ${key}: ${String(w)}`);
     }
   }
   return out.join('\n');

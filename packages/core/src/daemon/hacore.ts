@@ -278,7 +278,14 @@ export class Hacore implements HacoreCore {
 
   /** Stops the checks and runs the `shutdown` hook. Idempotent. */
   stop(reason = 'stop'): Promise<void> {
-    this.stopping ??= (async () => {
+    if (this.stopping) return this.stopping;
+    try {
+      // Before anything else (and synchronously): what must leave at once, e.g. VRRP's priority 0.
+      this.hooks.stopping.call(reason);
+    } catch (err) {
+      this.logger.error({ err }, 'a plugin failed in the stopping hook');
+    }
+    this.stopping = (async () => {
       if (this.prepared) await this.abortReload().catch(() => {});
       await this.scheduler.stopAll();
       await this.emit({ kind: 'daemon', what: 'stop', detail: reason });

@@ -92,9 +92,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const reason = await stopped;
   process.off('SIGHUP', onHup);
+  // Tell the children (or the core) first, log after: the VRRP child's priority-0
+  // advert should not wait for a log line.
+  const stopping = supervisor ? supervisor.stop(reason) : core.stop(reason);
   opts.logger.info({ reason }, 'stopping');
-  if (supervisor) await supervisor.stop(reason);
-  else await core.stop(reason);
+  await stopping;
   await cleanup();
   return 0;
 }
