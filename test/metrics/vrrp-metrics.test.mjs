@@ -22,7 +22,7 @@ test('VRRP state, adverts and transitions of the real VRRP child, scraped from t
     const metrics = { plugins: ['@hacore/metrics'], metrics: { listen: '127.0.0.1:9650' } };
     const r1 = await lab.startHacore('r1', hacoreConfig([instance({ priority: 200 })], metrics));
     await lab.startHacore('r2', hacoreConfig([instance({ priority: 100 })]));
-    await lab.waitHolder(VIP4, 'r1');
+    await lab.waitHolder(VIP4, 'r1', 15_000); // two daemons starting on a loaded 2-core machine
     // r2 has seen r1's adverts once it is Backup with r1 as its master.
     await waitFor(async () => inst((await lab.hacoreStatus(r1)).vrrp).state === 'MASTER', { what: 'r1 Master in its status' });
 
