@@ -20,3 +20,4 @@ export { createCheckParser } from './config/compose.js';
 export { checkScript, insecureProgram, locateProgram, type ScriptProblem, type SecurityOptions } from './script-security.js';
 export { StateFile } from './state-file.js';
 export { actionRequest } from './daemon/actions.js';
+export { parseListen, isLoopback, listenSchema, type ListenAddress } from './config/listen.js';

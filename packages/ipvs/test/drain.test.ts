@@ -5,31 +5,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DrainSet } from '../src/drain.js';
 import { VirtualServer, type CheckView } from '../src/virtual-server.js';
-import { compileVirtualServers, type VirtualServerSpec } from '../src/virtual-server-spec.js';
-import type { VirtualServerConfig } from '../src/config-schema.js';
+import type { VirtualServerSpec } from '../src/virtual-server-spec.js';
+import { spec as fixtureSpec } from './vs-fixture.js';
 
-function spec(name: string, n = 2): VirtualServerSpec {
-  const cfg = {
-    name,
-    address: '198.51.100.10',
-    port: name === 'web' ? 80 : 443,
-    protocol: 'tcp',
-    scheduler: 'wrr',
-    forwarding: 'masq',
-    onePacket: false,
-    schedulerFlags: [],
-    quorum: 1,
-    hysteresis: 0,
-    alpha: false,
-    omega: false,
-    inhibitOnFailure: false,
-    sorryServerInhibit: false,
-    realServers: Array.from({ length: n }, (_, i) => ({ address: `198.51.100.${21 + i}`, port: 80, weight: 5, checks: [{ name: `c${i + 1}` } as never] })),
-  } as unknown as VirtualServerConfig;
-  const r = compileVirtualServers([cfg], {});
-  assert.deepEqual(r.issues, []);
-  return r.specs[0]!;
-}
+const spec = (name: string): VirtualServerSpec => fixtureSpec({ name, port: name === 'web' ? 80 : 443 }, 2, 5);
 
 const allUp = (): CheckView => ({ state: 'up', reason: 'connected' });
 const dir = (): string => mkdtempSync(path.join(tmpdir(), 'hacore-drain-'));

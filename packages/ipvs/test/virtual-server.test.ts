@@ -4,41 +4,8 @@ import { QuorumTracker } from '../src/quorum.js';
 import { MemoryDataplane } from '../src/reconcile-memory-dataplane.js';
 import { reconcile, readTable } from '../src/reconcile-apply.js';
 import { VirtualServer, type CheckView } from '../src/virtual-server.js';
-import { compileVirtualServers, type VirtualServerSpec } from '../src/virtual-server-spec.js';
-import type { VirtualServerConfig } from '../src/config-schema.js';
-
-/** A virtual server config as the schema would leave it, with one check per real server named `c<n>`. */
-function config(over: Partial<VirtualServerConfig> = {}, n = 3): VirtualServerConfig {
-  return {
-    name: 'web',
-    address: '198.51.100.10',
-    port: 80,
-    protocol: 'tcp',
-    scheduler: 'wrr',
-    forwarding: 'masq',
-    onePacket: false,
-    schedulerFlags: [],
-    quorum: 1,
-    hysteresis: 0,
-    alpha: false,
-    omega: false,
-    inhibitOnFailure: false,
-    sorryServerInhibit: false,
-    realServers: Array.from({ length: n }, (_, i) => ({
-      address: `198.51.100.${21 + i}`,
-      port: 80,
-      weight: 1,
-      checks: [{ name: `c${i + 1}` } as never],
-    })),
-    ...over,
-  } as VirtualServerConfig;
-}
-
-function spec(over: Partial<VirtualServerConfig> = {}, n = 3): VirtualServerSpec {
-  const r = compileVirtualServers([config(over, n)], {});
-  assert.deepEqual(r.issues, []);
-  return r.specs[0]!;
-}
+import { compileVirtualServers } from '../src/virtual-server-spec.js';
+import { config, spec } from './vs-fixture.js';
 
 /** Check states by name; missing means never reported (`unknown`). */
 function states(map: Record<string, CheckView['state'] | CheckView>): (name: string) => CheckView | undefined {

@@ -1,26 +1,8 @@
-import { isIP } from 'node:net';
-import { schema as s, type Infer } from '@hacore/core';
+import { listenSchema, parseListen, schema as s, type Infer, type ListenAddress } from '@hacore/core';
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export { parseListen, type ListenAddress };
 
-/** `127.0.0.1:9650`, `[::1]:9650` or `:9650` (loopback); port 0 picks a free port (tests). */
-export function parseListen(v: string): ListenAddress | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v);
-  if (!m) return undefined;
-  const host = m[1] ?? (m[2] || '127.0.0.1');
-  const port = Number(m[3]);
-  if (port > 65535 || isIP(host) === 0) return undefined;
-  return { host, port };
-}
-
-const listen = s.transform(
-  s.string({ minLength: 1 }),
-  (v, ctx, path) => parseListen(v) ?? s.fail(ctx, path, 'an address and port such as 127.0.0.1:9650 or [::1]:9650', v),
-  'an address and port such as 127.0.0.1:9650 or [::1]:9650',
-);
+const listen = listenSchema(9650);
 
 export const DEFAULT_LISTEN = '127.0.0.1:9650';
 

@@ -1,27 +1,8 @@
-import { isIP } from 'node:net';
-import { schema as s, type Infer } from '@hacore/core';
+import { isLoopback, listenSchema, parseListen, schema as s, type Infer, type ListenAddress } from '@hacore/core';
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export { isLoopback, parseListen, type ListenAddress };
 
-/** `127.0.0.1:9660`, `[::1]:9660` or `:9660` (loopback); port 0 picks a free port (tests). */
-export function parseListen(v: string): ListenAddress | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v);
-  if (!m) return undefined;
-  const host = m[1] ?? (m[2] || '127.0.0.1');
-  const port = Number(m[3]);
-  if (port > 65535 || isIP(host) === 0) return undefined;
-  return { host, port };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
-}
-
-const EXPECTED_LISTEN = 'an address and port such as 127.0.0.1:9660 or [::1]:9660';
-const listen = s.transform(s.string({ minLength: 1 }), (v, ctx, path) => parseListen(v) ?? s.fail(ctx, path, EXPECTED_LISTEN, v), EXPECTED_LISTEN);
+const listen = listenSchema(9660);
 
 export const DEFAULT_LISTEN = '127.0.0.1:9660';
 

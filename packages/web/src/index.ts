@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { actionRequest, type GenericEvent, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, type StatusReport } from '@hacore/core';
+import { actionRequest, type GenericEvent, type HacoreCore, type HacorePlugin, type Logger, type StatusReport } from '@hacore/core';
 import { Auth } from './auth.js';
 import { DEFAULT_LISTEN, isLoopback, parseListen, webSchema, type WebConfig } from './config.js';
 import { ProbeHistory } from './history.js';
@@ -78,7 +78,7 @@ export class WebPlugin implements HacorePlugin {
     core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
       const cfg = config.web as WebConfig | undefined;
       if (!cfg?.enabled || !core.runs('main')) return;
-      await this.start(core, config, cfg, log);
+      await this.start(core, cfg, log);
     });
     core.hooks.event.tap(PLUGIN_NAME, (ev) => {
       if (!this.hub) return;
@@ -94,7 +94,7 @@ export class WebPlugin implements HacorePlugin {
     core.hooks.shutdown.tapPromise({ name: PLUGIN_NAME, stage: 100 }, async () => this.stop());
   }
 
-  private async start(core: HacoreCore, config: HacoreConfig, cfg: WebConfig, log: Logger): Promise<void> {
+  private async start(core: HacoreCore, cfg: WebConfig, log: Logger): Promise<void> {
     this.stopped = false;
     this.auth = new Auth({ tokenFile: cfg.tokenFile, usersFile: cfg.usersFile });
     this.history = new ProbeHistory(cfg.historySeconds * 1000);
@@ -128,7 +128,6 @@ export class WebPlugin implements HacorePlugin {
     const where = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     this.status = { listen: where, tls: cfg.tls !== undefined, auth: this.auth.schemes, clients: 0, actions: 0, refused: 0 };
     log.info({ listen: where, tls: cfg.tls !== undefined, auth: this.auth.schemes }, `web console on ${cfg.tls ? 'https' : 'http'}://${where}/`);
-    void config;
     this.schedule(core, log, 0);
   }
 
