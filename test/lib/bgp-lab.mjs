@@ -2,11 +2,13 @@
 // maximum-paths), directors each running hacore with @hacore/bgp and a local
 // HTTP server on the VIP, a client routed through the router.
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { Lab, sh, waitFor } from './lab.mjs';
-import { HacoreProcess, repoTempDir } from './daemon.mjs';
+import { HacoreProcess } from './daemon.mjs';
+import { pluginPath } from './vrrp-lab.mjs';
 
 export const VIP4 = '203.0.113.10';
 export const VIP6 = '2001:db8:10::10';
@@ -30,7 +32,10 @@ export async function buildSite({ directors = 3, prefix = 'hbgp', minAnnounceInt
   const addresses = { r: [`${ROUTER4}/24`, `${ROUTER6}/64`], c: [`${CLIENT4}/24`, `${CLIENT6}/64`] };
   for (let i = 0; i < directors; i++) addresses[`d${i + 1}`] = [`${dir4(i)}/24`, `${dir6(i)}/64`];
   const lab = await Lab.create(prefix, names, { addresses, dad: false });
-  const tmp = repoTempDir(prefix);
+  // Under the system's temp directory, not the checkout: the router's FRR daemons run as user
+  // frr, which must reach their files, and a checkout's parents may be private (a CI clone in a
+  // 0700 mktemp directory). Plugins are named by absolute path, so nothing resolves from here.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   const site = { lab, tmp, directors: [], router: undefined, async destroy() {} };
   try {
     await lab.exec('r', 'sh', ['-c', 'sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0']);
@@ -50,6 +55,7 @@ export async function buildSite({ directors = 3, prefix = 'hbgp', minAnnounceInt
 async function teardown(site) {
   for (const d of site.directors) await d.hacore?.stop('SIGKILL', 1000).catch(() => {});
   await site.lab.destroy();
+  rmSync(site.tmp, { recursive: true, force: true });
 }
 
 async function startRouter(lab, tmp, directors) {
@@ -102,7 +108,7 @@ async function startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix }) 
     server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
   const config = {
-    plugins: ['@hacore/checker-http', '@hacore/bgp'],
+    plugins: ['@hacore/checker-http', '@hacore/bgp'].map(pluginPath),
     controlSocket: path.join(dir, 'ctl.sock'),
     pidFile: path.join(dir, 'hacore.pid'),
     checks: [{ name: 'web', type: 'http', address: '127.0.0.1', port: 8081, urls: [{ path: '/health' }], interval: '200ms', retryDelay: '200ms', timeout: '150ms', rise: 2, fall: 2, warmup: 0 }],
