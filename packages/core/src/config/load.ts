@@ -26,6 +26,17 @@ export const SEARCH_PLACES = [
   `${MODULE_NAME}.config.ts`,
 ];
 
+/** The daemon's config file when neither `--config` nor `$HACORE_CONFIG` names one. */
+export const DEFAULT_CONFIG_FILE = '/etc/hacore/hacore.yaml';
+
+/** Config files that are code: cosmiconfig runs them, so only a developer's daemon may read them. */
+const CODE_CONFIG = /\.(?:[cm]?js|[cm]?ts)$/;
+
+/** The config file of a daemon (`start`, and the socket lookup of `reload`/`status`/`stop`): `--config`, else `$HACORE_CONFIG`, else /etc/hacore/hacore.yaml. */
+export function daemonConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ?? (env.HACORE_CONFIG || undefined) ?? DEFAULT_CONFIG_FILE;
+}
+
 export interface RawConfig {
   /** Absolute path of the file the config came from. */
   file: string;
@@ -38,12 +49,31 @@ export interface RawConfig {
  * Finds and reads the config: `--config FILE` when given, else cosmiconfig's
  * search for `hacore.config.*`, `.hacorerc*` or `package.json#hacore` from `cwd` up.
  */
-export async function loadRawConfig(opts: { file?: string | undefined; cwd?: string; format?: ConfigFormat | undefined }): Promise<RawConfig> {
-  if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...(opts.cwd ? { cwd: opts.cwd } : {}) }));
+export interface LoadOptions {
+  file?: string | undefined;
+  cwd?: string;
+  format?: ConfigFormat | undefined;
+  /**
+   * Whether a `.js`/`.ts` config may be executed (default true: the library API
+   * and development). `hacore start` sets it false unless `--single-process` or
+   * `--search-config`: a daemon reads data, it does not run a file.
+   */
+  allowCode?: boolean;
+}
+
+export async function loadRawConfig(opts: LoadOptions): Promise<RawConfig> {
+  const sub = { ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.allowCode !== undefined ? { allowCode: opts.allowCode } : {}) };
+  if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...sub }));
   const explorer = cosmiconfig(MODULE_NAME, { cache: false, searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (opts.file) {
       const abs = path.resolve(opts.cwd ?? process.cwd(), opts.file);
+      if (opts.allowCode === false && CODE_CONFIG.test(abs)) {
+        throw new HacoreError(
+          'HACORE_ERR_CONFIG_INSECURE',
+          `config file ${abs} is code (it would be executed); a daemon reads YAML or JSON (run code configs only for development, with --single-process or --search-config)`,
+        );
+      }
       const r = await explorer.load(abs);
       if (!r) throw new HacoreError('HACORE_ERR_CONFIG_NOT_FOUND', `config file ${abs} is empty`);
       return { file: r.filepath, value: r.isEmpty ? {} : r.config };

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'keepalived-config': { type: 'string' },
     'config-id': { type: 'string' },
     lenient: { type: 'boolean' },
+    'allow-code': { type: 'boolean' },
   },
 });
 const kaFile = values['keepalived-config'];
@@ -68,7 +69,7 @@ process.on('SIGHUP', () => {
 });
 
 try {
-  core = await Hacore.load({ configFile: values.config, format, role, logger, relay: (event) => send({ t: 'event', event }) });
+  core = await Hacore.load({ configFile: values.config, format, allowCode: values['allow-code'] === true, role, logger, relay: (event) => send({ t: 'event', event }) });
   core.logger = logger;
   await core.start();
   send({ t: 'ready' });

@@ -12,6 +12,8 @@ export interface RunOptions {
   configFile?: string | undefined;
   format?: ConfigFormat | undefined;
   singleProcess: boolean;
+  /** May a `.js`/`.ts` config be executed: only for development (`--single-process`, `--search-config`). */
+  allowCode?: boolean;
   logLevel?: string | undefined;
   logger: Logger;
 }
@@ -24,7 +26,7 @@ export interface RunOptions {
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const role = opts.singleProcess ? 'single' : 'main';
-  const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, role, logger: opts.logger });
+  const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, allowCode: opts.allowCode ?? opts.singleProcess, role, logger: opts.logger });
   const level = opts.logLevel ?? core.config.logLevel;
   opts.logger.level = level;
   const configFile = core.configFile!;
@@ -71,7 +73,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   try {
     await core.start();
     if (!opts.singleProcess) {
-      supervisor = new Supervisor(core, { configFile, format: opts.format, logLevel: level, logger: opts.logger });
+      supervisor = new Supervisor(core, { configFile, format: opts.format, allowCode: opts.allowCode ?? false, logLevel: level, logger: opts.logger });
       core.statusCollector = () => supervisor!.statusAll();
       core.actionCollector = (req) => supervisor!.action(req);
       await supervisor.start(core.childRoles());
