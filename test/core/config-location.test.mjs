@@ -1,7 +1,7 @@
 // Where a daemon reads its config (--config, $HACORE_CONFIG, /etc/hacore/hacore.yaml;
 // the upward search only for development), and what a root daemon refuses to read.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -95,5 +95,53 @@ describe('config location', () => {
     } finally {
       assert.equal((await d.stop()).code, 0);
     }
+  });
+});
+
+// CI runs as root; as another user there is nothing to refuse, and the test says so by failing under CI.
+const root = process.getuid() === 0;
+
+describe('a root daemon refuses a config another user can change', { skip: !root && 'needs root' }, () => {
+  function minimal(sub, fileMode, dirMode) {
+    const d = path.join(dir, sub);
+    mkdirSync(d);
+    const file = path.join(d, 'hacore.yaml');
+    writeFileSync(file, `controlSocket: ${path.join(d, 'h.sock')}\npidFile: ${path.join(d, 'h.pid')}\nchecks: []\n`);
+    chmodSync(file, fileMode);
+    chmodSync(d, dirMode);
+    return { d, file };
+  }
+
+  test('a 0666 config: start refuses it naming the file; check-config validates it with a warning', async () => {
+    const { file } = minimal('mode666', 0o666, 0o755);
+    const r = await hacoreCli(['start', '--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`config file ${file}: ${file} is writable by others \\(mode 0666\\).*HACORE_ERR_CONFIG_INSECURE`));
+    const c = await hacoreCli(['check-config', '--config', file]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stderr, /warning: config file .* is writable by others.*hacore start would refuse it/);
+    assert.match(c.stderr, /configuration is valid/);
+  });
+
+  test('a config in a 0777 directory (not sticky) is refused, in a 1777 one it is not', async () => {
+    const open = minimal('dir777', 0o644, 0o777);
+    const r = await hacoreCli(['start', '--single-process', '--config', open.file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${open.d} is writable by others \\(mode 0777\\).*HACORE_ERR_CONFIG_INSECURE`));
+    const sticky = minimal('dir1777', 0o644, 0o1777);
+    const d = new HacoreProcess(['--config', sticky.file]);
+    try {
+      await d.waitFor((l) => l.msg === 'hacore started', 15000, 'started');
+    } finally {
+      assert.equal((await d.stop()).code, 0);
+    }
+  });
+
+  test('a group-writable config owned by another user is refused for the owner first', async () => {
+    const { file } = minimal('owner', 0o664, 0o755);
+    (await import('node:fs')).chownSync(file, 65534, 65534);
+    const r = await hacoreCli(['start', '--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is owned by uid 65534, not by root.*HACORE_ERR_CONFIG_INSECURE/);
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { coreShape } from '../config/compose.js';
 import type { ConfigFormat } from '../config/foreign-format.js';
-import { DEFAULT_CONFIG_FILE, daemonConfigFile, loadRawConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, daemonConfigFile, insecureConfigFile, loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
 import { Hacore } from '../daemon/hacore.js';
@@ -93,7 +93,7 @@ function findExternal(name: string): string | undefined {
 /** check-config without --config: the upward search finds a development config, else the daemon's default file. */
 async function searchOrDefault(): Promise<string | undefined> {
   try {
-    return (await loadRawConfig({})).file;
+    return (await loadRawConfig({ checkOwner: false })).file;
   } catch (err) {
     if (err instanceof HacoreError && err.code === 'HACORE_ERR_CONFIG_NOT_FOUND') return DEFAULT_CONFIG_FILE;
     throw err;
@@ -147,7 +147,13 @@ withFormatFlags(program
     try {
       const named = o.config ?? program.opts<{ config?: string }>().config ?? (process.env.HACORE_CONFIG || undefined);
       const config = named ?? (await searchOrDefault());
-      const core = await Hacore.load({ configFile: config, format: formatOf(o, named), role: 'single', logger: silentLogger });
+      const format = formatOf(o, named);
+      // Ownership does not make a config invalid: check-config warns where `start` as root would refuse.
+      for (const f of [format?.keepalived, format ? format.overlay : config]) {
+        const why = f === undefined ? undefined : insecureConfigFile(path.resolve(f));
+        if (why) process.stderr.write(`hacore: warning: ${why}; hacore start would refuse it [HACORE_ERR_CONFIG_INSECURE]\n`);
+      }
+      const core = await Hacore.load({ configFile: config, format, checkOwner: false, role: 'single', logger: silentLogger });
       process.stdout.write(`${JSON.stringify(core.config, null, 2)}\n`);
       process.stderr.write(`${core.configFile}: configuration is valid\n`);
     } catch (err) {

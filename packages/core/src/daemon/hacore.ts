@@ -27,6 +27,8 @@ export interface HacoreOptions {
   cwd?: string;
   /** May a `.js`/`.ts` config be executed (see LoadOptions.allowCode); default true. */
   allowCode?: boolean;
+  /** As root, refuse a config another user can change (LoadOptions.checkOwner); default true. */
+  checkOwner?: boolean;
   /** The process role; `single` runs every plugin here. */
   role?: Role | 'single';
   logger?: Logger;
@@ -136,6 +138,7 @@ export class Hacore implements HacoreCore {
       ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
       ...(this.opts.format ? { format: this.opts.format } : {}),
       ...(this.opts.allowCode !== undefined ? { allowCode: this.opts.allowCode } : {}),
+      ...(this.opts.checkOwner !== undefined ? { checkOwner: this.opts.checkOwner } : {}),
     });
     this.logForeignWarnings(raw.warnings);
     return raw;
