@@ -4,6 +4,7 @@ import type { ConfigFormat } from '../config/foreign-format.js';
 import { createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
+import { installRejectionHandler } from './unhandled.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 
 const { values } = parseArgs({
@@ -24,6 +25,7 @@ const send = (m: ChildMessage): void => {
   if (process.connected) process.send!(m);
 };
 const logger = createLogger({ level: values['log-level'] ?? 'info', role });
+installRejectionHandler(logger);
 
 let core: Hacore | undefined;
 let stopping = false;

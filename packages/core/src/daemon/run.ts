@@ -7,6 +7,7 @@ import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
 import { Hacore } from './hacore.js';
 import { Supervisor } from './supervisor.js';
+import { installRejectionHandler } from './unhandled.js';
 
 export interface RunOptions {
   configFile?: string | undefined;
@@ -26,6 +27,15 @@ export interface RunOptions {
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const role = opts.singleProcess ? 'single' : 'main';
+  const uninstall = installRejectionHandler(opts.logger);
+  try {
+    return await runLoaded(opts, role);
+  } finally {
+    uninstall();
+  }
+}
+
+async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<number> {
   const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, allowCode: opts.allowCode ?? opts.singleProcess, role, logger: opts.logger });
   const level = opts.logLevel ?? core.config.logLevel;
   opts.logger.level = level;
