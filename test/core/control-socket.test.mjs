@@ -98,3 +98,73 @@ describe('control socket', () => {
     });
   }
 });
+
+describe('default socket and pid file', () => {
+  // Neither controlSocket nor pidFile in the file.
+  function bare(name) {
+    const file = path.join(dir, `${name}.yaml`);
+    writeFileSync(file, 'checks: []\n');
+    return file;
+  }
+  const clean = { RUNTIME_DIRECTORY: '', XDG_RUNTIME_DIR: '' };
+
+  test('$RUNTIME_DIRECTORY (systemd) holds them; status finds the daemon there', async () => {
+    const rt = path.join(dir, 'rt');
+    mkdirSync(rt, { mode: 0o755 });
+    const cfg = bare('rt');
+    const env = { ...clean, RUNTIME_DIRECTORY: `${rt}:/elsewhere` };
+    const d = new HacoreProcess(['--single-process', '--config', cfg], { env });
+    try {
+      await d.waitFor(started, 15000, 'started');
+      assert.ok(statSync(path.join(rt, 'hacore.sock')).isSocket());
+      assert.equal(Number(readFileSync(path.join(rt, 'hacore.pid'), 'utf8')), d.pid);
+      const st = await hacoreCli(['status', '--json', '--config', cfg], { env: { ...process.env, ...env } });
+      assert.equal(st.code, 0, st.stderr);
+      assert.equal(JSON.parse(st.stdout).single.pid, d.pid);
+    } finally {
+      assert.equal((await d.stop()).code, 0);
+    }
+  });
+
+  test('start --socket PATH wins over controlSocket', async () => {
+    const sub = path.join(dir, 'flag');
+    mkdirSync(sub, { mode: 0o700 });
+    const flag = path.join(sub, 'flag.sock');
+    const cfg = config('flag', path.join(sub, 'from-config.sock'));
+    const d = new HacoreProcess(['--single-process', '--config', cfg, '--socket', flag]);
+    try {
+      await d.waitFor(started, 15000, 'started');
+      assert.equal(existsSync(path.join(sub, 'from-config.sock')), false);
+      const st = await hacoreCli(['status', '--json', '--socket', flag]);
+      assert.equal(st.code, 0, st.stderr);
+    } finally {
+      assert.equal((await d.stop()).code, 0);
+    }
+  });
+
+  test('a non-root user: $XDG_RUNTIME_DIR/hacore; without it, the EACCES names controlSocket and --socket', async () => {
+    const home = path.join(dir, 'user');
+    mkdirSync(home, { mode: 0o755 });
+    chmodSync(dir, 0o755); // the user reads the config below
+    const xdg = path.join(home, 'xdg');
+    mkdirSync(xdg, { mode: 0o700 });
+    chownSync(xdg, 65534, 65534);
+    const cfg = path.join(home, 'hacore.yaml');
+    writeFileSync(cfg, 'checks: []\n');
+    const d = new HacoreProcess(['--single-process', '--config', cfg], { uid: 65534, env: { ...clean, XDG_RUNTIME_DIR: xdg } });
+    try {
+      await d.waitFor(started, 15000, 'started');
+      const sock = path.join(xdg, 'hacore', 'hacore.sock');
+      assert.equal(statSync(path.dirname(sock)).uid, 65534);
+      assert.equal(statSync(path.dirname(sock)).mode & 0o777, 0o700);
+      assert.ok(statSync(sock).isSocket());
+    } finally {
+      assert.equal((await d.stop()).code, 0);
+    }
+    // /run/hacore cannot be created by this user (this machine has none: the test fails if a root daemon made one).
+    assert.equal(existsSync('/run/hacore'), false, '/run/hacore exists on this machine');
+    const r = await hacoreCli(['start', '--single-process', '--config', cfg], { uid: 65534, gid: 65534, env: { ...process.env, ...clean } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot create the control socket directory \/run\/hacore \(EACCES\): set controlSocket .*--socket PATH/);
+  });
+});

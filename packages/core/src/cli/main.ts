@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { coreShape } from '../config/compose.js';
+import { defaultControlSocket } from '../config/runtime-dir.js';
 import type { ConfigFormat } from '../config/foreign-format.js';
 import { DEFAULT_CONFIG_FILE, daemonConfigFile, insecureConfigFile, loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
@@ -18,7 +18,6 @@ import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
 import { formatStatus } from './status-format.js';
 
-const DEFAULT_SOCKET = coreShape.controlSocket.optional!.default!;
 
 function fail(err: unknown): never {
   const e = err as { code?: string; message?: string };
@@ -58,10 +57,10 @@ async function socketOf(opts: { config?: string; socket?: string; format?: Confi
   try {
     const raw = await loadRawConfig({ file, format: opts.format, allowCode: opts.searchConfig === true });
     const v = isPlainObject(raw.value) ? raw.value.controlSocket : undefined;
-    return typeof v === 'string' ? v : DEFAULT_SOCKET;
+    return typeof v === 'string' ? v : defaultControlSocket();
   } catch (err) {
     if (named || opts.format || !(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') throw err;
-    return DEFAULT_SOCKET;
+    return defaultControlSocket();
   }
 }
 
@@ -115,8 +114,9 @@ withFormatFlags(program
   .option('-c, --config <file>', `config file (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
   .option('--single-process', 'run every role in this one process (development, tests; implies --search-config)')
   .option('--search-config', SEARCH_HELP)
+  .option('-s, --socket <path>', 'control socket path (over controlSocket; default: hacore.sock in $RUNTIME_DIRECTORY, /run/hacore as root, $XDG_RUNTIME_DIR/hacore otherwise)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
-  .action(async (o: { config?: string; singleProcess?: boolean; searchConfig?: boolean; logLevel?: string } & FormatFlags) => {
+  .action(async (o: { config?: string; singleProcess?: boolean; searchConfig?: boolean; socket?: string; logLevel?: string } & FormatFlags) => {
     const development = o.singleProcess === true || o.searchConfig === true;
     const named = o.config ?? program.opts<{ config?: string }>().config;
     // A daemon reads one explicit file; the upward search is for development only.
@@ -128,6 +128,7 @@ withFormatFlags(program
         format: formatOf(o, named),
         singleProcess: o.singleProcess === true,
         allowCode: development,
+        socket: o.socket,
         logLevel: o.logLevel,
         logger,
       });

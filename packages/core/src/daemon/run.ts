@@ -2,6 +2,7 @@ import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ConfigFormat } from '../config/foreign-format.js';
+import { defaultControlSocket, defaultPidFile } from '../config/runtime-dir.js';
 import { ControlServer } from '../control/server.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
@@ -13,6 +14,8 @@ export interface RunOptions {
   configFile?: string | undefined;
   format?: ConfigFormat | undefined;
   singleProcess: boolean;
+  /** `start --socket PATH`: the control socket, over the config's `controlSocket`. */
+  socket?: string | undefined;
   /** May a `.js`/`.ts` config be executed: only for development (`--single-process`, `--search-config`). */
   allowCode?: boolean;
   logLevel?: string | undefined;
@@ -46,7 +49,7 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
   const stopped = new Promise<string>((r) => (stopRequested = r));
 
   const control = new ControlServer(
-    core.config.controlSocket,
+    opts.socket ?? core.config.controlSocket ?? defaultControlSocket(),
     async (req: ControlRequest) => {
       switch (req.cmd) {
         case 'ping':
@@ -67,7 +70,7 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
     opts.logger,
   );
   await control.listen();
-  const pidFile = core.config.pidFile;
+  const pidFile = core.config.pidFile ?? defaultPidFile();
   mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
   writeFileSync(pidFile, `${process.pid}\n`);
 
