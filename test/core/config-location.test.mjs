@@ -106,7 +106,10 @@ describe('a root daemon refuses a config another user can change', { skip: !root
     const d = path.join(dir, sub);
     mkdirSync(d);
     const file = path.join(d, 'hacore.yaml');
-    writeFileSync(file, `controlSocket: ${path.join(d, 'h.sock')}\npidFile: ${path.join(d, 'h.pid')}\nchecks: []\n`);
+    // The socket's directory is the daemon's own (a shared one is refused, see control-socket.test.mjs).
+    const run = path.join(dir, `${sub}-run`);
+    mkdirSync(run, { mode: 0o700 });
+    writeFileSync(file, `controlSocket: ${path.join(run, 'h.sock')}\npidFile: ${path.join(run, 'h.pid')}\nchecks: []\n`);
     chmodSync(file, fileMode);
     chmodSync(d, dirMode);
     return { d, file };

@@ -83,6 +83,21 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
     }
   };
 
+  // Installed before the roles start: a SIGTERM while starting stops cleanly once started, and a
+  // SIGHUP then (whose default action would end the process) is logged and ignored.
+  let running = false;
+  const onHup = (): void => {
+    if (!running) {
+      opts.logger.warn('SIGHUP while starting: ignored (reload once started)');
+      return;
+    }
+    const p = supervisor ? supervisor.reload() : core.reload();
+    p.catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
+  };
+  process.on('SIGHUP', onHup);
+  process.once('SIGTERM', () => stopRequested('SIGTERM'));
+  process.once('SIGINT', () => stopRequested('SIGINT'));
+
   try {
     await core.start();
     if (!opts.singleProcess) {
@@ -92,18 +107,13 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
       await supervisor.start(core.childRoles());
     }
   } catch (err) {
+    process.off('SIGHUP', onHup);
     await core.stop('start failed');
     await cleanup();
     throw err;
   }
 
-  const onHup = (): void => {
-    const p = supervisor ? supervisor.reload() : core.reload();
-    p.catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
-  };
-  process.on('SIGHUP', onHup);
-  process.once('SIGTERM', () => stopRequested('SIGTERM'));
-  process.once('SIGINT', () => stopRequested('SIGINT'));
+  running = true;
 
   const reason = await stopped;
   process.off('SIGHUP', onHup);
