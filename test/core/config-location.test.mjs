@@ -61,11 +61,16 @@ describe('config location', () => {
     assert.match(r.stderr, new RegExp(`config file not found: ${missing}.*HACORE_ERR_CONFIG_NOT_FOUND`));
   });
 
-  test('without --config or $HACORE_CONFIG, start reads /etc/hacore/hacore.yaml, not the working directory', async () => {
-    const r = await hacoreCli(['start'], { cwd: dir, env: { ...process.env, HACORE_CONFIG: '' }, timeout: 10000 });
-    // This machine has no /etc/hacore/hacore.yaml (or one the test cannot start twice): start must not run the cwd config.
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /\/etc\/hacore\/hacore\.yaml/);
+  test('without --config or $HACORE_CONFIG the working directory is not searched (only with --search-config)', async () => {
+    // The client commands look the socket up as start reads the config. /etc/hacore/hacore.yaml may exist on
+    // this machine (a packaging test), so the test does not start a daemon from it: it checks which socket is asked.
+    const env = { env: { ...process.env, HACORE_CONFIG: '' }, cwd: dir };
+    const searched = await hacoreCli(['status', '--search-config'], env);
+    assert.equal(searched.code, 1);
+    assert.match(searched.stderr, /cwd\.sock/, 'the search finds the working directory config');
+    const daemon = await hacoreCli(['status'], env);
+    assert.doesNotMatch(daemon.stdout + daemon.stderr, /cwd\.sock/);
+    // Which file is the default: packages/core/test/runtime-dir.test.ts (daemonConfigFile).
   });
 
   test('--search-config finds the config upward from the working directory (development)', async () => {

@@ -10,3 +10,11 @@ test('the default runtime directory: systemd first, then /run/hacore for root, $
   assert.equal(defaultControlSocket({}, 0), '/run/hacore/hacore.sock');
   assert.equal(defaultPidFile({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), '/run/user/1000/hacore/hacore.pid');
 });
+
+test('the daemon config file: --config, else $HACORE_CONFIG, else /etc/hacore/hacore.yaml', async () => {
+  const { daemonConfigFile } = await import('../src/config/load.js');
+  assert.equal(daemonConfigFile('/x.yaml', { HACORE_CONFIG: '/y.yaml' }), '/x.yaml');
+  assert.equal(daemonConfigFile(undefined, { HACORE_CONFIG: '/y.yaml' }), '/y.yaml');
+  assert.equal(daemonConfigFile(undefined, { HACORE_CONFIG: '' }), '/etc/hacore/hacore.yaml');
+  assert.equal(daemonConfigFile(undefined, {}), '/etc/hacore/hacore.yaml');
+});
