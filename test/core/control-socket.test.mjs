@@ -166,5 +166,13 @@ describe('default socket and pid file', () => {
     const r = await hacoreCli(['start', '--single-process', '--config', cfg], { uid: 65534, gid: 65534, env: { ...process.env, ...clean } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot create the control socket directory \/run\/hacore \(EACCES\): set controlSocket .*--socket PATH/);
+    // A pid file where the user cannot write names pidFile.
+    const pidCfg = path.join(home, 'pid.yaml');
+    const pid = `/run/hacore-pidtest-${process.pid}/h.pid`;
+    writeFileSync(pidCfg, `pidFile: ${pid}\nchecks: []\n`);
+    const p = await hacoreCli(['start', '--single-process', '--config', pidCfg], { uid: 65534, gid: 65534, env: { ...process.env, ...clean, XDG_RUNTIME_DIR: xdg } });
+    assert.equal(p.code, 1);
+    assert.match(p.stderr, new RegExp(`cannot write the pid file ${pid} \\(EACCES\\): set pidFile in the config`));
+    assert.equal(existsSync(path.join(xdg, 'hacore', 'hacore.sock')), false, 'the socket is closed again');
   });
 });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ConfigFormat } from '../config/foreign-format.js';
 import { defaultControlSocket, defaultPidFile } from '../config/runtime-dir.js';
 import { ControlServer } from '../control/server.js';
+import { HacoreError } from '../errors.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
 import { Hacore } from './hacore.js';
@@ -71,8 +72,15 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
   );
   await control.listen();
   const pidFile = core.config.pidFile ?? defaultPidFile();
-  mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
-  writeFileSync(pidFile, `${process.pid}\n`);
+  try {
+    mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (err) {
+    await control.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+    throw new HacoreError('HACORE_ERR_CONTROL', `cannot write the pid file ${pidFile} (${code}): set pidFile in the config to a path this user can write`, { cause: err });
+  }
 
   const cleanup = async (): Promise<void> => {
     await control.close();
