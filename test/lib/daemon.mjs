@@ -18,10 +18,12 @@ export function hacoreCli(args, opts = {}) {
 export class HacoreProcess {
   /** Starts `hacore start ...args`; `wrap` prefixes the command (e.g. ['ip','netns','exec',NS]). */
   /** `command` replaces the whole command line (e.g. an installed `hacore` bin). */
-  constructor(args, { wrap = [], env = {}, command, cwd } = {}) {
+  /** `uid`/`gid` run it as another user (the test runs as root). */
+  constructor(args, { wrap = [], env = {}, command, cwd, uid, gid } = {}) {
     const full = command ?? [...wrap, process.execPath, HACORE_BIN, 'start', ...args];
     const [cmd, ...argv] = full;
-    this.proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd, env: { ...process.env, HACORE_LOG_PRETTY: '0', ...env } });
+    const ids = uid === undefined ? {} : { uid, gid: gid ?? uid };
+    this.proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd, ...ids, env: { ...process.env, HACORE_LOG_PRETTY: '0', ...env } });
     this.lines = [];
     this.stderr = '';
     this.waiters = [];

@@ -56,8 +56,8 @@ test('packed core + TCP checker + third-party checker install alone and run by p
         '',
       ].join('\n'),
     );
-    // No --config: the installed bin finds hacore.config.yaml in its working directory.
-    const d = new HacoreProcess([], { command: [path.join(app, 'node_modules/.bin/hacore'), 'start'], cwd: app });
+    // No --config: with --search-config (development) the installed bin finds hacore.config.yaml in its working directory.
+    const d = new HacoreProcess([], { command: [path.join(app, 'node_modules/.bin/hacore'), 'start', '--search-config'], cwd: app });
     try {
       const up = await d.waitFor((r) => r.check === 'cache1' && r.to === 'up', 20000, 'cache1 up');
       assert.equal(up.reason, 'PONG');

@@ -48,25 +48,15 @@ function chain(file: string): string[] {
 }
 
 /**
- * Checks the program of a command. Returns undefined when it may run, or the
- * component at fault and why. Synchronous on purpose: it runs during config
- * validation, before anything starts.
+ * The ownership walk shared by scripts and config files: `written` (as written)
+ * and `real` (resolved), every directory from `/` down, each owned by a trusted
+ * uid and not writable by group or others (sticky directories excepted).
  */
-export function checkScript(program: string, opts: SecurityOptions): ScriptProblem | undefined {
-  if (!path.isAbsolute(program)) return { file: program, why: 'is not an absolute path (commands run without a shell or PATH search)' };
-  let real: string;
-  try {
-    real = realpathSync(program);
-  } catch (err) {
-    return { file: program, why: `cannot be found (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-  const st = statSync(real);
-  if (!st.isFile()) return { file: real, why: 'is not a regular file' };
-  if ((st.mode & 0o111) === 0) return { file: real, why: `is not executable (${mode(st)})` };
-  if (!opts.strict) return undefined;
+function checkChain(written: string, real: string, trustedUids: ReadonlySet<number>): ScriptProblem | undefined {
+  const opts = { trustedUids, strict: true };
   const seen = new Set<string>();
   // Check the path as written (its directories and symlinks can be swapped too) and the resolved one.
-  for (const p of [...chain(path.normalize(program)), ...chain(real)]) {
+  for (const p of [...chain(path.normalize(written)), ...chain(real)]) {
     if (seen.has(p)) continue;
     seen.add(p);
     let cst: Stats;
@@ -84,6 +74,42 @@ export function checkScript(program: string, opts: SecurityOptions): ScriptProbl
     if (why) return { file: p, why };
   }
   return undefined;
+}
+
+/**
+ * A file a root daemon reads its instructions from (the config, a file it
+ * includes): refused when another user could change it, like a script. Only
+ * root is trusted, since the daemon runs as root when this applies.
+ */
+export function checkTrustedFile(file: string, trustedUids: ReadonlySet<number> = new Set([0])): ScriptProblem | undefined {
+  const abs = path.resolve(file);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (err) {
+    return { file: abs, why: `cannot be found (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  return checkChain(abs, real, trustedUids);
+}
+
+/**
+ * Checks the program of a command. Returns undefined when it may run, or the
+ * component at fault and why. Synchronous on purpose: it runs during config
+ * validation, before anything starts.
+ */
+export function checkScript(program: string, opts: SecurityOptions): ScriptProblem | undefined {
+  if (!path.isAbsolute(program)) return { file: program, why: 'is not an absolute path (commands run without a shell or PATH search)' };
+  let real: string;
+  try {
+    real = realpathSync(program);
+  } catch (err) {
+    return { file: program, why: `cannot be found (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const st = statSync(real);
+  if (!st.isFile()) return { file: real, why: 'is not a regular file' };
+  if ((st.mode & 0o111) === 0) return { file: real, why: `is not executable (${mode(st)})` };
+  if (!opts.strict) return undefined;
+  return checkChain(program, real, opts.trustedUids);
 }
 
 /**

@@ -4,9 +4,9 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { coreShape } from '../config/compose.js';
+import { defaultControlSocket } from '../config/runtime-dir.js';
 import type { ConfigFormat } from '../config/foreign-format.js';
-import { loadRawConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, daemonConfigFile, insecureConfigFile, loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
 import { Hacore } from '../daemon/hacore.js';
@@ -18,7 +18,6 @@ import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
 import { formatStatus } from './status-format.js';
 
-const DEFAULT_SOCKET = coreShape.controlSocket.optional!.default!;
 
 function fail(err: unknown): never {
   const e = err as { code?: string; message?: string };
@@ -45,18 +44,27 @@ function withFormatFlags(cmd: Command): Command {
     .option('--lenient', 'with --keepalived-config: drop keywords hacore does not support yet (a warning each) instead of refusing');
 }
 
-/** The control socket of the daemon that a config names, without loading its plugins. */
-async function socketOf(opts: { config?: string; socket?: string; format?: ConfigFormat | undefined }): Promise<string> {
+/**
+ * The control socket of the daemon that a config names, without loading its
+ * plugins: the config read as `start` reads it (--config, $HACORE_CONFIG,
+ * /etc/hacore/hacore.yaml; the upward search only with --search-config).
+ * A missing default file means the default socket.
+ */
+async function socketOf(opts: { config?: string; socket?: string; format?: ConfigFormat | undefined; searchConfig?: boolean }): Promise<string> {
   if (opts.socket) return opts.socket;
+  const named = opts.config ?? (process.env.HACORE_CONFIG || undefined);
+  const file = named ?? (opts.searchConfig ? undefined : DEFAULT_CONFIG_FILE);
   try {
-    const raw = await loadRawConfig({ file: opts.config, format: opts.format });
+    const raw = await loadRawConfig({ file, format: opts.format, allowCode: opts.searchConfig === true });
     const v = isPlainObject(raw.value) ? raw.value.controlSocket : undefined;
-    return typeof v === 'string' ? v : DEFAULT_SOCKET;
+    return typeof v === 'string' ? v : defaultControlSocket();
   } catch (err) {
-    if (opts.config || opts.format) throw err;
-    return DEFAULT_SOCKET;
+    if (named || opts.format || !(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') throw err;
+    return defaultControlSocket();
   }
 }
+
+const SEARCH_HELP = 'development: without --config or $HACORE_CONFIG, search upward from the working directory for hacore.config.* / .hacorerc* / package.json#hacore (and allow .js/.ts configs)';
 
 /** git-style: `hacore foo ...` runs `hacore-foo` shipped by a plugin package. */
 function findExternal(name: string): string | undefined {
@@ -81,11 +89,21 @@ function findExternal(name: string): string | undefined {
   return undefined;
 }
 
+/** check-config without --config: the upward search finds a development config, else the daemon's default file. */
+async function searchOrDefault(): Promise<string | undefined> {
+  try {
+    return (await loadRawConfig({ checkOwner: false })).file;
+  } catch (err) {
+    if (err instanceof HacoreError && err.code === 'HACORE_ERR_CONFIG_NOT_FOUND') return DEFAULT_CONFIG_FILE;
+    throw err;
+  }
+}
+
 const program = new Command();
 program
   .name('hacore')
   .description('High-availability and load-balancing daemon: health checks, IPVS, VRRP')
-  .option('-c, --config <file>', 'config file (default: search for hacore.config.* / .hacorerc / package.json#hacore)')
+  .option('-c, --config <file>', `config file (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
   .option('--version', 'print the core version and the versions of the plugins in the config')
   .enablePositionalOptions()
   .showHelpAfterError();
@@ -93,14 +111,27 @@ program
 withFormatFlags(program
   .command('start'))
   .description('run the daemon in the foreground (supervisor + one child per role)')
-  .option('-c, --config <file>', 'config file')
-  .option('--single-process', 'run every role in this one process (development, tests)')
+  .option('-c, --config <file>', `config file (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
+  .option('--single-process', 'run every role in this one process (development, tests; implies --search-config)')
+  .option('--search-config', SEARCH_HELP)
+  .option('-s, --socket <path>', 'control socket path (over controlSocket; default: hacore.sock in $RUNTIME_DIRECTORY, /run/hacore as root, $XDG_RUNTIME_DIR/hacore otherwise)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
-  .action(async (o: { config?: string; singleProcess?: boolean; logLevel?: string } & FormatFlags) => {
-    const config = o.config ?? program.opts<{ config?: string }>().config;
+  .action(async (o: { config?: string; singleProcess?: boolean; searchConfig?: boolean; socket?: string; logLevel?: string } & FormatFlags) => {
+    const development = o.singleProcess === true || o.searchConfig === true;
+    const named = o.config ?? program.opts<{ config?: string }>().config;
+    // A daemon reads one explicit file; the upward search is for development only.
+    const config = development && !named && !process.env.HACORE_CONFIG ? undefined : daemonConfigFile(named);
     const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
     try {
-      const code = await runDaemon({ configFile: config, format: formatOf(o, config), singleProcess: o.singleProcess === true, logLevel: o.logLevel, logger });
+      const code = await runDaemon({
+        configFile: config,
+        format: formatOf(o, named),
+        singleProcess: o.singleProcess === true,
+        allowCode: development,
+        socket: o.socket,
+        logLevel: o.logLevel,
+        logger,
+      });
       logger.flush();
       process.exit(code);
     } catch (err) {
@@ -112,11 +143,18 @@ withFormatFlags(program
 withFormatFlags(program
   .command('check-config'))
   .description('validate the config (and its plugins), print it normalized, exit 1 on error')
-  .option('-c, --config <file>', 'config file')
+  .option('-c, --config <file>', `config file (default: $HACORE_CONFIG, else the upward search, else ${DEFAULT_CONFIG_FILE})`)
   .action(async (o: { config?: string } & FormatFlags) => {
     try {
-      const config = o.config ?? program.opts<{ config?: string }>().config;
-      const core = await Hacore.load({ configFile: config, format: formatOf(o, config), role: 'single', logger: silentLogger });
+      const named = o.config ?? program.opts<{ config?: string }>().config ?? (process.env.HACORE_CONFIG || undefined);
+      const config = named ?? (await searchOrDefault());
+      const format = formatOf(o, named);
+      // Ownership does not make a config invalid: check-config warns where `start` as root would refuse.
+      for (const f of [format?.keepalived, format ? format.overlay : config]) {
+        const why = f === undefined ? undefined : insecureConfigFile(path.resolve(f));
+        if (why) process.stderr.write(`hacore: warning: ${why}; hacore start would refuse it [HACORE_ERR_CONFIG_INSECURE]\n`);
+      }
+      const core = await Hacore.load({ configFile: config, format, checkOwner: false, role: 'single', logger: silentLogger });
       process.stdout.write(`${JSON.stringify(core.config, null, 2)}\n`);
       process.stderr.write(`${core.configFile}: configuration is valid\n`);
     } catch (err) {
@@ -131,13 +169,14 @@ for (const [name, desc] of [
 ] as const) {
   const cmd = withFormatFlags(program.command(name))
     .description(desc)
-    .option('-c, --config <file>', 'config file naming the control socket')
+    .option('-c, --config <file>', `config file naming the control socket (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
+    .option('--search-config', SEARCH_HELP)
     .option('-s, --socket <path>', 'control socket path');
   if (name === 'status') cmd.option('--json', 'print the status documents as JSON');
-  cmd.action(async (o: { config?: string; socket?: string; json?: boolean } & FormatFlags) => {
+  cmd.action(async (o: { config?: string; socket?: string; json?: boolean; searchConfig?: boolean } & FormatFlags) => {
     try {
       const config = o.config ?? program.opts<{ config?: string }>().config;
-      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}), format: formatOf(o, config) });
+      const sock = await socketOf({ ...(config ? { config } : {}), ...(o.socket ? { socket: o.socket } : {}), format: formatOf(o, config), searchConfig: o.searchConfig === true });
       const result = await controlRequest(sock, { cmd: name });
       if (name === 'status') {
         process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStatus(result as Record<string, StatusReport>)}\n`);
@@ -158,7 +197,7 @@ for (const [name, operand, key, desc, extra] of [
   const cmd = program
     .command(`${name} ${operand}`)
     .description(desc)
-    .option('-c, --config <file>', 'config file naming the control socket')
+    .option('-c, --config <file>', `config file naming the control socket (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
     .option('-s, --socket <path>', 'control socket path')
     .option('--json', 'print the replies as JSON');
   if (extra) cmd.option('-v, --virtual-server <name>', 'only in this virtual server (default: every virtual server that has it)');

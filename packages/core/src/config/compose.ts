@@ -25,8 +25,12 @@ export const CORE_KEYS = ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'st
 export const coreShape = {
   plugins: s.optional(s.array(s.string({ minLength: 1 })), []).describe('npm package names or relative paths of the plugins to load, in order.'),
   logLevel: s.optional(s.enumOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const), 'info').describe('Log level; --log-level overrides it.'),
-  controlSocket: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.sock').describe('Path of the control socket (mode 0600) used by hacore status/reload/stop.'),
-  pidFile: s.optional(s.string({ minLength: 1 }), '/run/hacore/hacore.pid').describe('Path of the supervisor pid file.'),
+  controlSocket: s
+    .optional(s.string({ minLength: 1 }))
+    .describe(
+      'Path of the control socket (mode 0600, its directory 0700) used by hacore status/reload/stop; `start --socket` overrides it. Default: hacore.sock in $RUNTIME_DIRECTORY (systemd), else /run/hacore as root, else $XDG_RUNTIME_DIR/hacore.',
+    ),
+  pidFile: s.optional(s.string({ minLength: 1 })).describe('Path of the supervisor pid file. Default: hacore.pid in the same directory as the default control socket.'),
   stateDir: s.optional(s.string({ minLength: 1 }), '/var/lib/hacore').describe('Directory where plugins keep state that must outlive a restart (drained real servers, yielded instances). Created 0700 when first written.'),
 };
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
+import { checkTrustedFile } from '../script-security.js';
 import { loadForeignConfig, locateForeign, type ConfigFormat } from './foreign-format.js';
 
 export const MODULE_NAME = 'hacore';
@@ -26,6 +27,35 @@ export const SEARCH_PLACES = [
   `${MODULE_NAME}.config.ts`,
 ];
 
+/** The daemon's config file when neither `--config` nor `$HACORE_CONFIG` names one. */
+export const DEFAULT_CONFIG_FILE = '/etc/hacore/hacore.yaml';
+
+/** Config files that are code: cosmiconfig runs them, so only a developer's daemon may read them. */
+const CODE_CONFIG = /\.(?:[cm]?js|[cm]?ts)$/;
+
+/** The config file of a daemon (`start`, and the socket lookup of `reload`/`status`/`stop`): `--config`, else `$HACORE_CONFIG`, else /etc/hacore/hacore.yaml. */
+export function daemonConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ?? (env.HACORE_CONFIG || undefined) ?? DEFAULT_CONFIG_FILE;
+}
+
+/**
+ * Why a root daemon must not read `file`: it, or a directory on its path, is
+ * owned by another user than root or writable by group or others (a sticky
+ * directory such as /tmp excepted), so that user could change what root does.
+ * Undefined when the file is safe or when not running as root.
+ */
+export function insecureConfigFile(file: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const problem = checkTrustedFile(file);
+  if (!problem || problem.why.startsWith('cannot be found')) return undefined;
+  return `config file ${file}: ${problem.file} ${problem.why}; a daemon running as root reads only files that only root can change`;
+}
+
+function refuseInsecure(file: string): void {
+  const why = insecureConfigFile(file);
+  if (why) throw new HacoreError('HACORE_ERR_CONFIG_INSECURE', why);
+}
+
 export interface RawConfig {
   /** Absolute path of the file the config came from. */
   file: string;
@@ -38,17 +68,51 @@ export interface RawConfig {
  * Finds and reads the config: `--config FILE` when given, else cosmiconfig's
  * search for `hacore.config.*`, `.hacorerc*` or `package.json#hacore` from `cwd` up.
  */
-export async function loadRawConfig(opts: { file?: string | undefined; cwd?: string; format?: ConfigFormat | undefined }): Promise<RawConfig> {
-  if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...(opts.cwd ? { cwd: opts.cwd } : {}) }));
+export interface LoadOptions {
+  file?: string | undefined;
+  cwd?: string;
+  format?: ConfigFormat | undefined;
+  /**
+   * Whether a `.js`/`.ts` config may be executed (default true: the library API
+   * and development). `hacore start` sets it false unless `--single-process` or
+   * `--search-config`: a daemon reads data, it does not run a file.
+   */
+  allowCode?: boolean;
+  /**
+   * As root, refuse a config file (or directory on its path) another user can
+   * change (default true; `check-config` warns instead). Checked before the file
+   * is read, so a refused `.js` config is never executed.
+   */
+  checkOwner?: boolean;
+}
+
+export async function loadRawConfig(opts: LoadOptions): Promise<RawConfig> {
+  const sub = {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    ...(opts.allowCode !== undefined ? { allowCode: opts.allowCode } : {}),
+    ...(opts.checkOwner !== undefined ? { checkOwner: opts.checkOwner } : {}),
+  };
+  const checkOwner = opts.checkOwner !== false;
+  if (opts.format && checkOwner) refuseInsecure(path.resolve(opts.cwd ?? process.cwd(), opts.format.keepalived));
+  if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...sub }));
   const explorer = cosmiconfig(MODULE_NAME, { cache: false, searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (opts.file) {
       const abs = path.resolve(opts.cwd ?? process.cwd(), opts.file);
+      if (opts.allowCode === false && CODE_CONFIG.test(abs)) {
+        throw new HacoreError(
+          'HACORE_ERR_CONFIG_INSECURE',
+          `config file ${abs} is code (it would be executed); a daemon reads YAML or JSON (run code configs only for development, with --single-process or --search-config)`,
+        );
+      }
+      if (checkOwner) refuseInsecure(abs);
       const r = await explorer.load(abs);
       if (!r) throw new HacoreError('HACORE_ERR_CONFIG_NOT_FOUND', `config file ${abs} is empty`);
       return { file: r.filepath, value: r.isEmpty ? {} : r.config };
     }
     const r = await explorer.search(opts.cwd ?? process.cwd());
+    // Development only: a searched code config has run by now; the file is still refused for a root daemon.
+    if (r && checkOwner) refuseInsecure(r.filepath);
     if (!r) {
       throw new HacoreError(
         'HACORE_ERR_CONFIG_NOT_FOUND',

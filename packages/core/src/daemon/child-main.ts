@@ -4,6 +4,7 @@ import type { ConfigFormat } from '../config/foreign-format.js';
 import { createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
+import { installRejectionHandler } from './unhandled.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 
 const { values } = parseArgs({
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     'keepalived-config': { type: 'string' },
     'config-id': { type: 'string' },
     lenient: { type: 'boolean' },
+    'allow-code': { type: 'boolean' },
   },
 });
 const kaFile = values['keepalived-config'];
@@ -23,6 +25,7 @@ const send = (m: ChildMessage): void => {
   if (process.connected) process.send!(m);
 };
 const logger = createLogger({ level: values['log-level'] ?? 'info', role });
+installRejectionHandler(logger);
 
 let core: Hacore | undefined;
 let stopping = false;
@@ -68,7 +71,7 @@ process.on('SIGHUP', () => {
 });
 
 try {
-  core = await Hacore.load({ configFile: values.config, format, role, logger, relay: (event) => send({ t: 'event', event }) });
+  core = await Hacore.load({ configFile: values.config, format, allowCode: values['allow-code'] === true, role, logger, relay: (event) => send({ t: 'event', event }) });
   core.logger = logger;
   await core.start();
   send({ t: 'ready' });

@@ -25,6 +25,10 @@ export interface HacoreOptions {
   /** A foreign config format (`--keepalived-config`); `configFile` is then unused (see ConfigFormat.overlay). */
   format?: ConfigFormat | undefined;
   cwd?: string;
+  /** May a `.js`/`.ts` config be executed (see LoadOptions.allowCode); default true. */
+  allowCode?: boolean;
+  /** As root, refuse a config another user can change (LoadOptions.checkOwner); default true. */
+  checkOwner?: boolean;
   /** The process role; `single` runs every plugin here. */
   role?: Role | 'single';
   logger?: Logger;
@@ -129,7 +133,13 @@ export class Hacore implements HacoreCore {
     if (this.opts.readConfig) return this.opts.readConfig();
     // A foreign format (keepalived.conf) is read from its own file each time and translated again.
     const file = this.opts.format ? this.opts.configFile : (this.configFile ?? this.opts.configFile);
-    const raw = await loadRawConfig({ file, ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}), ...(this.opts.format ? { format: this.opts.format } : {}) });
+    const raw = await loadRawConfig({
+      file,
+      ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
+      ...(this.opts.format ? { format: this.opts.format } : {}),
+      ...(this.opts.allowCode !== undefined ? { allowCode: this.opts.allowCode } : {}),
+      ...(this.opts.checkOwner !== undefined ? { checkOwner: this.opts.checkOwner } : {}),
+    });
     this.logForeignWarnings(raw.warnings);
     return raw;
   }

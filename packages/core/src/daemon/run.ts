@@ -2,16 +2,23 @@ import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ConfigFormat } from '../config/foreign-format.js';
+import { defaultControlSocket, defaultPidFile } from '../config/runtime-dir.js';
 import { ControlServer } from '../control/server.js';
+import { HacoreError } from '../errors.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
 import { Hacore } from './hacore.js';
 import { Supervisor } from './supervisor.js';
+import { installRejectionHandler } from './unhandled.js';
 
 export interface RunOptions {
   configFile?: string | undefined;
   format?: ConfigFormat | undefined;
   singleProcess: boolean;
+  /** `start --socket PATH`: the control socket, over the config's `controlSocket`. */
+  socket?: string | undefined;
+  /** May a `.js`/`.ts` config be executed: only for development (`--single-process`, `--search-config`). */
+  allowCode?: boolean;
   logLevel?: string | undefined;
   logger: Logger;
 }
@@ -24,7 +31,16 @@ export interface RunOptions {
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const role = opts.singleProcess ? 'single' : 'main';
-  const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, role, logger: opts.logger });
+  const uninstall = installRejectionHandler(opts.logger);
+  try {
+    return await runLoaded(opts, role);
+  } finally {
+    uninstall();
+  }
+}
+
+async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<number> {
+  const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, allowCode: opts.allowCode ?? opts.singleProcess, role, logger: opts.logger });
   const level = opts.logLevel ?? core.config.logLevel;
   opts.logger.level = level;
   const configFile = core.configFile!;
@@ -34,7 +50,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const stopped = new Promise<string>((r) => (stopRequested = r));
 
   const control = new ControlServer(
-    core.config.controlSocket,
+    opts.socket ?? core.config.controlSocket ?? defaultControlSocket(),
     async (req: ControlRequest) => {
       switch (req.cmd) {
         case 'ping':
@@ -55,9 +71,16 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     opts.logger,
   );
   await control.listen();
-  const pidFile = core.config.pidFile;
-  mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
-  writeFileSync(pidFile, `${process.pid}\n`);
+  const pidFile = core.config.pidFile ?? defaultPidFile();
+  try {
+    mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (err) {
+    await control.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+    throw new HacoreError('HACORE_ERR_CONTROL', `cannot write the pid file ${pidFile} (${code}): set pidFile in the config to a path this user can write`, { cause: err });
+  }
 
   const cleanup = async (): Promise<void> => {
     await control.close();
@@ -68,27 +91,37 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     }
   };
 
-  try {
-    await core.start();
-    if (!opts.singleProcess) {
-      supervisor = new Supervisor(core, { configFile, format: opts.format, logLevel: level, logger: opts.logger });
-      core.statusCollector = () => supervisor!.statusAll();
-      core.actionCollector = (req) => supervisor!.action(req);
-      await supervisor.start(core.childRoles());
-    }
-  } catch (err) {
-    await core.stop('start failed');
-    await cleanup();
-    throw err;
-  }
-
+  // Installed before the roles start: a SIGTERM while starting stops cleanly once started, and a
+  // SIGHUP then (whose default action would end the process) is logged and ignored.
+  let running = false;
   const onHup = (): void => {
+    if (!running) {
+      opts.logger.warn('SIGHUP while starting: ignored (reload once started)');
+      return;
+    }
     const p = supervisor ? supervisor.reload() : core.reload();
     p.catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
   };
   process.on('SIGHUP', onHup);
   process.once('SIGTERM', () => stopRequested('SIGTERM'));
   process.once('SIGINT', () => stopRequested('SIGINT'));
+
+  try {
+    await core.start();
+    if (!opts.singleProcess) {
+      supervisor = new Supervisor(core, { configFile, format: opts.format, allowCode: opts.allowCode ?? false, logLevel: level, logger: opts.logger });
+      core.statusCollector = () => supervisor!.statusAll();
+      core.actionCollector = (req) => supervisor!.action(req);
+      await supervisor.start(core.childRoles());
+    }
+  } catch (err) {
+    process.off('SIGHUP', onHup);
+    await core.stop('start failed');
+    await cleanup();
+    throw err;
+  }
+
+  running = true;
 
   const reason = await stopped;
   process.off('SIGHUP', onHup);

@@ -53,7 +53,7 @@ export class Supervisor {
 
   constructor(
     private readonly core: Hacore,
-    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
+    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; allowCode?: boolean; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
   ) {}
 
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */
@@ -76,7 +76,7 @@ export class Supervisor {
 
   private spawn(slot: Slot, first: boolean): Promise<void> {
     const source = this.opts.format ? formatArgs(this.opts.format) : ['--config', this.opts.configFile];
-    const args = ['--role', slot.role, ...source, '--log-level', this.opts.logLevel];
+    const args = ['--role', slot.role, ...source, '--log-level', this.opts.logLevel, ...(this.opts.allowCode === false ? [] : ['--allow-code'])];
     const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     slot.proc = proc;
     slot.startedAt = Date.now();
