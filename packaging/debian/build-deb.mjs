@@ -49,7 +49,6 @@ try {
   const packed = run('npm', ['pack', '--json', '--pack-destination', work, ...packages.flatMap((n) => ['-w', `packages/${n}`])], { cwd: root });
   const tarballs = JSON.parse(packed.slice(packed.indexOf('['))).map((info) => path.join(work, info.filename));
   if (tarballs.length !== packages.length) throw new Error(`npm pack made ${tarballs.length} tarballs for ${packages.length} packages`);
-
   lap('packed');
 
   // 2. /usr/lib/hacore with its node_modules.
