@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(iproute2 nftables tcpdump tshark keepalived ipvsadm iputils-ping fping openssl xz-utils binutils
       qemu-system-x86 busybox-static kmod cpio exim4-daemon-light nsd socat frr gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+# The Debian package test (test/packaging/deb.test.mjs) lints what it builds.
+pkgs+=(lintian)
+# test/core/sd-notify.test.mjs receives sd_notify datagrams with python3 (Node has no AF_UNIX datagram sockets).
+pkgs+=(python3)
 # The web console's browser test drives Debian's Chromium (playwright-core, no browser download).
 pkgs+=(chromium)
 missing=()

@@ -11,6 +11,7 @@
  * - poll(fd, events, cb): a libuv poll handle, so reads (and writes waiting for
  *   room) stay event driven. Any fd works, e.g. a timerfd later.
  * - setRealtime: SCHED_RR with RLIMIT_RTTIME.
+ * - sendUnixDatagram: one AF_UNIX datagram (sd_notify's $NOTIFY_SOCKET).
  *
  * Every function is synchronous and non-blocking; errors throw an Error whose
  * `code` is the errno name (EPERM, ENODEV, EAGAIN, ...).
@@ -22,12 +23,14 @@
 #include <netinet/in.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <node_api.h>
 #include <uv.h>
@@ -555,6 +558,43 @@ static napi_value js_set_realtime(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * sendUnixDatagram(path, message): one datagram to an AF_UNIX SOCK_DGRAM socket
+ * from a fresh unbound socket, closed again (sd_notify(3)'s protocol; Node's net
+ * has no datagram unix sockets). A leading '@' names an abstract socket.
+ */
+static napi_value js_send_unix_datagram(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  struct sockaddr_un sun;
+  char path[sizeof sun.sun_path + 1];
+  size_t plen = 0;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sendUnixDatagram(path, buffer)");
+    return NULL;
+  }
+  if (plen == 0 || plen >= sizeof sun.sun_path) {
+    napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "sendUnixDatagram: path empty or too long");
+    return NULL;
+  }
+  memset(&sun, 0, sizeof sun);
+  sun.sun_family = AF_UNIX;
+  memcpy(sun.sun_path, path, plen);
+  if (path[0] == '@') sun.sun_path[0] = '\0';
+  socklen_t slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (path[0] == '@' ? 0 : 1));
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(AF_UNIX)", errno);
+  ssize_t n = sendto(fd, data, len, MSG_NOSIGNAL, (struct sockaddr *)&sun, slen);
+  int err = errno;
+  close(fd);
+  if (n < 0) return throw_errno(env, "sendto(AF_UNIX)", err);
+  return make_i32(env, (int32_t)n);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -569,6 +609,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unpoll", NULL, js_unpoll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRealtime", NULL, js_set_realtime, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendUnixDatagram", NULL, js_send_unix_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

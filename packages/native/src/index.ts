@@ -70,6 +70,8 @@ export interface AddonBinding {
   close(fd: number): void;
   /** SCHED_RR at `priority` (0: back to SCHED_OTHER) with RLIMIT_RTTIME `rttimeLimitUs`. */
   setRealtime(priority: number, rttimeLimitUs: number): void;
+  /** One datagram to an AF_UNIX SOCK_DGRAM socket (a leading '@': abstract), from a fresh socket. */
+  sendUnixDatagram(path: string, message: Uint8Array): number;
 }
 
 /** Linux constants used with the addon (include/uapi/linux/*.h). */
@@ -352,6 +354,11 @@ export class PacketSocket {
  * vrrp_rt_priority, with RLIMIT_RTTIME so that a runaway loop gets SIGXCPU
  * instead of freezing the machine; 0 returns to SCHED_OTHER. Needs CAP_SYS_NICE.
  */
+/** Sends one datagram to the AF_UNIX datagram socket at `path` ('@name': abstract), e.g. sd_notify's $NOTIFY_SOCKET. */
+export function sendUnixDatagram(path: string, message: string | Uint8Array): number {
+  return addon().sendUnixDatagram(path, typeof message === 'string' ? Buffer.from(message) : message);
+}
+
 export function setRealtime(priority: number, rttimeLimitUs: number): void {
   addon().setRealtime(priority, rttimeLimitUs);
 }

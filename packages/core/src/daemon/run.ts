@@ -8,6 +8,7 @@ import { HacoreError } from '../errors.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
 import { Hacore } from './hacore.js';
+import { monotonicUsec, openSdNotify } from './sd-notify.js';
 import { Supervisor } from './supervisor.js';
 import { installRejectionHandler } from './unhandled.js';
 
@@ -26,7 +27,9 @@ export interface RunOptions {
 /**
  * `hacore start`: validates everything, then runs either the supervisor with
  * its children or (single-process) everything here; serves the control socket
- * and handles SIGHUP (reload) and SIGTERM/SIGINT (graceful stop).
+ * and handles SIGHUP (reload) and SIGTERM/SIGINT (graceful stop). Under
+ * systemd (`$NOTIFY_SOCKET`) it sends READY=1 once every role is up,
+ * RELOADING=1/READY=1 around a reload and STOPPING=1 (see sd-notify.ts).
  * Resolves with the exit code once the daemon has stopped.
  */
 export async function runDaemon(opts: RunOptions): Promise<number> {
@@ -46,6 +49,17 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
   const configFile = core.configFile!;
   let supervisor: Supervisor | undefined;
 
+  const notify = await openSdNotify(opts.logger);
+  /** A reload from SIGHUP or the control socket, framed by RELOADING=1 and READY=1 (sent also when refused: the old config runs). */
+  const reload = async (): Promise<unknown> => {
+    notify?.send(`RELOADING=1\nMONOTONIC_USEC=${monotonicUsec()}`);
+    try {
+      return await (supervisor ? supervisor.reload() : core.reload());
+    } finally {
+      notify?.send('READY=1');
+    }
+  };
+
   let stopRequested: (reason: string) => void = () => {};
   const stopped = new Promise<string>((r) => (stopRequested = r));
 
@@ -58,7 +72,7 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
         case 'status':
           return core.statusAll();
         case 'reload':
-          return supervisor ? supervisor.reload() : core.reload();
+          return reload();
         case 'stop':
           setImmediate(() => stopRequested('hacore stop'));
           return 'stopping';
@@ -99,8 +113,7 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
       opts.logger.warn('SIGHUP while starting: ignored (reload once started)');
       return;
     }
-    const p = supervisor ? supervisor.reload() : core.reload();
-    p.catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
+    reload().catch((err: Error) => opts.logger.error({ err: err.message }, 'reload refused; the running config stays'));
   };
   process.on('SIGHUP', onHup);
   process.once('SIGTERM', () => stopRequested('SIGTERM'));
@@ -116,12 +129,14 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
     }
   } catch (err) {
     process.off('SIGHUP', onHup);
+    notify?.close();
     await core.stop('start failed');
     await cleanup();
     throw err;
   }
 
   running = true;
+  notify?.send(`READY=1\nMAINPID=${process.pid}\nSTATUS=running`);
 
   const reason = await stopped;
   process.off('SIGHUP', onHup);
@@ -129,6 +144,8 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
   // advert should not wait for a log line.
   const stopping = supervisor ? supervisor.stop(reason) : core.stop(reason);
   opts.logger.info({ reason }, 'stopping');
+  notify?.send('STOPPING=1');
+  notify?.close();
   await stopping;
   await cleanup();
   return 0;

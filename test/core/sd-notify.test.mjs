@@ -1,0 +1,106 @@
+// The sd_notify protocol without systemd: the test binds an AF_UNIX datagram
+// socket (a python3 receiver; Node has none), starts the real daemon with
+// NOTIFY_SOCKET pointing at it, and asserts READY=1 with MAINPID once the roles
+// are up, RELOADING=1 (with MONOTONIC_USEC) then READY=1 around a reload by
+// `hacore reload` and by SIGHUP, and STOPPING=1 on `hacore stop`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { writeFileSync, rmSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+
+const dir = repoTempDir('hdeb-notify');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A datagram receiver: each datagram as one JSON line; resolves once bound. */
+function receiver(socketPath) {
+  const py = [
+    'import json, socket, sys',
+    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+    's.bind(sys.argv[1])',
+    'print("bound", flush=True)',
+    'while True:',
+    '    print(json.dumps(s.recv(4096).decode()), flush=True)',
+  ].join('\n');
+  const proc = spawn('python3', ['-c', py, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const messages = [];
+  const waiters = [];
+  let buf = '';
+  let onBound;
+  const bound = new Promise((r) => (onBound = r));
+  proc.stdout.on('data', (d) => {
+    buf += d;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line === 'bound') { onBound(); continue; }
+      messages.push(JSON.parse(line));
+      for (const w of [...waiters]) w();
+    }
+  });
+  /** Resolves with the first message after index `from` matching `pred`, and its index. */
+  const next = (from, pred, what, timeoutMs = 15_000) => new Promise((resolve, reject) => {
+    const check = () => {
+      const i = messages.findIndex((m, k) => k >= from && pred(m));
+      if (i < 0) return false;
+      waiters.splice(waiters.indexOf(check), 1);
+      clearTimeout(t);
+      resolve({ i, m: messages[i] });
+      return true;
+    };
+    const t = setTimeout(() => {
+      waiters.splice(waiters.indexOf(check), 1);
+      reject(new Error(`no ${what} datagram; got ${JSON.stringify(messages)}`));
+    }, timeoutMs);
+    waiters.push(check);
+    check();
+  });
+  return { proc, bound, messages, next };
+}
+
+test('the daemon speaks sd_notify on $NOTIFY_SOCKET: READY, RELOADING/READY, STOPPING', { timeout: 60_000 }, async () => {
+  const server = net.createServer((s) => s.end());
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const cfg = path.join(dir, 'hacore.yaml');
+  writeFileSync(cfg, [
+    'plugins: ["@hacore/checker-tcp"]',
+    `controlSocket: ${path.join(dir, 'hacore.sock')}`,
+    `pidFile: ${path.join(dir, 'hacore.pid')}`,
+    `stateDir: ${path.join(dir, 'state')}`,
+    'checks:',
+    `  - { name: hdeb-notify, type: tcp, address: 127.0.0.1, port: ${server.address().port}, interval: 200ms, timeout: 1s, rise: 1 }`,
+    '',
+  ].join('\n'));
+  const rx = receiver(path.join(dir, 'notify.sock'));
+  let d;
+  try {
+    await rx.bound;
+    d = new HacoreProcess(['--config', cfg], { env: { NOTIFY_SOCKET: path.join(dir, 'notify.sock') } });
+    const ready = await rx.next(0, (m) => m.split('\n').includes('READY=1'), 'READY=1');
+    assert.ok(ready.m.split('\n').includes(`MAINPID=${d.pid}`), ready.m);
+    // READY=1 only after the roles are up: the check's child already ran it.
+    assert.ok(d.lines.some((r) => r.role !== undefined), 'READY=1 before any log line');
+
+    const r1 = await hacoreCli(['reload', '--config', cfg]);
+    assert.equal(r1.code, 0, r1.stderr);
+    const reloading = await rx.next(ready.i + 1, (m) => m.startsWith('RELOADING=1'), 'RELOADING=1');
+    const usec = /MONOTONIC_USEC=(\d+)/.exec(reloading.m);
+    assert.ok(usec && BigInt(usec[1]) > 0n, reloading.m);
+    const ready2 = await rx.next(reloading.i + 1, (m) => m === 'READY=1', 'READY=1 after reload');
+
+    d.proc.kill('SIGHUP');
+    const reloading2 = await rx.next(ready2.i + 1, (m) => m.startsWith('RELOADING=1'), 'RELOADING=1 on SIGHUP');
+    const ready3 = await rx.next(reloading2.i + 1, (m) => m === 'READY=1', 'READY=1 after SIGHUP');
+
+    assert.equal((await hacoreCli(['stop', '--config', cfg])).code, 0);
+    await rx.next(ready3.i + 1, (m) => m === 'STOPPING=1', 'STOPPING=1');
+    assert.equal((await d.exited).code, 0, d.stderr);
+  } finally {
+    if (d) await d.stop('SIGKILL');
+    rx.proc.kill();
+    server.close();
+  }
+});
