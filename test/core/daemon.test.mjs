@@ -174,8 +174,23 @@ describe('reload', () => {
       const still = JSON.parse((await hacoreCli(['status', '--json', '--config', cfg])).stdout).check.targets;
       assert.deepEqual(still.map((t) => t.check).sort(), ['added', 'change', 'keep']);
       writeFileSync(cfg, good);
+      const same = await hacoreCli(['reload', '--config', cfg]);
+      assert.equal(same.code, 0, same.stderr);
+      assert.equal(same.stdout, 'reload applied: nothing changed\n');
+      // A human summary names what changed, value by value; --json gives the document with each process's summary.
+      writeConfig('rl', [
+        { name: 'keep', port: upPort },
+        { name: 'change', port: upPort },
+        { name: 'added', port: upPort },
+      ]);
       const ok = await hacoreCli(['reload', '--config', cfg]);
       assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, `reload applied: changed change\n  check change: target port ${downPort} -> ${upPort}\n`);
+      writeConfig('rl', [{ name: 'keep', port: upPort }]);
+      const js = JSON.parse((await hacoreCli(['reload', '--json', '--config', cfg])).stdout);
+      assert.deepEqual(js.checks, { added: [], removed: ['change', 'added'], changed: [] });
+      assert.deepEqual(js.processes.check.removed, ['change', 'added']);
+      assert.deepEqual(Object.keys(js.processes).sort(), ['check', 'main']);
     } finally {
       assert.deepEqual((await d.stop()).code, 0);
     }

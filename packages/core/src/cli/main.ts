@@ -9,6 +9,7 @@ import type { ConfigFormat } from '../config/foreign-format.js';
 import { DEFAULT_CONFIG_FILE, daemonConfigFile, insecureConfigFile, loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
+import { formatReloadReport, type ReloadReport } from '../daemon/config-changes.js';
 import { Hacore } from '../daemon/hacore.js';
 import { runDaemon } from '../daemon/run.js';
 import { HacoreError } from '../errors.js';
@@ -172,7 +173,7 @@ for (const [name, desc] of [
     .option('-c, --config <file>', `config file naming the control socket (default: $HACORE_CONFIG, else ${DEFAULT_CONFIG_FILE})`)
     .option('--search-config', SEARCH_HELP)
     .option('-s, --socket <path>', 'control socket path');
-  if (name === 'status') cmd.option('--json', 'print the status documents as JSON');
+  if (name !== 'stop') cmd.option('--json', name === 'status' ? 'print the status documents as JSON' : 'print what changed, and each process\'s summary, as JSON');
   cmd.action(async (o: { config?: string; socket?: string; json?: boolean; searchConfig?: boolean } & FormatFlags) => {
     try {
       const config = o.config ?? program.opts<{ config?: string }>().config;
@@ -180,6 +181,8 @@ for (const [name, desc] of [
       const result = await controlRequest(sock, { cmd: name });
       if (name === 'status') {
         process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStatus(result as Record<string, StatusReport>)}\n`);
+      } else if (name === 'reload') {
+        process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReloadReport(result as ReloadReport)}\n`);
       } else process.stdout.write(`${typeof result === 'string' ? result : JSON.stringify(result)}\n`);
     } catch (err) {
       fail(err);

@@ -7,10 +7,16 @@ import { ControlServer } from '../control/server.js';
 import { HacoreError } from '../errors.js';
 import type { ControlRequest } from '../control/protocol.js';
 import { actionRequest } from './actions.js';
-import { Hacore } from './hacore.js';
+import { describeConfigChanges, type ReloadReport } from './config-changes.js';
+import { Hacore, type ReloadSummary } from './hacore.js';
 import { monotonicUsec, openSdNotify } from './sd-notify.js';
 import { Supervisor } from './supervisor.js';
 import { installRejectionHandler } from './unhandled.js';
+
+/** The control socket's answer to `reload`: what changed, and each process's own summary. */
+export interface ReloadReply extends ReloadReport {
+  processes: Record<string, ReloadSummary>;
+}
 
 export interface RunOptions {
   configFile?: string | undefined;
@@ -51,10 +57,12 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
 
   const notify = await openSdNotify(opts.logger);
   /** A reload from SIGHUP or the control socket, framed by RELOADING=1 and READY=1 (sent also when refused: the old config runs). */
-  const reload = async (): Promise<unknown> => {
+  const reload = async (): Promise<ReloadReply> => {
     notify?.send(`RELOADING=1\nMONOTONIC_USEC=${monotonicUsec()}`);
     try {
-      return await (supervisor ? supervisor.reload() : core.reload());
+      const before = core.config;
+      const processes = supervisor ? await supervisor.reload() : { single: await core.reload() };
+      return { ...describeConfigChanges(before, core.config), processes };
     } finally {
       notify?.send('READY=1');
     }
