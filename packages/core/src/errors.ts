@@ -18,7 +18,8 @@ export type HacoreErrorCode =
   | 'HACORE_ERR_CONFIG_INSECURE'
   | 'HACORE_ERR_CONTROL_INSECURE'
   | 'HACORE_ERR_PLUGIN_HOOK'
-  | 'HACORE_ERR_ACTION';
+  | 'HACORE_ERR_ACTION'
+  | 'HACORE_ERR_USAGE';
 
 export class HacoreError extends Error {
   readonly code: HacoreErrorCode;

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { defaultControlSocket } from '../config/runtime-dir.js';
 import type { ConfigFormat } from '../config/foreign-format.js';
@@ -17,6 +15,7 @@ import { createLogger, silentLogger } from '../logger.js';
 import { PLUGIN_API_VERSION } from '../plugin.js';
 import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
+import { externalCommandHelp, findExternal, unknownCommandMessage } from './plugin-commands.js';
 import { formatStatus } from './status-format.js';
 
 
@@ -66,29 +65,6 @@ async function socketOf(opts: { config?: string; socket?: string; format?: Confi
 }
 
 const SEARCH_HELP = 'development: without --config or $HACORE_CONFIG, search upward from the working directory for hacore.config.* / .hacorerc* / package.json#hacore (and allow .js/.ts configs)';
-
-/** git-style: `hacore foo ...` runs `hacore-foo` shipped by a plugin package. */
-function findExternal(name: string): string | undefined {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const dirs = [
-    path.dirname(process.argv[1] ?? ''),
-    path.join(process.cwd(), 'node_modules', '.bin'),
-    path.resolve(here, '../../../.bin'),
-    path.resolve(here, '../../../../.bin'),
-    path.resolve(here, '../../../../node_modules/.bin'),
-    ...(process.env.PATH ?? '').split(path.delimiter),
-  ];
-  for (const d of dirs) {
-    const f = path.join(d, `hacore-${name}`);
-    try {
-      accessSync(f, constants.X_OK);
-      return f;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
 
 /** check-config without --config: the upward search finds a development config, else the daemon's default file. */
 async function searchOrDefault(): Promise<string | undefined> {
@@ -220,12 +196,24 @@ for (const [name, operand, key, desc, extra] of [
 async function printVersion(): Promise<void> {
   const lines = [`@hacore/core ${CORE_VERSION} (plugin API ${PLUGIN_API_VERSION})`];
   try {
-    const core = await Hacore.load({ configFile: program.opts<{ config?: string }>().config, role: 'single', logger: silentLogger });
+    const core = await Hacore.load({ configFile: configFlag(argv), role: 'single', logger: silentLogger });
     for (const p of core.plugins) lines.push(`${p.plugin.name} ${p.plugin.version ?? '(unknown version)'} (targets ${p.plugin.hacore})`);
   } catch (err) {
     if (!(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') lines.push(`(plugins not listed: ${(err as Error).message.split('\n')[0]})`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+program.addHelpText('after', () => externalCommandHelp());
+
+/** `-c FILE`, `--config FILE` or `--config=FILE` before the parser has run (for --version). */
+function configFlag(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--config') return args[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return process.env.HACORE_CONFIG || undefined;
 }
 
 const argv = process.argv.slice(2);
@@ -235,7 +223,7 @@ if (argv.includes('--version') && (first === undefined || !known.has(first))) {
   await printVersion();
 } else if (first !== undefined && !known.has(first) && argv[0] === first) {
   const ext = findExternal(first);
-  if (!ext) fail(new HacoreError('HACORE_ERR_CONTROL', `unknown command "${first}" (no hacore-${first} installed); see hacore --help`));
+  if (!ext) fail(new HacoreError('HACORE_ERR_USAGE', unknownCommandMessage(first)));
   const r = spawnSync(ext, argv.slice(1), { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {

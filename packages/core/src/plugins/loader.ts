@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { HacoreError } from '../errors.js';
 import type { HacorePlugin } from '../plugin.js';
@@ -17,19 +17,29 @@ function isRelative(spec: string): boolean {
   return spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec);
 }
 
-/** Resolves a plugin spec from the config file's directory, as Node would from there. */
+/** Where @hacore/core itself is installed: plugins installed beside it resolve from here too. */
+const CORE_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Resolves a plugin spec from the config file's directory, as Node would from
+ * there, then from the core's own installation (a plugin installed beside
+ * @hacore/core, as the Debian package and a global install place them).
+ */
 export function resolvePlugin(spec: string, baseDir: string): string {
   if (isRelative(spec)) return path.resolve(baseDir, spec);
-  const req = createRequire(path.join(baseDir, 'noop.js'));
-  try {
-    return req.resolve(spec);
-  } catch (err) {
-    throw new HacoreError(
-      'HACORE_ERR_PLUGIN_NOT_FOUND',
-      `plugin "${spec}" is not installed (looked from ${baseDir}); install it with: npm install ${spec}`,
-      { cause: err },
-    );
+  let first: unknown;
+  for (const from of [baseDir, CORE_DIR]) {
+    try {
+      return createRequire(path.join(from, 'noop.js')).resolve(spec);
+    } catch (err) {
+      first ??= err;
+    }
   }
+  throw new HacoreError(
+    'HACORE_ERR_PLUGIN_NOT_FOUND',
+    `plugin "${spec}" is not installed (looked from ${baseDir} and beside @hacore/core); install it with: npm install ${spec}`,
+    { cause: first },
+  );
 }
 
 function instantiate(exported: unknown): unknown {

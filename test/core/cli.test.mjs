@@ -1,0 +1,55 @@
+// The CLI explains itself: --help lists plugin commands and examples, an unknown
+// command names the package that provides it, --version honours -c, and the
+// exit codes are the daemon's own. Runs the real CLI; no daemon needed.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { hacoreCli } from '../lib/daemon.mjs';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('hacore CLI', () => {
+  it('--help lists the installed plugin commands and examples', async () => {
+    const r = await hacoreCli(['--help'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const installed = r.stdout.slice(r.stdout.indexOf('Plugin commands (installed):'));
+    // The workspace installs every plugin package: each of their commands is found from any working directory.
+    for (const name of ['ipvs', 'import', 'genhash', 'web']) assert.match(installed, new RegExp(`^  ${name}\\s`, 'm'), r.stdout);
+    assert.match(r.stdout, /^Examples:$/m);
+    assert.match(r.stdout, /hacore reload\s+apply the edited config/);
+  });
+
+  it('an unknown command names the package that provides it, or says none does', async () => {
+    const env = { ...process.env, PATH: '/usr/bin:/bin' };
+    const known = await hacoreCli(['bfd-nonexistent'], { cwd: dir, env });
+    assert.equal(known.code, 1);
+    assert.match(known.stderr, /unknown command "bfd-nonexistent" \(no hacore-bfd-nonexistent installed: a plugin package provides hacore-NAME commands\)/);
+    assert.match(known.stderr, /HACORE_ERR_USAGE/);
+    // A project plugin's command runs from any directory (found in the installed tree).
+    const ipvs = await hacoreCli(['ipvs', '--help'], { cwd: dir, env });
+    assert.equal(ipvs.code, 0, ipvs.stderr);
+    assert.match(ipvs.stdout, /usage: hacore ipvs list/);
+  });
+
+  it('--version lists the plugins of the config named by -c or --config=', async () => {
+    const cfg = path.join(dir, 'v.yaml');
+    writeFileSync(cfg, 'plugins: ["@hacore/checker-tcp"]\nchecks: []\n');
+    for (const args of [['-c', cfg, '--version'], ['--version', '--config', cfg], [`--config=${cfg}`, '--version']]) {
+      const r = await hacoreCli(args, { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^@hacore\/core \d+\.\d+\.\d+/);
+      assert.match(r.stdout, /^@hacore\/checker-tcp \d+\.\d+\.\d+/m, `${args.join(' ')}: ${r.stdout}`);
+    }
+  });
+
+  it('reload and status against no daemon: a control error naming the socket', async () => {
+    const cfg = path.join(dir, 'n.yaml');
+    writeFileSync(cfg, `plugins: ["@hacore/checker-tcp"]\ncontrolSocket: ${path.join(dir, 'none.sock')}\nchecks: []\n`);
+    const r = await hacoreCli(['reload', '-c', cfg], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot reach hacore at .*none\.sock: ENOENT \(is it running\?\) \[HACORE_ERR_CONTROL\]/);
+  });
+});
