@@ -184,8 +184,11 @@ test('1,000 probes (exits, timeouts, aborts) leave no child, timer or descriptor
   assert.equal(Object.values(reasons).reduce((a, b) => a + b, 0), 1000);
   for (const want of ['exit 0', 'exit 3', 'killed after timeout', 'spawn ENOENT']) assert.ok(reasons[want] > 0, JSON.stringify(reasons));
   assert.deepEqual(ourChildren(), []);
-  assert.equal(readdirSync('/proc/self/fd').length, fdsBefore);
-  assert.deepEqual(process.getActiveResourcesInfo().sort(), resBefore);
+  // At most what was open before (a child of an earlier test may have ended meanwhile): nothing new.
+  assert.ok(readdirSync('/proc/self/fd').length <= fdsBefore, 'descriptors left open');
+  const count = (list) => list.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map());
+  const before = count(resBefore);
+  for (const [kind, n] of count(process.getActiveResourcesInfo())) assert.ok(n <= (before.get(kind) ?? 0), `${kind}: ${n} now, ${before.get(kind) ?? 0} before`);
 });
 
 test('through the core: Hacore.load with the plugin, a target-state event, stop', async () => {

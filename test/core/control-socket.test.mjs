@@ -1,10 +1,11 @@
 // The control socket of a root daemon: its directory, what is at its path, and
 // replies that cannot be serialised; a plugin's unhandled rejection is not fatal.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HACORE_BIN, HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
 
 const dir = repoTempDir('ctlsock');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,6 +18,23 @@ function config(name, socket, plugins = []) {
 
 const started = (r) => r.msg === 'hacore started';
 
+/**
+ * `hacore ARGS` as uid/gid 65534 (nobody). It keeps CAP_DAC_READ_SEARCH only, so that it can
+ * read a checkout under a private directory (a CI clone in a 0700 temp dir): reading does not
+ * let it create /run/hacore or write a pid file there, which is what the test is about.
+ */
+function asNobody(args) {
+  return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search', process.execPath, HACORE_BIN, ...args];
+}
+
+function nobodyCli(args, env) {
+  const [cmd, ...argv] = asNobody(args);
+  return new Promise((resolve) => {
+    execFile(cmd, argv, { env: { ...env, HACORE_LOG_PRETTY: '0' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 describe('control socket', () => {
   test('a missing directory is created 0700; the socket is 0600', async () => {
     const sock = path.join(dir, 'fresh', 'deeper', 'h.sock');
@@ -151,7 +169,7 @@ describe('default socket and pid file', () => {
     chownSync(xdg, 65534, 65534);
     const cfg = path.join(home, 'hacore.yaml');
     writeFileSync(cfg, 'checks: []\n');
-    const d = new HacoreProcess(['--single-process', '--config', cfg], { uid: 65534, env: { ...clean, XDG_RUNTIME_DIR: xdg } });
+    const d = new HacoreProcess([], { command: asNobody(['start', '--single-process', '--config', cfg]), env: { ...clean, XDG_RUNTIME_DIR: xdg } });
     try {
       await d.waitFor(started, 15000, 'started');
       const sock = path.join(xdg, 'hacore', 'hacore.sock');
@@ -163,14 +181,14 @@ describe('default socket and pid file', () => {
     }
     // /run/hacore cannot be created by this user (this machine has none: the test fails if a root daemon made one).
     assert.equal(existsSync('/run/hacore'), false, '/run/hacore exists on this machine');
-    const r = await hacoreCli(['start', '--single-process', '--config', cfg], { uid: 65534, gid: 65534, env: { ...process.env, ...clean } });
+    const r = await nobodyCli(['start', '--single-process', '--config', cfg], { ...process.env, ...clean });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot create the control socket directory \/run\/hacore \(EACCES\): set controlSocket .*--socket PATH/);
     // A pid file where the user cannot write names pidFile.
     const pidCfg = path.join(home, 'pid.yaml');
     const pid = `/run/hacore-pidtest-${process.pid}/h.pid`;
     writeFileSync(pidCfg, `pidFile: ${pid}\nchecks: []\n`);
-    const p = await hacoreCli(['start', '--single-process', '--config', pidCfg], { uid: 65534, gid: 65534, env: { ...process.env, ...clean, XDG_RUNTIME_DIR: xdg } });
+    const p = await nobodyCli(['start', '--single-process', '--config', pidCfg], { ...process.env, ...clean, XDG_RUNTIME_DIR: xdg });
     assert.equal(p.code, 1);
     assert.match(p.stderr, new RegExp(`cannot write the pid file ${pid} \\(EACCES\\): set pidFile in the config`));
     assert.equal(existsSync(path.join(xdg, 'hacore', 'hacore.sock')), false, 'the socket is closed again');
