@@ -4,62 +4,15 @@
 // are up, RELOADING=1 (with MONOTONIC_USEC) then READY=1 around a reload by
 // `hacore reload` and by SIGHUP, and STOPPING=1 on `hacore stop`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { writeFileSync, rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { datagramReceiver } from '../lib/datagram-receiver.mjs';
 
 const dir = repoTempDir('hdeb-notify');
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A datagram receiver: each datagram as one JSON line; resolves once bound. */
-function receiver(socketPath) {
-  const py = [
-    'import json, socket, sys',
-    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-    's.bind(sys.argv[1])',
-    'print("bound", flush=True)',
-    'while True:',
-    '    print(json.dumps(s.recv(4096).decode()), flush=True)',
-  ].join('\n');
-  const proc = spawn('python3', ['-c', py, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const messages = [];
-  const waiters = [];
-  let buf = '';
-  let onBound;
-  const bound = new Promise((r) => (onBound = r));
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === 'bound') { onBound(); continue; }
-      messages.push(JSON.parse(line));
-      for (const w of [...waiters]) w();
-    }
-  });
-  /** Resolves with the first message after index `from` matching `pred`, and its index. */
-  const next = (from, pred, what, timeoutMs = 15_000) => new Promise((resolve, reject) => {
-    const check = () => {
-      const i = messages.findIndex((m, k) => k >= from && pred(m));
-      if (i < 0) return false;
-      waiters.splice(waiters.indexOf(check), 1);
-      clearTimeout(t);
-      resolve({ i, m: messages[i] });
-      return true;
-    };
-    const t = setTimeout(() => {
-      waiters.splice(waiters.indexOf(check), 1);
-      reject(new Error(`no ${what} datagram; got ${JSON.stringify(messages)}`));
-    }, timeoutMs);
-    waiters.push(check);
-    check();
-  });
-  return { proc, bound, messages, next };
-}
 
 test('the daemon speaks sd_notify on $NOTIFY_SOCKET: READY, RELOADING/READY, STOPPING', { timeout: 60_000 }, async () => {
   const server = net.createServer((s) => s.end());
@@ -74,7 +27,7 @@ test('the daemon speaks sd_notify on $NOTIFY_SOCKET: READY, RELOADING/READY, STO
     `  - { name: hdeb-notify, type: tcp, address: 127.0.0.1, port: ${server.address().port}, interval: 200ms, timeout: 1s, rise: 1 }`,
     '',
   ].join('\n'));
-  const rx = receiver(path.join(dir, 'notify.sock'));
+  const rx = datagramReceiver(path.join(dir, 'notify.sock'));
   let d;
   try {
     await rx.bound;

@@ -1,3 +1,5 @@
+import type { SyslogFacility } from './log-destination.js';
+
 /**
  * A process role of the supervisor: `main` is the supervisor itself, `check`
  * runs the checks; plugins name their own (`vrrp`, `bfd`), and the supervisor
@@ -193,6 +195,8 @@ export interface HacoreConfig {
   /** Where plugins keep state across restarts (`stateDir`). */
   stateDir: string;
   pidFile: string;
+  /** `logging`: syslog instead of stdout/the journal. */
+  logging?: { syslog?: { facility: SyslogFacility; ident: string; socket: string } };
   checks: CheckSpec[];
   /** Plugin sections by key. */
   [section: string]: unknown;

@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
 import type { CheckSpec, HacoreConfig, Role } from '../types.js';
 import { commonCheckShape } from './check-schema.js';
+import { SYSLOG_FACILITIES } from '../log-destination.js';
 import * as s from './schema.js';
 
 export interface SectionEntry {
@@ -20,11 +21,26 @@ export class SchemaRegistry {
   readonly checkTypes = new Map<string, CheckTypeEntry>();
 }
 
-export const CORE_KEYS = ['plugins', 'logLevel', 'controlSocket', 'pidFile', 'stateDir', 'checks'] as const;
+export const CORE_KEYS = ['plugins', 'logLevel', 'logging', 'controlSocket', 'pidFile', 'stateDir', 'checks'] as const;
+
+const syslogShape = s.object({
+  facility: s.optional(s.enumOf(SYSLOG_FACILITIES), 'daemon').describe('Syslog facility.'),
+  ident: s.optional(s.string({ minLength: 1 }), 'hacore').describe('Syslog identifier (the tag before the pid).'),
+  socket: s.optional(s.string({ minLength: 1 }), '/dev/log').describe('The syslog datagram socket.'),
+});
 
 export const coreShape = {
   plugins: s.optional(s.array(s.string({ minLength: 1 })), []).describe('npm package names or relative paths of the plugins to load, in order.'),
   logLevel: s.optional(s.enumOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const), 'info').describe('Log level; --log-level overrides it.'),
+  logging: s
+    .optional(
+      s.object({
+        syslog: s
+          .optional(s.union(s.transform(s.literal(true), () => ({ facility: 'daemon' as const, ident: 'hacore', socket: '/dev/log' })), syslogShape))
+          .describe('Send the JSON logs of every process to syslog instead (RFC 3164 lines on /dev/log): `true`, or { facility, ident, socket }.'),
+      }),
+    )
+    .describe('Where logs go. By default JSON lines on stdout, to the journal with fields (ROLE, PLUGIN, CHECK, INSTANCE, PRIORITY) when systemd connected stdout to it, human-readable on a terminal.'),
   controlSocket: s
     .optional(s.string({ minLength: 1 }))
     .describe(

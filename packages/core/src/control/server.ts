@@ -158,7 +158,9 @@ export class ControlServer {
       return { cmd: req.cmd, resp: { ok: true, result: await this.handler(req) } };
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      this.logger.warn({ cmd: req.cmd, err }, `control command ${req.cmd} failed`);
+      // A refused reload or a bad action is the operator's input, not a bug: one line with the code and reason, no stack.
+      if (typeof e.code === 'string' && e.code.startsWith('HACORE_ERR_')) this.logger.warn({ cmd: req.cmd, code: e.code }, `${req.cmd} refused: ${e.message ?? String(err)}`);
+      else this.logger.warn({ cmd: req.cmd, err }, `control command ${req.cmd} failed`);
       return { cmd: req.cmd, resp: { ok: false, error: { code: e.code ?? 'HACORE_ERR_CONTROL', message: e.message ?? String(err) } } };
     }
   }

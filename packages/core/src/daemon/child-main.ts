@@ -1,7 +1,7 @@
 // Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon.
 import { parseArgs } from 'node:util';
 import type { ConfigFormat } from '../config/foreign-format.js';
-import { createLogger } from '../logger.js';
+import { configureLogging, createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
 import { installRejectionHandler } from './unhandled.js';
@@ -53,7 +53,7 @@ process.on('message', (raw: unknown) => {
         if (!core) throw new Error('not started');
         const c = core;
         const result =
-          m.op === 'prepare' ? await c.prepareReload(m.raw) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload() : m.op === 'abort' ? await c.abortReload() : c.status();
+          m.op === 'prepare' ? await c.prepareReload(m.raw) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload().finally(() => configureLogging(c.config.logging)) : m.op === 'abort' ? await c.abortReload() : c.status();
         send({ t: 'reply', id: m.id, ok: true, result });
       } catch (err) {
         const e = err as { code?: string; message?: string };
@@ -73,6 +73,7 @@ process.on('SIGHUP', () => {
 try {
   core = await Hacore.load({ configFile: values.config, format, allowCode: values['allow-code'] === true, role, logger, relay: (event) => send({ t: 'event', event }) });
   core.logger = logger;
+  configureLogging(core.config.logging);
   await core.start();
   send({ t: 'ready' });
 } catch (err) {

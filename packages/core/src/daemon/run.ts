@@ -10,6 +10,7 @@ import { actionRequest } from './actions.js';
 import { describeConfigChanges, type ReloadReport } from './config-changes.js';
 import { Hacore, type ReloadSummary } from './hacore.js';
 import { monotonicUsec, openSdNotify } from './sd-notify.js';
+import { configureLogging } from '../logger.js';
 import { Supervisor } from './supervisor.js';
 import { installRejectionHandler } from './unhandled.js';
 
@@ -50,6 +51,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
 async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<number> {
   const core = await Hacore.load({ configFile: opts.configFile, format: opts.format, allowCode: opts.allowCode ?? opts.singleProcess, role, logger: opts.logger });
+  configureLogging(core.config.logging);
   const level = opts.logLevel ?? core.config.logLevel;
   opts.logger.level = level;
   const configFile = core.configFile!;
@@ -62,6 +64,7 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
     try {
       const before = core.config;
       const processes = supervisor ? await supervisor.reload() : { single: await core.reload() };
+      configureLogging(core.config.logging);
       return { ...describeConfigChanges(before, core.config), processes };
     } finally {
       notify?.send('READY=1');
