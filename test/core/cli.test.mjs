@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hacoreCli } from '../lib/daemon.mjs';
+import { spawn } from 'node:child_process';
+import { HACORE_BIN, hacoreCli } from '../lib/daemon.mjs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,5 +52,19 @@ describe('hacore CLI', () => {
     const r = await hacoreCli(['reload', '-c', cfg], { cwd: dir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot reach hacore at .*none\.sock: ENOENT \(is it running\?\) \[HACORE_ERR_CONTROL\]/);
+  });
+
+  it('a reader closing the pipe early (hacore ... | head) ends the CLI quietly, status 0', async () => {
+    // Output far larger than a pipe buffer, so the CLI is still writing when the reader goes.
+    const cfg = path.join(dir, 'big.yaml');
+    const checks = Array.from({ length: 3000 }, (_, i) => `  - {name: c${i}, type: tcp, address: 203.0.113.${(i % 250) + 1}, port: ${1000 + i}}`);
+    writeFileSync(cfg, `plugins: ["@hacore/checker-tcp"]\nchecks:\n${checks.join('\n')}\n`);
+    const child = spawn(process.execPath, [HACORE_BIN, 'check-config', '-c', cfg], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled|\n\s+at /, stderr);
+    assert.equal(code, 0, stderr);
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './closed-pipe.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Command, Option } from 'commander';
