@@ -24,8 +24,6 @@ export const bfdInstanceShape = {
   multihop: s.optional(s.boolean(), false).describe('RFC 5883 multihop: port 4784, a TTL below 255 accepted down to 255 - maxHops. Default false (RFC 5881 single hop, port 3784, TTL 255 only).'),
   ttl: s.optional(s.integer({ min: 1, max: 255 }), 255).describe('TTL / hop limit of sent packets (keepalived ttl / hoplimit). Default 255.'),
   maxHops: s.optional(s.integer({ min: 0, max: 255 })).describe('How far below 255 a received TTL / hop limit may be (keepalived max_hops; 255 accepts any). Default 0 single hop, 1 multihop.'),
-  weight: s.optional(s.integer({ min: -253, max: 253 }), 0).describe('Default weight where a VRRP instance tracks this session without its own (keepalived bfd_instance weight).'),
-  reverse: s.optional(s.boolean(), false).describe('Default direction where tracked (keepalived weight … reverse): the weight applies the other way, and with weight 0 the instance is in Fault while the session is Up.'),
 };
 
 export type BfdInstanceConfig = s.InferShape<typeof bfdInstanceShape>;
