@@ -1,8 +1,9 @@
 /**
- * @hacore/bfd: BFD (RFC 5880 asynchronous mode, RFC 5881 single hop) as
- * libraries: the control packet codec and the session state machine, both
- * pure. The I/O shell (UDP 3784/4784 with TTL 255 through @hacore/native),
- * the `bfd` role and the check type are not written yet (see README.md).
+ * @hacore/bfd: BFD (RFC 5880 asynchronous mode, RFC 5881 single hop, RFC 5883
+ * multihop). As libraries: the control packet codec and the session state
+ * machine (both pure), and UdpBfdSession, the UDP shell. As a plugin (the
+ * default export): the `bfd` section's sessions in a `bfd` process, `bfd-state`
+ * events, and the `type: bfd` check (keepalived BFD_CHECK).
  */
 export {
   BFD_VERSION,
@@ -31,3 +32,10 @@ export {
 } from './state-machine.js';
 export { SINGLE_HOP_PORT, MULTIHOP_PORT, SOURCE_PORT_MIN, SOURCE_PORT_MAX, SINGLE_HOP_TTL } from './ports.js';
 export { UdpBfdSession, type UdpSessionCounters, type UdpSessionOptions } from './udp-session.js';
+export { BfdReceiver, canonicalAddress, type ReceiverCounters, type ReceiverMember } from './receiver.js';
+export { bfdSectionSchema, bfdInstanceShape, type BfdInstanceConfig, type BfdSectionConfig } from './config-schema.js';
+export { BFD_EVENTS, BFD_STATE_EVENT, readBfdState, type BfdEventState } from './events.js';
+export { BfdRuntime, sessionOptions, type BfdSessionStatus, type BfdStateChange } from './runtime.js';
+export { BfdChecker, BfdStateBook, bfdCheckOptions, type BfdCheckSpec, type BookEntry } from './bfd-check.js';
+export { BfdPlugin, PLUGIN_NAME, checkIssues } from './plugin.js';
+export { BfdPlugin as default } from './plugin.js';

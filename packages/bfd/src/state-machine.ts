@@ -2,7 +2,7 @@
  * The BFD session of RFC 5880 in asynchronous mode, pure: events in (a decoded
  * control packet, a timer that fired, an administrative change), actions out
  * (a packet to send, a timer to arm, a state change). No sockets and no clock:
- * the shell (session-driver.ts) runs the timers and the transport, so this is
+ * the shell (udp-session.ts) runs the timers and the transport, so this is
  * tested in virtual time.
  *
  * Timers follow 6.8.2–6.8.4 and 6.8.7: the transmit interval is
@@ -34,6 +34,8 @@ export interface SessionOptions extends SessionTimers {
   passive?: boolean;
   /** Start in AdminDown. */
   adminDown?: boolean;
+  /** DesiredMinTx floor while not Up, µs (keepalived idle_tx). Default and RFC minimum 1 s. */
+  idleTx?: number;
 }
 
 export type SessionAction =
@@ -90,6 +92,7 @@ export class BfdSession {
   private armedTxUs: number | undefined;
   readonly localDiscr: number;
   private readonly passive: boolean;
+  private readonly idleTx: number;
 
   constructor(
     opts: SessionOptions,
@@ -98,6 +101,7 @@ export class BfdSession {
     if (opts.localDiscr === 0) throw new RangeError('bfd.LocalDiscr must be non-zero');
     this.localDiscr = opts.localDiscr >>> 0;
     this.passive = opts.passive ?? false;
+    this.idleTx = Math.max(opts.idleTx ?? SLOW_START_US, SLOW_START_US);
     this.cfg = { desiredMinTx: opts.desiredMinTx, requiredMinRx: opts.requiredMinRx, detectMult: opts.detectMult };
     this.state = opts.adminDown ? BfdState.AdminDown : BfdState.Down;
     if (opts.adminDown) this.localDiag = BfdDiag.AdministrativelyDown;
@@ -259,7 +263,7 @@ export class BfdSession {
   }
 
   private advertisedTx(): number {
-    return this.state === BfdState.Up ? this.cfg.desiredMinTx : Math.max(this.cfg.desiredMinTx, SLOW_START_US);
+    return this.state === BfdState.Up ? this.cfg.desiredMinTx : Math.max(this.cfg.desiredMinTx, this.idleTx);
   }
 
   private txIntervalUs(): number {

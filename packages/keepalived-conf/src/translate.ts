@@ -95,6 +95,11 @@ class Ctx {
   scriptUser: { user: string | undefined; group: string | undefined } | undefined;
   pendingSmtp: { smtp: Obj; source: Source } | undefined;
   vrrpSection: Obj = {};
+  /** bfd_instance blocks, and what track_bfd needs resolved once the whole file is read. */
+  readonly bfdInstances: Obj[] = [];
+  readonly bfdDefaults = new Map<string, { weight: number; reverse: boolean }>();
+  readonly bfdRefs: { ref: Obj; explicit: boolean }[] = [];
+  readonly groupBfd: { group: Obj; names: string[]; source: Source }[] = [];
 
   constructor(readonly lenient: boolean) {}
 
@@ -451,6 +456,12 @@ function vrrpInstance(n: KaNode, t: Ctx): void {
         t.sources.set(`${path}.track.interfaces`, src(c));
         t.noted(c, `${path}.track.interfaces`);
       },
+      track_bfd: (c) => {
+        const track = ensure(out, 'track');
+        track.bfd = [...((track.bfd as Obj[]) ?? []), ...trackBfdItems(c, t, true)];
+        t.sources.set(`${path}.track.bfd`, src(c));
+        t.noted(c, `${path}.track.bfd`);
+      },
       track_script: (c) => {
         ensure(out, 'track').scripts = trackItems(c, t, 'track_script');
         t.sources.set(`${path}.track.scripts`, src(c));
@@ -485,6 +496,97 @@ function vrrpInstance(n: KaNode, t: Ctx): void {
   }
 }
 
+/** keepalived <DECIMAL> milliseconds (µs resolution) -> hacore duration text. */
+function millis(n: KaNode, t: Ctx): string | undefined {
+  const v = arg(n, t);
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d{1,3})?$/.test(v)) {
+    t.bad(n, `expected a time in milliseconds such as 50 or 3.312, found "${v}"`);
+    return undefined;
+  }
+  return `${Number(v)}ms`;
+}
+
+/** track_bfd items: `NAME [weight N [reverse|noreverse]]`; weights without one come from the bfd_instance. */
+function trackBfdItems(c: KaNode, t: Ctx, allowWeight: boolean): Obj[] {
+  return (c.children ?? []).flatMap((i) => {
+    const ref: Obj = { name: i.keyword, weight: 0, reverse: false };
+    const a = i.args;
+    if (a.length === 0) {
+      t.bfdRefs.push({ ref, explicit: false });
+      return [ref];
+    }
+    if (a[0] !== 'weight' || a[1] === undefined || !/^-?\d+$/.test(a[1]) || Math.abs(Number(a[1])) > 253 || a.length > 3 || (a[2] !== undefined && a[2] !== 'reverse' && a[2] !== 'noreverse')) {
+      t.bad(i, `expected "${i.keyword} [weight -253..253 [reverse|noreverse]]", found "${a.join(' ')}"`);
+      return [];
+    }
+    if (!allowWeight) {
+      t.bad(i, 'a vrrp_sync_group track_bfd takes no weight (keepalived: the group goes to FAULT)');
+      return [];
+    }
+    ref.weight = Number(a[1]);
+    ref.reverse = a[2] === 'reverse';
+    t.bfdRefs.push({ ref, explicit: true });
+    return [ref];
+  });
+}
+
+function bfdInstance(n: KaNode, t: Ctx): void {
+  const name = n.args[0];
+  if (!name) return t.bad(n, 'expected the bfd_instance name');
+  t.plugins.add('@hacore/bfd');
+  const path = `bfd.instances[${t.bfdInstances.length}]`;
+  const out: Obj = { name };
+  t.bfdInstances.push(out);
+  t.sources.set(path, src(n));
+  let ttl: number | undefined;
+  let hoplimit: number | undefined;
+  const neighbor = (c: KaNode) => {
+    const v = arg(c, t);
+    if (v !== undefined && !isIP(v)) return t.bad(c, `expected an IP address, found "${v}"`);
+    t.set(path, out, 'neighbor', v, c);
+  };
+  t.walk(
+    n.children,
+    {
+      neighbor_ip: neighbor,
+      neighbour_ip: neighbor,
+      source_ip: (c) => {
+        const v = arg(c, t);
+        if (v !== undefined && !isIP(v)) return t.bad(c, `expected an IP address, found "${v}"`);
+        t.set(path, out, 'source', v, c);
+      },
+      min_rx: (c) => t.set(path, out, 'minRx', millis(c, t), c),
+      min_tx: (c) => t.set(path, out, 'minTx', millis(c, t), c),
+      idle_tx: (c) => t.set(path, out, 'idleTx', millis(c, t), c),
+      multiplier: (c) => t.set(path, out, 'multiplier', int(c, t, 1, 255), c),
+      passive: (c) => t.set(path, out, 'passive', true, c),
+      ttl: (c) => {
+        ttl = int(c, t, 1, 255);
+        t.noted(c, `${path}.ttl (IPv4)`);
+      },
+      hoplimit: (c) => {
+        hoplimit = int(c, t, 1, 255);
+        t.noted(c, `${path}.ttl (IPv6)`);
+      },
+      max_hops: (c) => t.set(path, out, 'maxHops', int(c, t, 0, 255), c),
+      weight: (c) => {
+        const w = int(c, t, -253, 253);
+        if (c.args[1] !== undefined && c.args[1] !== 'reverse' && c.args[1] !== 'noreverse') return t.bad(c, `expected "weight N [reverse]", found "${c.args.join(' ')}"`);
+        if (w !== undefined) t.bfdDefaults.set(name, { weight: w, reverse: c.args[1] === 'reverse' });
+        t.noted(c, 'vrrp.instances[].track.bfd[].weight where it is tracked without one');
+      },
+      vrrp: (c) => t.noted(c, 'no effect: bfd-state events reach every process'),
+      checker: (c) => t.noted(c, 'no effect: bfd-state events reach every process'),
+    },
+    `bfd_instance ${name}`,
+  );
+  if (out.neighbor === undefined) return t.bad(n, 'a bfd_instance needs neighbor_ip');
+  // keepalived sends IPv6 with hop limit 64 unless told; RFC 5881 single hop needs 255, which hacore keeps.
+  const chosen = isIP(String(out.neighbor)) === 6 ? hoplimit : ttl;
+  if (chosen !== undefined) out.ttl = chosen;
+}
+
 function syncGroup(n: KaNode, t: Ctx): void {
   const name = n.args[0];
   if (!name) return t.bad(n, 'expected the group name');
@@ -498,6 +600,10 @@ function syncGroup(n: KaNode, t: Ctx): void {
     n.children,
     {
       group: (c) => t.set(path, out, 'instances', (c.children ?? []).map((i) => i.keyword), c),
+      track_bfd: (c) => {
+        t.groupBfd.push({ group: out, names: trackBfdItems(c, t, false).map((r) => String(r.name)), source: src(c) });
+        t.noted(c, `vrrp.instances[<each member>].track.bfd (weight 0)`);
+      },
       notify_master: notify('notifyMaster'),
       notify_backup: notify('notifyBackup'),
       notify_fault: notify('notifyFault'),
@@ -692,6 +798,18 @@ function realServer(n: KaNode, t: Ctx, vs: Obj, vsPath: string, vsName: string, 
       SSL_GET: ck,
       MISC_CHECK: ck,
       PING_CHECK: ck,
+      BFD_CHECK: (c) => {
+        t.plugins.add('@hacore/bfd');
+        const cp = `${path}.checks[${checks.length}]`;
+        // keepalived's BFD_CHECK has none of the common options (delay_loop, retry, ...): a change counts at once.
+        // The virtual server's delay_loop would otherwise become the interval: a bfd probe waits for changes itself.
+        const check: Obj = { type: 'bfd', interval: '10ms' };
+        t.sources.set(cp, src(c));
+        t.noted(c, `${cp} (type bfd)`);
+        t.walk(c.children, { name: (x) => t.set(cp, check, 'session', arg(x, t), x) }, `real_server ${rsKey} BFD_CHECK`);
+        if (check.session === undefined) return t.bad(c, 'a BFD_CHECK needs name <bfd_instance>');
+        checks.push(check);
+      },
     },
     `real_server ${rsKey}`,
   );
@@ -805,7 +923,47 @@ function virtualServer(n: KaNode, t: Ctx): void {
 
 // ---- the whole file ------------------------------------------------------------------------
 
-const PLUGIN_ORDER = ['@hacore/checker-tcp', '@hacore/checker-http', '@hacore/checker-script', '@hacore/checker-icmp', '@hacore/ipvs', '@hacore/vrrp', '@hacore/notifier-script', '@hacore/notifier-smtp'];
+const PLUGIN_ORDER = ['@hacore/checker-tcp', '@hacore/checker-http', '@hacore/checker-script', '@hacore/checker-icmp', '@hacore/bfd', '@hacore/ipvs', '@hacore/vrrp', '@hacore/notifier-script', '@hacore/notifier-smtp'];
+
+/**
+ * What needs the whole file: track_bfd weights from their bfd_instance, a sync
+ * group's track_bfd on each member (weight 0: one member's Fault is the group's),
+ * and track_bfd refs written as plain names where nothing else is set.
+ */
+function finishBfd(t: Ctx): void {
+  if (t.bfdInstances.length > 0) t.doc.bfd = { instances: t.bfdInstances };
+  const instances = (t.vrrpSection.instances as Obj[] | undefined) ?? [];
+  for (const g of t.groupBfd) {
+    for (const member of (g.group.instances as string[] | undefined) ?? []) {
+      const i = instances.find((x) => x.name === member);
+      if (!i) continue;
+      const track = ensure(i, 'track');
+      const list = ((track.bfd as Obj[]) ??= []);
+      for (const name of g.names) if (!list.some((r) => r.name === name)) list.push({ name, weight: 0, reverse: false });
+    }
+  }
+  for (const { ref, explicit } of t.bfdRefs) {
+    const d = explicit ? undefined : t.bfdDefaults.get(String(ref.name));
+    if (d) {
+      ref.weight = d.weight;
+      ref.reverse = d.reverse;
+    }
+  }
+  const grouped = new Set(((t.vrrpSection.syncGroups as Obj[] | undefined) ?? []).flatMap((g) => (g.instances as string[] | undefined) ?? []));
+  for (const i of instances) {
+    const track = i.track as Obj | undefined;
+    // keepalived ignores a weighted track_bfd of a sync group member ("ignoring tracked bfd ... due to SYNC group").
+    if (grouped.has(String(i.name)) && Array.isArray(track?.bfd)) {
+      track.bfd = (track.bfd as Obj[]).filter((r) => {
+        if (r.weight === 0) return true;
+        const at = t.sources.get(`vrrp.instances[${instances.indexOf(i)}].track.bfd`);
+        t.warnings.push({ file: at?.file ?? '', line: at?.line ?? 0, message: `vrrp_instance ${String(i.name)}: track_bfd ${String(r.name)} with weight ${String(r.weight)} ignored, as keepalived does for a sync group member` });
+        return false;
+      });
+    }
+    if (Array.isArray(track?.bfd)) track.bfd = (track.bfd as Obj[]).map((r) => (r.weight === 0 && r.reverse === false ? r.name : r.reverse ? r : { name: r.name, weight: r.weight }));
+  }
+}
 
 /**
  * Translates a parsed keepalived.conf. Throws KaConfError listing every
@@ -822,11 +980,13 @@ export function translate(parsed: ParseResult, opts: TranslateOptions = {}): Tra
       vrrp_script: vrrpScript,
       vrrp_instance: vrrpInstance,
       vrrp_sync_group: syncGroup,
+      bfd_instance: bfdInstance,
       virtual_server_group: vsGroup,
       virtual_server: virtualServer,
     },
     '',
   );
+  finishBfd(t);
   if (Object.keys(t.vrrpSection).length > 0) {
     t.plugins.add('@hacore/vrrp');
     t.doc.vrrp = t.vrrpSection;
@@ -854,7 +1014,7 @@ export function translate(parsed: ParseResult, opts: TranslateOptions = {}): Tra
   }
   const plugins = PLUGIN_ORDER.filter((p) => t.plugins.has(p));
   const doc: Obj = { plugins };
-  for (const k of ['vrrp', 'virtualServerGroups', 'virtualServers', 'notify', 'smtp']) if (t.doc[k] !== undefined) doc[k] = t.doc[k];
+  for (const k of ['bfd', 'vrrp', 'virtualServerGroups', 'virtualServers', 'notify', 'smtp']) if (t.doc[k] !== undefined) doc[k] = t.doc[k];
   return { doc, sources: t.sources, report: t.report, warnings: [...parsed.warnings, ...t.warnings] };
 }
 

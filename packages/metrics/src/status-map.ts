@@ -14,6 +14,8 @@ export interface Sample {
   series?: '_bucket' | '_sum' | '_count';
 }
 
+import { BFD_FAMILIES, mapBfd } from './status-map-bfd.js';
+
 export interface FamilyDef {
   name: string;
   help: string;
@@ -56,6 +58,7 @@ export const STATUS_FAMILIES = [
   def('hacore_notifier_dropped_total', 'counter', 'Notifications dropped because a queue was full, by notifier and endpoint.'),
   def('hacore_notifier_retries_total', 'counter', 'Retry attempts, by notifier and endpoint.'),
   def('hacore_notifier_queued', 'gauge', 'Notifications waiting, by notifier and endpoint.'),
+  ...(BFD_FAMILIES as readonly (FamilyDef & { name: `hacore_bfd_${string}` })[]),
 ] as const;
 
 export type FamilyName = (typeof STATUS_FAMILIES)[number]['name'];
@@ -218,6 +221,8 @@ export function mapStatus(all: unknown, events: EventState = { vrrp: new Map() }
     if (isRec(doc.notify)) notifier('script', '', doc.notify);
     if (isRec(doc.webhooks)) for (const [ep, e] of named(doc.webhooks.endpoints)) notifier('webhook', ep, e);
     if (isRec(doc.smtp)) notifier('smtp', str(doc.smtp.server) ?? '', doc.smtp);
+    // BFD (section `bfd`, written by @hacore/bfd in the bfd process).
+    mapBfd(doc, add as (name: string, labels: Labels, value: number | undefined, series?: Sample['series']) => void);
   }
   // Instances no status section reports: their last state seen in events.
   for (const [instance, state] of events.vrrp) {

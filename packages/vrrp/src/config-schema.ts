@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { trackBfdRefSchema, type TrackBfdRef } from './tracking-bfd.js';
 import { fileWatchShape, trackFilePath } from '@hacore/checker-file';
 import { insecureProgram, schema as s, type Schema } from '@hacore/core';
 import { normalizeIp } from './ip-address.js';
@@ -146,6 +147,7 @@ const trackSchema = s.object({
   checks: s.optional(s.array(trackRefSchema('check'), { single: true }), []).describe('hacore checks (by name, from `checks:`) whose up/down state is tracked (keepalived track_script over a checker).'),
   scripts: s.optional(s.array(trackRefSchema('script'), { single: true }), []).describe('Scripts from vrrp.scripts (keepalived track_script).'),
   files: s.optional(s.array(trackFileRefSchema, { single: true }), []).describe('Files from vrrp.files whose value changes the priority or puts the instance in Fault (keepalived track_file).'),
+  bfd: s.optional(s.array(trackBfdRefSchema, { single: true })).describe('BFD sessions of the bfd section (@hacore/bfd) whose state changes the priority or puts the instance in Fault (keepalived track_bfd).'),
 });
 
 const authenticationSchema = s.object({
@@ -207,7 +209,7 @@ export interface VrrpInstanceConfig {
   checkUnicastSource: boolean;
   authentication?: { type: 'PASS'; password: string };
   accept: boolean;
-  track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[]; files: TrackFileRef[] };
+  track: { interfaces: TrackRef[]; checks: TrackRef[]; scripts: TrackRef[]; files: TrackFileRef[]; bfd?: TrackBfdRef[] };
   garpRepeat: number;
   garpMasterDelay: number;
   garpInterval: number;
@@ -312,6 +314,7 @@ function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, 
       // A script tracked without an explicit weight takes the script's own weight.
       scripts: (track.scripts ?? []).map((t) => ({ name: t.name, weight: t.weight !== 0 ? t.weight : (scripts[t.name]?.weight ?? 0) })),
       files: fileRefs,
+      ...(track.bfd && track.bfd.length > 0 ? { bfd: track.bfd } : {}),
     },
     garpRepeat: raw.garpRepeat ?? 5,
     garpMasterDelay: raw.garpMasterDelay ?? 5000,

@@ -15,6 +15,7 @@ import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
 import { SyncGroup, type GroupState } from './sync-group.js';
 import { TrackFileRunners } from './tracking-file.js';
+import { bfdTrackingFor } from './tracking-bfd.js';
 import { TrackScriptRunner } from './tracking-script.js';
 import { TransportRegistry } from './transport.js';
 import { YieldedInstances } from './plugin-yield.js';
@@ -76,6 +77,7 @@ export class VrrpPlugin implements HacorePlugin {
   apply(core: HacoreCore): void {
     core.registerSection('vrrp', vrrpSectionSchema, { roles: ['vrrp'] });
     for (const d of VRRP_EVENTS) core.declareEvent(d);
+    bfdTrackingFor(core).tap(core, PLUGIN_NAME);
     let runtime: VrrpRuntime | undefined;
     core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
       if (!core.runs('vrrp')) return;
@@ -213,6 +215,7 @@ class VrrpRuntime {
     }
     this.syncScripts(section);
     this.files.sync(section);
+    bfdTrackingFor(this.core).attach(() => this.instances.values());
     for (const name of toStart) {
       if (this.yielded.has(name)) this.log.info({ instance: name }, `VRRP instance ${name} stays out of elections: yielded by an operator (hacore unyield ${name})`);
       else this.instances.get(name)?.start();

@@ -11,8 +11,9 @@
  */
 import type { FileReading } from '@hacore/checker-file';
 import type { TrackFileRef, TrackRef } from './config-schema.js';
+import { trackedWeight, type TrackBfdRef } from './tracking-bfd.js';
 
-export type TrackKind = 'interface' | 'check' | 'script' | 'file';
+export type TrackKind = 'interface' | 'check' | 'script' | 'file' | 'bfd';
 export type TrackItemStateName = 'up' | 'down' | 'unknown';
 /** What `set` takes: a state, or for a file what it holds (FileReading from @hacore/checker-file). */
 export type TrackItemState = TrackItemStateName | FileReading;
@@ -86,11 +87,12 @@ export function evaluateTracking(base: number, items: readonly TrackedItem[], ow
 export class TrackingSet {
   private readonly items: TrackedItem[] = [];
 
-  constructor(refs: { interfaces: readonly TrackRef[]; checks: readonly TrackRef[]; scripts: readonly TrackRef[]; files?: readonly TrackFileRef[] }) {
+  constructor(refs: { interfaces: readonly TrackRef[]; checks: readonly TrackRef[]; scripts: readonly TrackRef[]; files?: readonly TrackFileRef[]; bfd?: readonly TrackBfdRef[] }) {
     for (const r of refs.interfaces) this.items.push({ kind: 'interface', name: r.name, weight: r.weight, state: 'unknown' });
     for (const r of refs.checks) this.items.push({ kind: 'check', name: r.name, weight: r.weight, state: 'unknown' });
     for (const r of refs.scripts) this.items.push({ kind: 'script', name: r.name, weight: r.weight, state: 'unknown' });
     for (const r of refs.files ?? []) this.items.push({ kind: 'file', name: r.name, weight: r.weight, reverse: r.reverse, state: 'unknown' });
+    for (const r of refs.bfd ?? []) this.items.push({ kind: 'bfd', name: r.name, weight: trackedWeight(r), state: 'unknown' });
   }
 
   /**

@@ -1,0 +1,48 @@
+/**
+ * The BFD families, from the `bfd` section that @hacore/bfd writes in the bfd
+ * process (`bfd.sessions[]`, see docs/bfd.md). Read defensively, like the rest
+ * of status-map.
+ */
+import type { FamilyDef, Labels, Sample } from './status-map.js';
+
+export const BFD_STATES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
+
+export const BFD_FAMILIES: readonly FamilyDef[] = [
+  { name: 'hacore_bfd_session_up', type: 'gauge', help: 'BFD session state: 1 Up, 0 otherwise.' },
+  { name: 'hacore_bfd_session_state', type: 'gauge', help: 'BFD session state, one series per state (AdminDown, Down, Init, Up), 1 for the current one.' },
+  { name: 'hacore_bfd_detection_time_seconds', type: 'gauge', help: 'Detection time the BFD session now uses (0 until the peer is heard).' },
+  { name: 'hacore_bfd_tx_interval_seconds', type: 'gauge', help: 'Transmit interval the BFD session now uses, before jitter.' },
+  { name: 'hacore_bfd_session_transitions_total', type: 'counter', help: 'State changes of the BFD session since it started.' },
+  { name: 'hacore_bfd_packets_sent_total', type: 'counter', help: 'BFD control packets sent, per session.' },
+  { name: 'hacore_bfd_packets_received_total', type: 'counter', help: 'BFD control packets accepted, per session.' },
+  { name: 'hacore_bfd_drops_total', type: 'counter', help: 'BFD packets dropped, per session and reason (ttl, decode, session, other).' },
+];
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Adds the BFD samples of one status document. */
+export function mapBfd(doc: Rec, add: (name: string, labels: Labels, value: number | undefined, series?: Sample['series']) => void): void {
+  const bfd = isRec(doc.bfd) ? doc.bfd : undefined;
+  for (const sess of bfd && Array.isArray(bfd.sessions) ? bfd.sessions.filter(isRec) : []) {
+    if (typeof sess.name !== 'string') continue;
+    const instance = sess.name;
+    const state = typeof sess.state === 'string' ? sess.state : undefined;
+    if (state !== undefined) {
+      add('hacore_bfd_session_up', { instance }, state === 'Up' ? 1 : 0);
+      for (const s of BFD_STATES) add('hacore_bfd_session_state', { instance, state: s }, state === s ? 1 : 0);
+    }
+    const det = num(sess.detectionTimeMs);
+    if (det !== undefined) add('hacore_bfd_detection_time_seconds', { instance }, det / 1000);
+    const tx = num(sess.txIntervalMs);
+    if (tx !== undefined) add('hacore_bfd_tx_interval_seconds', { instance }, tx / 1000);
+    add('hacore_bfd_session_transitions_total', { instance }, num(sess.transitions));
+    const c = isRec(sess.counters) ? sess.counters : {};
+    add('hacore_bfd_packets_sent_total', { instance }, num(c.sent));
+    add('hacore_bfd_packets_received_total', { instance }, num(c.received));
+    for (const [reason, key] of [['ttl', 'droppedTtl'], ['decode', 'droppedDecode'], ['session', 'droppedSession'], ['other', 'droppedOther']] as const) {
+      add('hacore_bfd_drops_total', { instance, reason }, num(c[key]));
+    }
+  }
+}
