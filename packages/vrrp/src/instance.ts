@@ -2,10 +2,10 @@
  * One VRRP instance: the pure VrrpStateMachine under a thin shell of timers,
  * the shared interface transport, rtnetlink addresses, GARP/NA and tracking.
  *
- * The shell runs the machine's actions in order. Timers and adverts happen at
- * once; address changes and announcements go through one serial queue, so that
- * GARP/NA always follow the addresses they announce and a removal never races
- * an addition. A packet that fails decoding or validation is counted by reason
+ * The shell runs the machine's actions in order. Timers, adverts and GARP/NA
+ * happen at once (a takeover sends the advert, then the GARP/NA, then starts
+ * the netlink work, as keepalived does); address changes go through one serial
+ * queue, so that a removal never races an addition. A packet that fails decoding or validation is counted by reason
  * and never reaches the machine (so it never touches a timer or the state).
  *
  * Parts: the timers (instance-timers.ts), the VIP installation
@@ -91,6 +91,8 @@ export class VrrpInstance {
   private readonly announcer: AnnounceSender;
   private readonly vips: VipInstaller;
   private queue: Promise<void> = Promise.resolve();
+  /** No address job runs or waits: the next one may start at once. */
+  private queueIdle = true;
   /** Pending retry of a VIP removal that failed. */
   private effective: number;
   private fault = false;
@@ -432,6 +434,18 @@ export class VrrpInstance {
       this.log.error({ err, input: input.type }, 'state machine error');
       return;
     }
+    // The takeover path as keepalived runs it: the advert, then the GARP/NA (whole
+    // frames over the packet socket, which need no VIP on the interface), then the
+    // netlink work, and the log line and listeners last. The machine lists
+    // `addVips` before `announce` (the order of the RFC's steps); here the
+    // announcement leaves first and the VIP requests right after it, before the
+    // transition's log line and listeners.
+    const announce = actions.findIndex((a) => a.type === 'announce');
+    const add = actions.findIndex((a) => a.type === 'addVips');
+    if (announce > add && add >= 0) {
+      const [a] = actions.splice(announce, 1);
+      actions.splice(add, 0, a!);
+    }
     for (const a of actions) this.perform(a);
   }
 
@@ -456,15 +470,13 @@ export class VrrpInstance {
         this.enqueue(() => this.vips.remove());
         break;
       case 'announce':
-        this.enqueue(async () => {
-          if (this.state !== 'MASTER') return;
-          this.announcer.start(() => this.vips.announceTargets(), {
-            repeat: this.config.garpRepeat,
-            masterDelay: this.config.garpMasterDelay,
-            interval: this.config.garpInterval,
-            refreshRepeat: this.config.garpRefreshRepeat,
-            ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
-          });
+        if (this.state !== 'MASTER') break;
+        this.announcer.start(() => this.vips.announceTargets(), {
+          repeat: this.config.garpRepeat,
+          masterDelay: this.config.garpMasterDelay,
+          interval: this.config.garpInterval,
+          refreshRepeat: this.config.garpRefreshRepeat,
+          ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
         });
         break;
       case 'transition': {
@@ -569,8 +581,19 @@ export class VrrpInstance {
 
   // ---- addresses -----------------------------------------------------------
 
+  /**
+   * Runs `job` after the address jobs before it. An idle queue starts it at once
+   * (synchronously up to its first await), so a takeover's netlink requests leave
+   * before the transition's log line and listeners run.
+   */
   private enqueue(job: () => Promise<void>): void {
-    this.queue = this.queue.then(job).catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
+    const run = this.queueIdle ? safeStart(job) : this.queue.then(job);
+    this.queueIdle = false;
+    const mine = run.catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
+    this.queue = mine;
+    void mine.then(() => {
+      if (this.queue === mine) this.queueIdle = true;
+    });
   }
 
   // ---- status --------------------------------------------------------------
@@ -614,6 +637,15 @@ export class VrrpInstance {
         answersSuppressed: snap?.answersSuppressed ?? 0,
       },
     };
+  }
+}
+
+/** Starts an async job now; a synchronous throw becomes a rejection. */
+function safeStart(job: () => Promise<void>): Promise<void> {
+  try {
+    return job();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 
