@@ -20,7 +20,8 @@ import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordA
 import type { VrrpInstanceConfig } from './config-schema.js';
 import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
 import { MisconfigReport, type MisconfigEntry } from './misconfig-report.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp, parseIpv6 } from './ip-address.js';
+import { armStopAdverts, disarmStopAdverts, sentOnSignal, stopAdvertKey } from './stop-adverts.js';
 import { Ipv4IdCounter } from './ip-header.js';
 import { formatMac } from './mac.js';
 import type { NetlinkClient } from './netlink.js';
@@ -111,6 +112,11 @@ export class VrrpInstance {
   private readonly peers: Set<string>;
   private readonly listeners: (() => void)[] = [];
   private readonly pendingSends = new Set<Promise<void>>();
+  /** Our priority-0 frames in the stop signal's table (stop-adverts.ts). */
+  private readonly stopKey = stopAdvertKey();
+  /** The signal handler sent our priority-0 adverts: leave() must not send them again. */
+  private zeroSentOnSignal = false;
+  private stopArmed = false;
 
   constructor(
     readonly config: VrrpInstanceConfig,
@@ -203,6 +209,13 @@ export class VrrpInstance {
     if (!this.started || this.left) return;
     this.left = true;
     this.timers.clearAll();
+    const sent = sentOnSignal(this.stopKey);
+    if (sent > 0) {
+      this.zeroSentOnSignal = true;
+      this.counters.advertsSent += sent;
+    }
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
     this.reasonOverride = undefined;
@@ -225,6 +238,8 @@ export class VrrpInstance {
   }
 
   private attach(ifindex: number): void {
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     this.ifindex = ifindex;
     try {
       this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) }, this.config.unicastPeers.length === 0);
@@ -232,9 +247,12 @@ export class VrrpInstance {
       this.log.error({ err }, `cannot open the VRRP socket on ${this.config.interface}`);
       this.transport = undefined;
     }
+    this.armStop();
   }
 
   private detach(): void {
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     if (this.transport) this.deps.transports.release(this.transport, this.config.vrid);
     this.transport = undefined;
   }
@@ -309,7 +327,9 @@ export class VrrpInstance {
   /** Our source address may have come, gone or changed: follow it. */
   private refreshSource(): void {
     const next = this.resolveSource();
+    const before = this.source;
     this.source = next;
+    if (before !== next) this.armStop();
     const placeholder = this.config.family === 4 ? '0.0.0.0' : '::';
     if (next !== undefined && (this.state === 'FAULT' || this.state === 'INIT') && this.sm?.params.primaryAddress !== next) {
       // The machine compares with its primary address (tie-breaks): rebuild it
@@ -486,6 +506,7 @@ export class VrrpInstance {
         this.counters.transitions++;
         if (a.to === 'MASTER') this.counters.becameMaster++;
         if (from === 'MASTER') this.announcer.stop();
+        this.armStop();
         const reason = this.reasonOverride ?? a.reason;
         this.log.info({ from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${from} -> ${a.to} (${reason})`);
         try {
@@ -546,12 +567,49 @@ export class VrrpInstance {
     return init;
   }
 
+  /**
+   * While Master, our priority-0 adverts wait ready-made in the stop signal's
+   * handler (stop-adverts.ts), which sends them before the event loop runs;
+   * otherwise nothing is armed.
+   */
+  private armStop(): void {
+    const t = this.transport;
+    const fd = t?.fd;
+    const src = this.source;
+    if (this.left || this.state !== 'MASTER' || !t || fd === undefined || !src) {
+      this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
+      return;
+    }
+    this.stopArmed = true;
+    const init = this.messageInit(0);
+    armStopAdverts(
+      this.stopKey,
+      this.destinations().map((dst) =>
+        this.config.family === 4
+          ? { fd, family: 4 as const, bytes: Buffer.from(encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init)), dst }
+          : { fd, family: 6 as const, bytes: Buffer.from(encodeVrrp(init, { family: 6, src, dst })), dst, ifindex: this.ifindex, src16: Buffer.from(parseIpv6(src)!) },
+      ),
+    );
+  }
+
+  private destinations(): string[] {
+    return this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+  }
+
   private sendAdvert(priority: number): void {
+    if (priority === 0 && this.zeroSentOnSignal) {
+      this.zeroSentOnSignal = false;
+      return;
+    }
+    // The stop signal's handler already said goodbye for us: an advert timer that
+    // fires before the stop path runs must not undo it (the Backups would wait 3 intervals).
+    if (this.stopArmed && sentOnSignal(this.stopKey) > 0) return;
     const t = this.transport;
     const src = this.source;
     if (!t || !src) return;
     const init = this.messageInit(priority);
-    const dsts = this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+    const dsts = this.destinations();
     for (const dst of dsts) {
       try {
         if (this.config.family === 4) {
