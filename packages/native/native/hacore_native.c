@@ -12,6 +12,11 @@
  *   room) stay event driven. Any fd works, e.g. a timerfd later.
  * - setRealtime: SCHED_RR with RLIMIT_RTTIME.
  * - sendUnixDatagram: one AF_UNIX datagram (sd_notify's $NOTIFY_SOCKET).
+ * - setStopFrames / installStopSignals / stopFramesSent: datagrams (VRRP's
+ *   priority-0 adverts) sent from the SIGTERM/SIGINT handler itself, before the
+ *   event loop wakes; setSignalForward: pids the handler passes SIGTERM on to
+ *   (the supervisor's children).
+ * - attachFilter / detachFilter: a classic BPF program on a socket (SO_ATTACH_FILTER).
  *
  * Every function is synchronous and non-blocking; errors throw an Error whose
  * `code` is the errno name (EPERM, ENODEV, EAGAIN, ...).
@@ -28,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -595,6 +602,264 @@ static napi_value js_send_unix_datagram(napi_env env, napi_callback_info info) {
   return make_i32(env, (int32_t)n);
 }
 
+
+/* ---- stop signal ---------------------------------------------------------
+ * A process that must say goodbye at once (a VRRP Master's priority-0 advert)
+ * arms datagrams here; the SIGTERM/SIGINT handler sends them itself (sendto and
+ * sendmsg are async-signal-safe) and then chains to the handler it replaced
+ * (libuv's, so Node still emits the signal). The table is double-buffered:
+ * JS fills the idle copy and publishes it with one atomic store, so a handler
+ * running on any thread reads a whole table. The supervisor sets the pids its
+ * SIGTERM is passed to (its children), sent from the same handler.
+ */
+#define STOP_MAX 64
+#define STOP_BYTES 1280
+typedef struct {
+  int32_t key;
+  int fd;
+  int family;
+  size_t len;
+  unsigned char buf[STOP_BYTES];
+  struct sockaddr_storage dst;
+  socklen_t dlen;
+  unsigned char src6[16];
+  int has_src6;
+  int ifindex;
+} stop_frame_t;
+typedef struct {
+  int count;
+  stop_frame_t frames[STOP_MAX];
+} stop_table_t;
+static stop_table_t stop_tables[2];
+static stop_table_t *volatile stop_current = NULL;
+static int stop_next = 0;
+static volatile sig_atomic_t stop_fired = 0;
+static int32_t stop_sent_keys[STOP_MAX];
+static volatile sig_atomic_t stop_sent_count = 0;
+#define FORWARD_MAX 16
+static pid_t forward_pids[2][FORWARD_MAX];
+static int forward_counts[2];
+static volatile int forward_current = -1;
+static struct sigaction stop_prev[2];
+static int stop_installed[2];
+
+static void send_stop_frame(const stop_frame_t *f) {
+  if (f->family == 4) {
+    (void)sendto(f->fd, f->buf, f->len, 0, (const struct sockaddr *)&f->dst, f->dlen);
+    return;
+  }
+  struct iovec iov = {(void *)f->buf, f->len};
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = (void *)&f->dst;
+  msg.msg_namelen = f->dlen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  struct cmsghdr *c = (struct cmsghdr *)u.buf;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo pi;
+  memset(&pi, 0, sizeof pi);
+  if (f->has_src6) memcpy(&pi.ipi6_addr, f->src6, 16);
+  pi.ipi6_ifindex = (unsigned)f->ifindex;
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  (void)sendmsg(f->fd, &msg, 0);
+}
+
+static void on_stop_signal(int sig, siginfo_t *si, void *uc) {
+  int saved = errno;
+  int fc = forward_current;
+  if (fc >= 0)
+    for (int i = 0; i < forward_counts[fc]; i++) (void)kill(forward_pids[fc][i], SIGTERM);
+  if (!stop_fired) {
+    stop_fired = 1;
+    stop_table_t *t = __atomic_load_n(&stop_current, __ATOMIC_ACQUIRE);
+    if (t) {
+      for (int i = 0; i < t->count; i++) {
+        send_stop_frame(&t->frames[i]);
+        stop_sent_keys[i] = t->frames[i].key;
+      }
+      stop_sent_count = t->count;
+    }
+  }
+  errno = saved;
+  struct sigaction *prev = &stop_prev[sig == SIGINT ? 1 : 0];
+  if (prev->sa_flags & SA_RESETHAND) {
+    /* The replaced handler was one-shot (Node's own SignalExit: reset stdio, then
+       raise again): reset as the kernel would have, or its raise() comes back here forever. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+  }
+  if (prev->sa_flags & SA_SIGINFO) {
+    if (prev->sa_sigaction) prev->sa_sigaction(sig, si, uc);
+  } else if (prev->sa_handler != SIG_IGN && prev->sa_handler != SIG_DFL && prev->sa_handler) {
+    prev->sa_handler(sig);
+  } else if (prev->sa_handler == SIG_DFL) {
+    /* Nobody else handles it: the default action (terminate) as before. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+}
+
+/* installStopSignals(): our handler in front of SIGTERM's and SIGINT's (idempotent).
+   Call it after the process registered its own listeners (libuv's handler is chained). */
+static napi_value js_install_stop_signals(napi_env env, napi_callback_info info) {
+  int sigs[2] = {SIGTERM, SIGINT};
+  for (int i = 0; i < 2; i++) {
+    struct sigaction cur;
+    if (sigaction(sigs[i], NULL, &cur) < 0) return throw_errno(env, "sigaction", errno);
+    if (stop_installed[i] && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_stop_signal) continue;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_stop_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    if (sigaction(sigs[i], &sa, &stop_prev[i]) < 0) return throw_errno(env, "sigaction", errno);
+    stop_installed[i] = 1;
+  }
+  return NULL;
+}
+
+/* setStopFrames([{ key, fd, family, bytes, dst, scopeId?, src16?, ifindex? }]): the datagrams the handler sends. */
+static napi_value js_set_stop_frames(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t n = 0;
+  if (argc < 1 || napi_get_array_length(env, argv[0], &n) != napi_ok || n > STOP_MAX) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setStopFrames(array of at most 64 frames)");
+    return NULL;
+  }
+  stop_table_t *t = &stop_tables[stop_next];
+  memset(t, 0, sizeof *t);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value o, v;
+    CHECK(napi_get_element(env, argv[0], i, &o));
+    stop_frame_t *f = &t->frames[i];
+    int32_t key = 0, fd = -1, family = 0, scope = 0, ifindex = 0;
+    void *data = NULL;
+    size_t len = 0;
+    char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+    size_t alen = 0;
+    bool ok = napi_get_named_property(env, o, "key", &v) == napi_ok && get_i32(env, v, &key) &&
+              napi_get_named_property(env, o, "fd", &v) == napi_ok && get_i32(env, v, &fd) &&
+              napi_get_named_property(env, o, "family", &v) == napi_ok && get_i32(env, v, &family) && (family == 4 || family == 6) &&
+              napi_get_named_property(env, o, "bytes", &v) == napi_ok && napi_get_buffer_info(env, v, &data, &len) == napi_ok && len <= STOP_BYTES &&
+              napi_get_named_property(env, o, "dst", &v) == napi_ok && napi_get_value_string_utf8(env, v, addr, sizeof addr, &alen) == napi_ok;
+    if (ok && napi_get_named_property(env, o, "ifindex", &v) == napi_ok) {
+      napi_valuetype ty;
+      napi_typeof(env, v, &ty);
+      if (ty == napi_number) ok = get_i32(env, v, &ifindex);
+    }
+    scope = ifindex;
+    if (ok && napi_get_named_property(env, o, "src16", &v) == napi_ok) {
+      napi_valuetype ty;
+      napi_typeof(env, v, &ty);
+      if (ty != napi_undefined && ty != napi_null) {
+        void *src;
+        size_t slen;
+        ok = napi_get_buffer_info(env, v, &src, &slen) == napi_ok && slen == 16;
+        if (ok) {
+          memcpy(f->src6, src, 16);
+          f->has_src6 = 1;
+        }
+      }
+    }
+    if (!ok || parse_address(addr, (uint32_t)scope, &f->dst, &f->dlen) < 0) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "setStopFrames: { key, fd, family 4|6, bytes (<= 1280), dst, ifindex?, src16? }");
+      return NULL;
+    }
+    f->key = key;
+    f->fd = fd;
+    f->family = family;
+    f->len = len;
+    f->ifindex = ifindex;
+    memcpy(f->buf, data, len);
+  }
+  t->count = (int)n;
+  __atomic_store_n(&stop_current, t, __ATOMIC_RELEASE);
+  stop_next ^= 1;
+  return NULL;
+}
+
+/* stopFramesSent() -> keys of the frames the signal handler sent (empty until a signal came). */
+static napi_value js_stop_frames_sent(napi_env env, napi_callback_info info) {
+  napi_value arr;
+  CHECK(napi_create_array(env, &arr));
+  int n = stop_fired ? stop_sent_count : 0;
+  for (int i = 0; i < n; i++) CHECK(napi_set_element(env, arr, (uint32_t)i, make_i32(env, stop_sent_keys[i])));
+  return arr;
+}
+
+/* setSignalForward([pid, ...]): the handler passes SIGTERM/SIGINT on to these as SIGTERM (installs it). */
+static napi_value js_set_signal_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t n = 0;
+  if (argc < 1 || napi_get_array_length(env, argv[0], &n) != napi_ok || n > FORWARD_MAX) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setSignalForward(array of at most 16 pids)");
+    return NULL;
+  }
+  int next = forward_current == 0 ? 1 : 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t pid;
+    CHECK(napi_get_element(env, argv[0], i, &v));
+    if (!get_i32(env, v, &pid) || pid <= 1) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "setSignalForward: pids > 1");
+      return NULL;
+    }
+    forward_pids[next][i] = pid;
+  }
+  forward_counts[next] = (int)n;
+  __atomic_store_n(&forward_current, next, __ATOMIC_RELEASE);
+  return js_install_stop_signals(env, info);
+}
+
+/* attachFilter(fd, program): SO_ATTACH_FILTER with struct sock_filter[] as bytes (8 each, host order). */
+static napi_value js_attach_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  void *data;
+  size_t len;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || len == 0 ||
+      len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "attachFilter(fd, program: 1..4096 instructions of 8 bytes)");
+    return NULL;
+  }
+  struct sock_fprog prog = {(unsigned short)(len / sizeof(struct sock_filter)), (struct sock_filter *)data};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
+  return NULL;
+}
+
+/* detachFilter(fd): SO_DETACH_FILTER (ENOENT when none is attached is not an error). */
+static napi_value js_detach_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !get_i32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "detachFilter(fd)");
+    return NULL;
+  }
+  int dummy = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof dummy) < 0 && errno != ENOENT) return throw_errno(env, "setsockopt(SO_DETACH_FILTER)", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -610,6 +875,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRealtime", NULL, js_set_realtime, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendUnixDatagram", NULL, js_send_unix_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"installStopSignals", NULL, js_install_stop_signals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setStopFrames", NULL, js_set_stop_frames, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopFramesSent", NULL, js_stop_frames_sent, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSignalForward", NULL, js_set_signal_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"detachFilter", NULL, js_detach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

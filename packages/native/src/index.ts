@@ -72,6 +72,34 @@ export interface AddonBinding {
   setRealtime(priority: number, rttimeLimitUs: number): void;
   /** One datagram to an AF_UNIX SOCK_DGRAM socket (a leading '@': abstract), from a fresh socket. */
   sendUnixDatagram(path: string, message: Uint8Array): number;
+  /** Puts the stop handler in front of SIGTERM's and SIGINT's (chaining to the one it replaces). */
+  installStopSignals(): void;
+  /** The datagrams the stop handler sends (replaces the whole table). */
+  setStopFrames(frames: StopFrame[]): void;
+  /** Keys of the frames the stop handler sent; empty until SIGTERM/SIGINT came. */
+  stopFramesSent(): number[];
+  /** Pids the stop handler passes SIGTERM on to (installs the handler). */
+  setSignalForward(pids: number[]): void;
+  /** SO_ATTACH_FILTER: a classic BPF program, 8 bytes per instruction in host order. */
+  attachFilter(fd: number, program: Buffer): void;
+  /** SO_DETACH_FILTER. */
+  detachFilter(fd: number): void;
+}
+
+/** A datagram the SIGTERM/SIGINT handler sends itself (see {@link setStopFrames}). */
+export interface StopFrame {
+  /** Returned by {@link stopFramesSent} once sent. */
+  key: number;
+  /** A raw socket's fd (IPv4 with IP_HDRINCL: bytes carry the IP header). */
+  fd: number;
+  family: Family;
+  bytes: Buffer;
+  /** Destination address in text. */
+  dst: string;
+  /** IPv6: the interface (IPV6_PKTINFO and the destination's scope). */
+  ifindex?: number;
+  /** IPv6: the source address (IPV6_PKTINFO). */
+  src16?: Buffer;
 }
 
 /** Linux constants used with the addon (include/uapi/linux/*.h). */
@@ -366,4 +394,63 @@ export function setRealtime(priority: number, rttimeLimitUs: number): void {
 /** The process's nice value (keepalived's vrrp_priority); lowering it needs CAP_SYS_NICE. */
 export function setNice(nice: number): void {
   setPriority(0, nice);
+}
+
+/**
+ * Datagrams sent from the SIGTERM/SIGINT handler itself, before the event loop
+ * wakes (a VRRP Master's priority-0 adverts). The handler then chains to the
+ * one it replaced, so process.on('SIGTERM') listeners still run: install it
+ * after registering them. Sent once per process.
+ */
+export function setStopFrames(frames: StopFrame[]): void {
+  const a = addon();
+  a.installStopSignals();
+  a.setStopFrames(frames);
+}
+
+/** Keys of the stop frames the signal handler sent (empty until a signal came). */
+export function stopFramesSent(): number[] {
+  return addon().stopFramesSent();
+}
+
+/** The SIGTERM/SIGINT handler passes SIGTERM on to these pids at once (a supervisor's children). */
+export function setSignalForward(pids: number[]): void {
+  addon().setSignalForward(pids);
+}
+
+/** One classic BPF instruction (struct sock_filter). */
+export interface BpfInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+/** Encodes a classic BPF program as struct sock_filter[] in host byte order. */
+export function encodeBpf(program: readonly BpfInstruction[]): Buffer {
+  const b = Buffer.alloc(program.length * 8);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  program.forEach((ins, i) => {
+    const o = i * 8;
+    if (le) {
+      b.writeUInt16LE(ins.code, o);
+      b.writeUInt32LE(ins.k >>> 0, o + 4);
+    } else {
+      b.writeUInt16BE(ins.code, o);
+      b.writeUInt32BE(ins.k >>> 0, o + 4);
+    }
+    b[o + 2] = ins.jt;
+    b[o + 3] = ins.jf;
+  });
+  return b;
+}
+
+/** SO_ATTACH_FILTER on `fd` (replaces a filter already attached). */
+export function attachFilter(fd: number, program: readonly BpfInstruction[]): void {
+  addon().attachFilter(fd, encodeBpf(program));
+}
+
+/** SO_DETACH_FILTER on `fd`. */
+export function detachFilter(fd: number): void {
+  addon().detachFilter(fd);
 }

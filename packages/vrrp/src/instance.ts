@@ -2,10 +2,10 @@
  * One VRRP instance: the pure VrrpStateMachine under a thin shell of timers,
  * the shared interface transport, rtnetlink addresses, GARP/NA and tracking.
  *
- * The shell runs the machine's actions in order. Timers and adverts happen at
- * once; address changes and announcements go through one serial queue, so that
- * GARP/NA always follow the addresses they announce and a removal never races
- * an addition. A packet that fails decoding or validation is counted by reason
+ * The shell runs the machine's actions in order. Timers, adverts and GARP/NA
+ * happen at once (a takeover sends the advert, then the GARP/NA, then starts
+ * the netlink work, as keepalived does); address changes go through one serial
+ * queue, so that a removal never races an addition. A packet that fails decoding or validation is counted by reason
  * and never reaches the machine (so it never touches a timer or the state).
  *
  * Parts: the timers (instance-timers.ts), the VIP installation
@@ -20,7 +20,8 @@ import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordA
 import type { VrrpInstanceConfig } from './config-schema.js';
 import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
 import { MisconfigReport, type MisconfigEntry } from './misconfig-report.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp, parseIpv6 } from './ip-address.js';
+import { armStopAdverts, disarmStopAdverts, sentOnSignal, stopAdvertKey } from './stop-adverts.js';
 import { Ipv4IdCounter } from './ip-header.js';
 import { formatMac } from './mac.js';
 import type { NetlinkClient } from './netlink.js';
@@ -91,6 +92,8 @@ export class VrrpInstance {
   private readonly announcer: AnnounceSender;
   private readonly vips: VipInstaller;
   private queue: Promise<void> = Promise.resolve();
+  /** No address job runs or waits: the next one may start at once. */
+  private queueIdle = true;
   /** Pending retry of a VIP removal that failed. */
   private effective: number;
   private fault = false;
@@ -109,6 +112,11 @@ export class VrrpInstance {
   private readonly peers: Set<string>;
   private readonly listeners: (() => void)[] = [];
   private readonly pendingSends = new Set<Promise<void>>();
+  /** Our priority-0 frames in the stop signal's table (stop-adverts.ts). */
+  private readonly stopKey = stopAdvertKey();
+  /** The signal handler sent our priority-0 adverts: leave() must not send them again. */
+  private zeroSentOnSignal = false;
+  private stopArmed = false;
 
   constructor(
     readonly config: VrrpInstanceConfig,
@@ -201,6 +209,13 @@ export class VrrpInstance {
     if (!this.started || this.left) return;
     this.left = true;
     this.timers.clearAll();
+    const sent = sentOnSignal(this.stopKey);
+    if (sent > 0) {
+      this.zeroSentOnSignal = true;
+      this.counters.advertsSent += sent;
+    }
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
     this.reasonOverride = undefined;
@@ -223,6 +238,8 @@ export class VrrpInstance {
   }
 
   private attach(ifindex: number): void {
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     this.ifindex = ifindex;
     try {
       this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) }, this.config.unicastPeers.length === 0);
@@ -230,9 +247,12 @@ export class VrrpInstance {
       this.log.error({ err }, `cannot open the VRRP socket on ${this.config.interface}`);
       this.transport = undefined;
     }
+    this.armStop();
   }
 
   private detach(): void {
+    this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
     if (this.transport) this.deps.transports.release(this.transport, this.config.vrid);
     this.transport = undefined;
   }
@@ -307,7 +327,9 @@ export class VrrpInstance {
   /** Our source address may have come, gone or changed: follow it. */
   private refreshSource(): void {
     const next = this.resolveSource();
+    const before = this.source;
     this.source = next;
+    if (before !== next) this.armStop();
     const placeholder = this.config.family === 4 ? '0.0.0.0' : '::';
     if (next !== undefined && (this.state === 'FAULT' || this.state === 'INIT') && this.sm?.params.primaryAddress !== next) {
       // The machine compares with its primary address (tie-breaks): rebuild it
@@ -432,6 +454,18 @@ export class VrrpInstance {
       this.log.error({ err, input: input.type }, 'state machine error');
       return;
     }
+    // The takeover path as keepalived runs it: the advert, then the GARP/NA (whole
+    // frames over the packet socket, which need no VIP on the interface), then the
+    // netlink work, and the log line and listeners last. The machine lists
+    // `addVips` before `announce` (the order of the RFC's steps); here the
+    // announcement leaves first and the VIP requests right after it, before the
+    // transition's log line and listeners.
+    const announce = actions.findIndex((a) => a.type === 'announce');
+    const add = actions.findIndex((a) => a.type === 'addVips');
+    if (announce > add && add >= 0) {
+      const [a] = actions.splice(announce, 1);
+      actions.splice(add, 0, a!);
+    }
     for (const a of actions) this.perform(a);
   }
 
@@ -456,15 +490,13 @@ export class VrrpInstance {
         this.enqueue(() => this.vips.remove());
         break;
       case 'announce':
-        this.enqueue(async () => {
-          if (this.state !== 'MASTER') return;
-          this.announcer.start(() => this.vips.announceTargets(), {
-            repeat: this.config.garpRepeat,
-            masterDelay: this.config.garpMasterDelay,
-            interval: this.config.garpInterval,
-            refreshRepeat: this.config.garpRefreshRepeat,
-            ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
-          });
+        if (this.state !== 'MASTER') break;
+        this.announcer.start(() => this.vips.announceTargets(), {
+          repeat: this.config.garpRepeat,
+          masterDelay: this.config.garpMasterDelay,
+          interval: this.config.garpInterval,
+          refreshRepeat: this.config.garpRefreshRepeat,
+          ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
         });
         break;
       case 'transition': {
@@ -474,6 +506,7 @@ export class VrrpInstance {
         this.counters.transitions++;
         if (a.to === 'MASTER') this.counters.becameMaster++;
         if (from === 'MASTER') this.announcer.stop();
+        this.armStop();
         const reason = this.reasonOverride ?? a.reason;
         this.log.info({ from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${from} -> ${a.to} (${reason})`);
         try {
@@ -534,12 +567,49 @@ export class VrrpInstance {
     return init;
   }
 
+  /**
+   * While Master, our priority-0 adverts wait ready-made in the stop signal's
+   * handler (stop-adverts.ts), which sends them before the event loop runs;
+   * otherwise nothing is armed.
+   */
+  private armStop(): void {
+    const t = this.transport;
+    const fd = t?.fd;
+    const src = this.source;
+    if (this.left || this.state !== 'MASTER' || !t || fd === undefined || !src) {
+      this.stopArmed = false;
+    disarmStopAdverts(this.stopKey);
+      return;
+    }
+    this.stopArmed = true;
+    const init = this.messageInit(0);
+    armStopAdverts(
+      this.stopKey,
+      this.destinations().map((dst) =>
+        this.config.family === 4
+          ? { fd, family: 4 as const, bytes: Buffer.from(encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init)), dst }
+          : { fd, family: 6 as const, bytes: Buffer.from(encodeVrrp(init, { family: 6, src, dst })), dst, ifindex: this.ifindex, src16: Buffer.from(parseIpv6(src)!) },
+      ),
+    );
+  }
+
+  private destinations(): string[] {
+    return this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+  }
+
   private sendAdvert(priority: number): void {
+    if (priority === 0 && this.zeroSentOnSignal) {
+      this.zeroSentOnSignal = false;
+      return;
+    }
+    // The stop signal's handler already said goodbye for us: an advert timer that
+    // fires before the stop path runs must not undo it (the Backups would wait 3 intervals).
+    if (this.stopArmed && sentOnSignal(this.stopKey) > 0) return;
     const t = this.transport;
     const src = this.source;
     if (!t || !src) return;
     const init = this.messageInit(priority);
-    const dsts = this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+    const dsts = this.destinations();
     for (const dst of dsts) {
       try {
         if (this.config.family === 4) {
@@ -569,8 +639,19 @@ export class VrrpInstance {
 
   // ---- addresses -----------------------------------------------------------
 
+  /**
+   * Runs `job` after the address jobs before it. An idle queue starts it at once
+   * (synchronously up to its first await), so a takeover's netlink requests leave
+   * before the transition's log line and listeners run.
+   */
   private enqueue(job: () => Promise<void>): void {
-    this.queue = this.queue.then(job).catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
+    const run = this.queueIdle ? safeStart(job) : this.queue.then(job);
+    this.queueIdle = false;
+    const mine = run.catch((err: unknown) => this.log.error({ err }, 'address operation failed'));
+    this.queue = mine;
+    void mine.then(() => {
+      if (this.queue === mine) this.queueIdle = true;
+    });
   }
 
   // ---- status --------------------------------------------------------------
@@ -614,6 +695,15 @@ export class VrrpInstance {
         answersSuppressed: snap?.answersSuppressed ?? 0,
       },
     };
+  }
+}
+
+/** Starts an async job now; a synchronous throw becomes a rejection. */
+function safeStart(job: () => Promise<void>): Promise<void> {
+  try {
+    return job();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 

@@ -315,6 +315,12 @@ export class InterfaceTransport {
    * IPv4: sends a whole IP packet (header built by the caller) to `dst`.
    * Resolves with the bytes sent; rejects on a socket error.
    */
+  /** The socket's file descriptor while open (stop-adverts.ts sends from it in the signal handler). */
+  get fd(): number | undefined {
+    if (this.closed) return undefined;
+    return (this.family === 4 ? this.raw4 : this.raw6)?.fd;
+  }
+
   send4(packet: Uint8Array, dst: string): Promise<number> {
     const sock = this.raw4;
     if (!sock || this.closed) return Promise.reject(new Error(`transport ${this.ifname}/4 is closed`));

@@ -6,6 +6,7 @@ import { HacoreError, type HacoreErrorCode } from '../errors.js';
 import type { ActionReply, ActionRequest, GenericEvent, Role, StatusReport } from '../types.js';
 import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
+import { forwardSignalsTo } from './signal-forward.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
 
@@ -80,6 +81,7 @@ export class Supervisor {
     const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     slot.proc = proc;
     slot.startedAt = Date.now();
+    this.forwardSignals();
     this.opts.logger.info({ child: slot.role, childPid: proc.pid }, `started ${slot.role} child`);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -104,6 +106,7 @@ export class Supervisor {
       });
       proc.once('exit', (code, signal) => {
         if (slot.proc === proc) slot.proc = undefined;
+        this.forwardSignals();
         if (!ready && first) {
           reject(new HacoreError('HACORE_ERR_CHILD_START', `the ${slot.role} child could not start: ${fatal ?? `exited with ${signal ?? code}`}`));
           return;
@@ -111,6 +114,11 @@ export class Supervisor {
         this.onChildExit(slot, code, signal);
       });
     });
+  }
+
+  /** The live children get the supervisor's SIGTERM/SIGINT straight from its signal handler (signal-forward.ts). */
+  private forwardSignals(): void {
+    forwardSignalsTo([...this.slots.values()].flatMap((s) => (s.proc?.pid !== undefined ? [s.proc.pid] : [])));
   }
 
   private onChildExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
