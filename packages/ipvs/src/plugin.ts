@@ -16,6 +16,8 @@ import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.j
 import type { CurrentService } from './reconcile.js';
 import { serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
+import { SyncDaemonController, type SyncDaemonOps, type SyncDaemonStatus } from './sync-daemon.js';
+import { syncDaemonIssues } from './sync-daemon-config.js';
 import { VirtualServer, type CheckView, type Evaluation } from './virtual-server.js';
 import { compileVirtualServers, type VirtualServerSpec } from './virtual-server-spec.js';
 
@@ -49,6 +51,8 @@ export interface IpvsStatus {
   lastPass?: { at: number; durationMs: number; applied: string[]; failed: OpFailure[]; skipped: string[]; remaining: string[] };
   /** The most recent refusals and pass errors, newest last. */
   errors: { at: number; message: string; errno?: string }[];
+  /** With `ipvs.syncDaemon`: the role asked for and the daemons the kernel runs. */
+  syncDaemon?: SyncDaemonStatus;
 }
 
 interface SectionsOf {
@@ -130,6 +134,9 @@ export class IpvsPlugin implements HacorePlugin {
   private lastPass: IpvsStatus['lastPass'];
   private readonly errors: IpvsStatus['errors'] = [];
   private readonly drains = new DrainSet();
+  private sync: SyncDaemonController | undefined;
+  /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
+  private readonly vrrpStates = new Map<string, string>();
 
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
@@ -152,6 +159,15 @@ export class IpvsPlugin implements HacorePlugin {
       const inline: CheckSpec[] = [];
       for (const vs of (config as HacoreConfig & SectionsOf).virtualServers ?? []) for (const rs of vs.realServers) inline.push(...rs.checks);
       return [...checks, ...inline];
+    });
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
+      issues.push(...syncDaemonIssues(config));
+    });
+    core.hooks.event.tap(PLUGIN_NAME, (event) => {
+      if (event.kind !== 'vrrp-transition') return;
+      const instance = String(event['instance']);
+      this.vrrpStates.set(instance, String(event['to']));
+      if (this.sync && this.active && instance === this.sync.vrrpInstance) void this.sync.setRole(event['to'] === 'MASTER' ? 'master' : 'backup');
     });
     core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
     core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
@@ -206,6 +222,8 @@ export class IpvsPlugin implements HacorePlugin {
     this.opsFailed = 0;
     this.lastPass = undefined;
     this.errors.length = 0;
+    this.sync = undefined;
+    this.vrrpStates.clear();
   }
 
   /** Resolves when no reconcile pass is running or pending. */
@@ -237,7 +255,32 @@ export class IpvsPlugin implements HacorePlugin {
     this.active = true;
     await this.kick();
     this.armResync();
+    await this.configureSync();
     this.logger.info({ virtualServers: this.servers.size, owned: this.owned.size }, 'ipvs reconciled at start');
+  }
+
+  /** Starts, updates or stops the sync daemon after `options` changed. */
+  private async configureSync(): Promise<void> {
+    const want = this.options.syncDaemon;
+    if (!want) {
+      const old = this.sync;
+      this.sync = undefined;
+      await old?.stop();
+      return;
+    }
+    const ops = this.dp as IpvsDataplane & Partial<SyncDaemonOps>;
+    if (!ops.listSyncDaemons || !ops.startSyncDaemon || !ops.stopSyncDaemon) {
+      this.pushError({ at: Date.now(), message: 'ipvs.syncDaemon: this data plane has no sync daemon' });
+      this.logger.error('ipvs.syncDaemon is set but the data plane has no sync daemon commands');
+      return;
+    }
+    if (this.sync) {
+      await this.sync.update(want);
+    } else {
+      this.sync = new SyncDaemonController(ops as SyncDaemonOps, want, this.logger);
+      await this.sync.start();
+    }
+    await this.sync!.setRole(this.vrrpStates.get(want.vrrpInstance) === 'MASTER' ? 'master' : 'backup');
   }
 
   private async reload(diff: ConfigDiff): Promise<void> {
@@ -245,6 +288,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
     this.table = undefined;
     this.armResync();
+    await this.configureSync();
     const next = new Map<string, VirtualServer>();
     for (const spec of specsOf(diff.next).specs) {
       const vs = new VirtualServer(spec);
@@ -277,6 +321,7 @@ export class IpvsPlugin implements HacorePlugin {
         this.logger.error({ err }, 'ipvs: could not remove our services at shutdown');
       }
     }
+    await this.sync?.stop();
     if (this.ownsDataplane) await (this.dp as IpvsDataplane & { close?: () => unknown }).close?.();
   }
 
@@ -411,6 +456,7 @@ export class IpvsPlugin implements HacorePlugin {
       opsFailed: this.opsFailed,
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
       errors: [...this.errors],
+      ...(this.sync ? { syncDaemon: this.sync.status() } : {}),
     };
   }
 }
