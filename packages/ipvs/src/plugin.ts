@@ -8,6 +8,7 @@ import {
   type VirtualServerConfig,
 } from './config-schema.js';
 import { DrainSet } from './drain.js';
+import { OwnershipStore } from './ownership.js';
 import { IpvsUnavailableError } from './errors.js';
 import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
 import { AsyncParallelHook } from 'tapable';
@@ -134,6 +135,7 @@ export class IpvsPlugin implements HacorePlugin {
   private lastPass: IpvsStatus['lastPass'];
   private readonly errors: IpvsStatus['errors'] = [];
   private readonly drains = new DrainSet();
+  private readonly ownership = new OwnershipStore();
   private sync: SyncDaemonController | undefined;
   /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
   private readonly vrrpStates = new Map<string, string>();
@@ -251,6 +253,14 @@ export class IpvsPlugin implements HacorePlugin {
     this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
     const problem = this.drains.open(config.stateDir);
     if (problem) this.logger.warn(problem);
+    // What we owned when we last ran: a service since removed from the config is still ours to remove.
+    const stored = this.ownership.open(config.stateDir);
+    if (stored.problem) {
+      const message = `${stored.problem}: owning no service until one is created or adopted`;
+      this.logger.warn(message);
+      this.pushError({ at: Date.now(), message });
+    }
+    this.owned = stored.owned;
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
     this.active = true;
     await this.kick();
@@ -414,6 +424,11 @@ export class IpvsPlugin implements HacorePlugin {
   private record(report: ApplyReport): void {
     this.passes++;
     this.owned = new Set(report.owned);
+    const problem = this.ownership.save(this.owned);
+    if (problem) {
+      this.logger.warn(problem);
+      this.pushError({ at: Date.now(), message: problem });
+    }
     this.opsApplied += report.applied.length;
     this.opsFailed += report.failed.length;
     const names = (ops: ReconcileOp[]) => ops.map(describeOp);
