@@ -113,6 +113,7 @@ export type SyncDaemonOptionsConfig = InferShape<typeof syncDaemonShape>;
 export const ipvsOptionsShape = {
   leaveOnStop: s.optional(s.boolean(), false).describe('Leave our services in the kernel when hacore stops (default: remove them).'),
   resyncInterval: s.optional(s.duration(), 60000).describe('Between passes, the plugin trusts the table it last read back; this often it reads the whole table again, so that changes made behind its back are repaired. 0 disables. Default 60s.'),
+  statsInterval: s.optional(s.duration(), 5000).describe('How often the kernel\'s per-destination counters and rates (active/inactive connections, packets, bytes) are read for the status and the Prometheus metrics. The kernel refreshes them about every 2 s. 0 disables. Default 5s.'),
   syncDaemon: s.optional(s.object(syncDaemonShape)).describe('The kernel\'s connection-sync daemon, so that established connections survive a director failover: started as backup, switched to master while `vrrpInstance` is Master (keepalived lvs_sync_daemon). The optional maxLength, group, port and ttl need Linux 4.3 or later.'),
 };
 export const ipvsOptionsSchema = s.object(ipvsOptionsShape);

@@ -8,6 +8,7 @@ import {
   type VirtualServerConfig,
 } from './config-schema.js';
 import { DrainSet } from './drain.js';
+import { DestinationStatsPoller, type DestinationStats } from './destination-stats.js';
 import { OwnershipStore } from './ownership.js';
 import { IpvsUnavailableError } from './errors.js';
 import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
@@ -52,8 +53,16 @@ export interface IpvsStatus {
   lastPass?: { at: number; durationMs: number; applied: string[]; failed: OpFailure[]; skipped: string[]; remaining: string[] };
   /** The most recent refusals and pass errors, newest last. */
   errors: { at: number; message: string; errno?: string }[];
+  /** The kernel's per-destination counters and rates (every `ipvs.statsInterval`), and when they were read. */
+  destinations: DestinationStats[];
+  destinationsAt?: number;
   /** With `ipvs.syncDaemon`: the role asked for and the daemons the kernel runs. */
   syncDaemon?: SyncDaemonStatus;
+}
+
+/** The `ipvs` section when the config has none (the schema's defaults). */
+function defaultOptions(): IpvsOptionsConfig {
+  return { leaveOnStop: false, resyncInterval: 60000, statsInterval: 5000 };
 }
 
 interface SectionsOf {
@@ -124,7 +133,7 @@ export class IpvsPlugin implements HacorePlugin {
   /** The table as the last pass read it back; `undefined` makes the next pass read it all. */
   private table: CurrentService[] | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private options: IpvsOptionsConfig = { leaveOnStop: false, resyncInterval: 60000 };
+  private options: IpvsOptionsConfig = defaultOptions();
   private active = false;
   private dirty = false;
   private loop: Promise<void> | undefined;
@@ -137,6 +146,7 @@ export class IpvsPlugin implements HacorePlugin {
   private readonly drains = new DrainSet();
   private readonly ownership = new OwnershipStore();
   private sync: SyncDaemonController | undefined;
+  private stats: DestinationStatsPoller | undefined;
   /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
   private readonly vrrpStates = new Map<string, string>();
 
@@ -216,7 +226,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.views.clear();
     this.owned = new Set();
     this.table = undefined;
-    this.options = { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = defaultOptions();
     this.active = false;
     this.dirty = false;
     this.passes = 0;
@@ -225,6 +235,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.lastPass = undefined;
     this.errors.length = 0;
     this.sync = undefined;
+    this.stats = undefined;
     this.vrrpStates.clear();
   }
 
@@ -250,7 +261,7 @@ export class IpvsPlugin implements HacorePlugin {
       if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('HACORE_ERR_IPVS')) throw err;
       throw new IpvsUnavailableError(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
-    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? defaultOptions();
     const problem = this.drains.open(config.stateDir);
     if (problem) this.logger.warn(problem);
     // What we owned when we last ran: a service since removed from the config is still ours to remove.
@@ -265,6 +276,8 @@ export class IpvsPlugin implements HacorePlugin {
     this.active = true;
     await this.kick();
     this.armResync();
+    this.stats = new DestinationStatsPoller(this.dp, () => [...this.servers.values()].flatMap((vs) => vs.spec.services.map((svc) => ({ virtualServer: vs.spec.name, key: svc.key }))));
+    this.stats.arm(this.options.statsInterval);
     await this.configureSync();
     this.logger.info({ virtualServers: this.servers.size, owned: this.owned.size }, 'ipvs reconciled at start');
   }
@@ -295,9 +308,10 @@ export class IpvsPlugin implements HacorePlugin {
 
   private async reload(diff: ConfigDiff): Promise<void> {
     if (!this.active) return;
-    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? defaultOptions();
     this.table = undefined;
     this.armResync();
+    this.stats?.arm(this.options.statsInterval);
     await this.configureSync();
     const next = new Map<string, VirtualServer>();
     for (const spec of specsOf(diff.next).specs) {
@@ -317,6 +331,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.active = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.stats?.stop();
     await this.idle();
     for (const vs of this.servers.values()) {
       const q = vs.omegaAtShutdown();
@@ -471,6 +486,8 @@ export class IpvsPlugin implements HacorePlugin {
       opsFailed: this.opsFailed,
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
       errors: [...this.errors],
+      destinations: this.stats?.latest ?? [],
+      ...(this.stats?.at !== undefined ? { destinationsAt: this.stats.at } : {}),
       ...(this.sync ? { syncDaemon: this.sync.status() } : {}),
     };
   }
