@@ -6,9 +6,10 @@ import { IpvsClient } from './netlink-client.js';
 import { addressFamily } from './ip-address.js';
 import type { IpvsProtocol, ServiceKey } from './types.js';
 import { formatDaemons, formatList, formatTimeouts, type ListView } from './ipvsadm-format.js';
+import { formatConnections, readConnections } from './conn-table.js';
 
 export const LIST_USAGE = `usage: hacore ipvs list [--json] [--stats | --rate | --thresholds | --persistent-conn | --tun-info]
-                       [--exact] [--timeout] [--daemon]
+                       [--exact] [--timeout] [--daemon] [-c]
                        [-t|-u|--sctp-service ADDR:PORT | -f MARK [-6]]
 
 Prints the kernel's IPVS table as \`ipvsadm -Ln\` does, read over generic netlink.
@@ -19,6 +20,8 @@ Prints the kernel's IPVS table as \`ipvsadm -Ln\` does, read over generic netlin
   --exact            counters without K/M/G units
   --timeout          only the tcp/tcpfin/udp timeouts
   --daemon           only the connection-sync daemons
+  -c, --connection   the connection table (/proc/net/ip_vs_conn) as \`ipvsadm -Lnc\`
+                     prints it; with --persistent-conn, its pe name and pe_data too
   -t, -u, --sctp-service ADDR:PORT, -f MARK [-6]
                      only this service (TCP, UDP, SCTP, firewall mark), as
                      \`ipvsadm -Ln -t ADDR:PORT\` prints it
@@ -30,6 +33,7 @@ export interface ListArgs {
   exact: boolean;
   timeout: boolean;
   daemon: boolean;
+  connections: boolean;
   /** One service only (`-t`, `-u`, `--sctp-service`, `-f`). */
   service?: ServiceKey;
 }
@@ -52,7 +56,7 @@ export class NoSuchServiceError extends Error {
 }
 
 export function parseListArgs(argv: readonly string[]): ListArgs {
-  const a: ListArgs = { json: false, view: 'default', exact: false, timeout: false, daemon: false };
+  const a: ListArgs = { json: false, view: 'default', exact: false, timeout: false, daemon: false, connections: false };
   const views: Record<string, ListView> = {
     '--stats': 'stats',
     '--rate': 'rate',
@@ -80,6 +84,7 @@ export function parseListArgs(argv: readonly string[]): ListArgs {
     else if (arg === '--exact') a.exact = true;
     else if (arg === '--timeout') a.timeout = true;
     else if (arg === '--daemon') a.daemon = true;
+    else if (arg === '-c' || arg === '--connection' || arg === '-Lnc') a.connections = true;
     // ipvsadm habits: -L/-l/-n are what this command always does.
     else if (arg === '-n' || arg === '-Ln' || arg === '-L' || arg === '-l' || arg === '--numeric') continue;
     else if (views[arg]) {
@@ -94,6 +99,10 @@ export function parseListArgs(argv: readonly string[]): ListArgs {
 /** Runs `list` and returns the text to print. */
 export async function runList(argv: readonly string[], client?: IpvsClient): Promise<string> {
   const args = parseListArgs(argv);
+  if (args.connections) {
+    const entries = await readConnections();
+    return args.json ? `${JSON.stringify(entries, null, 2)}\n` : formatConnections(entries, { persistent: args.view === 'persistent-conn' });
+  }
   const c = client ?? (await IpvsClient.open());
   try {
     if (args.json && !args.service) {

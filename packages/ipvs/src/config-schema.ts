@@ -98,10 +98,23 @@ const groupMember = s.transform(
 /** `virtualServerGroups`: name -> members (keepalived virtual_server_group). */
 export const virtualServerGroupsSchema = s.record(s.array(groupMember, { minItems: 1 }), { keyPattern: /^[A-Za-z0-9_.:@-]+$/ });
 
+const syncDaemonShape = {
+  interface: s.string({ pattern: /^[^\s/]{1,15}$/, patternText: 'an interface name of 1-15 characters' }).describe('Interface the sync messages are multicast on and received from (keepalived lvs_sync_daemon IFACE).'),
+  vrrpInstance: s.string({ minLength: 1 }).describe('The vrrp instance whose state drives the daemon: master while it is Master, backup otherwise (keepalived lvs_sync_daemon IFACE INSTANCE).'),
+  syncId: s.optional(s.integer({ min: 0, max: 255 }), 0).describe('Sync id: a backup takes only the messages of its id (keepalived lvs_sync_daemon ... id N). Default 0.'),
+  maxLength: s.optional(s.integer({ min: 64, max: 65535 })).describe('Largest sync message in bytes, including the IP/UDP headers (ipvsadm --sync-maxlen). Default: the kernel\'s, from the interface MTU.'),
+  group: s.optional(s.ip()).describe('Multicast group (ipvsadm --mcast-group). Default 224.0.0.81.'),
+  port: s.optional(s.port()).describe('UDP port (ipvsadm --mcast-port). Default 8848.'),
+  ttl: s.optional(s.integer({ min: 1, max: 255 })).describe('Multicast TTL (ipvsadm --mcast-ttl). Default 1.'),
+};
+export type SyncDaemonOptionsConfig = InferShape<typeof syncDaemonShape>;
+
 /** `ipvs`: options of the plugin itself. */
 export const ipvsOptionsShape = {
   leaveOnStop: s.optional(s.boolean(), false).describe('Leave our services in the kernel when hacore stops (default: remove them).'),
   resyncInterval: s.optional(s.duration(), 60000).describe('Between passes, the plugin trusts the table it last read back; this often it reads the whole table again, so that changes made behind its back are repaired. 0 disables. Default 60s.'),
+  statsInterval: s.optional(s.duration(), 5000).describe('How often the kernel\'s per-destination counters and rates (active/inactive connections, packets, bytes) are read for the status and the Prometheus metrics. The kernel refreshes them about every 2 s. 0 disables. Default 5s.'),
+  syncDaemon: s.optional(s.object(syncDaemonShape)).describe('The kernel\'s connection-sync daemon, so that established connections survive a director failover: started as backup, switched to master while `vrrpInstance` is Master (keepalived lvs_sync_daemon). The optional maxLength, group, port and ttl need Linux 4.3 or later.'),
 };
 export const ipvsOptionsSchema = s.object(ipvsOptionsShape);
 export type IpvsOptionsConfig = InferShape<typeof ipvsOptionsShape>;

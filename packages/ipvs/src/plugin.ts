@@ -8,6 +8,8 @@ import {
   type VirtualServerConfig,
 } from './config-schema.js';
 import { DrainSet } from './drain.js';
+import { DestinationStatsPoller, type DestinationStats } from './destination-stats.js';
+import { OwnershipStore } from './ownership.js';
 import { IpvsUnavailableError } from './errors.js';
 import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
 import { AsyncParallelHook } from 'tapable';
@@ -16,6 +18,8 @@ import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.j
 import type { CurrentService } from './reconcile.js';
 import { serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
+import { SyncDaemonController, type SyncDaemonOps, type SyncDaemonStatus } from './sync-daemon.js';
+import { syncDaemonIssues } from './sync-daemon-config.js';
 import { VirtualServer, type CheckView, type Evaluation } from './virtual-server.js';
 import { compileVirtualServers, type VirtualServerSpec } from './virtual-server-spec.js';
 
@@ -49,6 +53,16 @@ export interface IpvsStatus {
   lastPass?: { at: number; durationMs: number; applied: string[]; failed: OpFailure[]; skipped: string[]; remaining: string[] };
   /** The most recent refusals and pass errors, newest last. */
   errors: { at: number; message: string; errno?: string }[];
+  /** The kernel's per-destination counters and rates (every `ipvs.statsInterval`), and when they were read. */
+  destinations: DestinationStats[];
+  destinationsAt?: number;
+  /** With `ipvs.syncDaemon`: the role asked for and the daemons the kernel runs. */
+  syncDaemon?: SyncDaemonStatus;
+}
+
+/** The `ipvs` section when the config has none (the schema's defaults). */
+function defaultOptions(): IpvsOptionsConfig {
+  return { leaveOnStop: false, resyncInterval: 60000, statsInterval: 5000 };
 }
 
 interface SectionsOf {
@@ -119,7 +133,7 @@ export class IpvsPlugin implements HacorePlugin {
   /** The table as the last pass read it back; `undefined` makes the next pass read it all. */
   private table: CurrentService[] | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private options: IpvsOptionsConfig = { leaveOnStop: false, resyncInterval: 60000 };
+  private options: IpvsOptionsConfig = defaultOptions();
   private active = false;
   private dirty = false;
   private loop: Promise<void> | undefined;
@@ -130,6 +144,11 @@ export class IpvsPlugin implements HacorePlugin {
   private lastPass: IpvsStatus['lastPass'];
   private readonly errors: IpvsStatus['errors'] = [];
   private readonly drains = new DrainSet();
+  private readonly ownership = new OwnershipStore();
+  private sync: SyncDaemonController | undefined;
+  private stats: DestinationStatsPoller | undefined;
+  /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
+  private readonly vrrpStates = new Map<string, string>();
 
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
@@ -152,6 +171,15 @@ export class IpvsPlugin implements HacorePlugin {
       const inline: CheckSpec[] = [];
       for (const vs of (config as HacoreConfig & SectionsOf).virtualServers ?? []) for (const rs of vs.realServers) inline.push(...rs.checks);
       return [...checks, ...inline];
+    });
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
+      issues.push(...syncDaemonIssues(config));
+    });
+    core.hooks.event.tap(PLUGIN_NAME, (event) => {
+      if (event.kind !== 'vrrp-transition') return;
+      const instance = String(event['instance']);
+      this.vrrpStates.set(instance, String(event['to']));
+      if (this.sync && this.active && instance === this.sync.vrrpInstance) void this.sync.setRole(event['to'] === 'MASTER' ? 'master' : 'backup');
     });
     core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
     core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
@@ -198,7 +226,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.views.clear();
     this.owned = new Set();
     this.table = undefined;
-    this.options = { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = defaultOptions();
     this.active = false;
     this.dirty = false;
     this.passes = 0;
@@ -206,6 +234,9 @@ export class IpvsPlugin implements HacorePlugin {
     this.opsFailed = 0;
     this.lastPass = undefined;
     this.errors.length = 0;
+    this.sync = undefined;
+    this.stats = undefined;
+    this.vrrpStates.clear();
   }
 
   /** Resolves when no reconcile pass is running or pending. */
@@ -230,21 +261,58 @@ export class IpvsPlugin implements HacorePlugin {
       if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('HACORE_ERR_IPVS')) throw err;
       throw new IpvsUnavailableError(`ipvs: cannot open the data plane (does the kernel have IPVS, ip_vs loaded, and CAP_NET_ADMIN?): ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
-    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = (config as HacoreConfig & SectionsOf).ipvs ?? defaultOptions();
     const problem = this.drains.open(config.stateDir);
     if (problem) this.logger.warn(problem);
+    // What we owned when we last ran: a service since removed from the config is still ours to remove.
+    const stored = this.ownership.open(config.stateDir);
+    if (stored.problem) {
+      const message = `${stored.problem}: owning no service until one is created or adopted`;
+      this.logger.warn(message);
+      this.pushError({ at: Date.now(), message });
+    }
+    this.owned = stored.owned;
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
     this.active = true;
     await this.kick();
     this.armResync();
+    this.stats = new DestinationStatsPoller(this.dp, () => [...this.servers.values()].flatMap((vs) => vs.spec.services.map((svc) => ({ virtualServer: vs.spec.name, key: svc.key }))));
+    this.stats.arm(this.options.statsInterval);
+    await this.configureSync();
     this.logger.info({ virtualServers: this.servers.size, owned: this.owned.size }, 'ipvs reconciled at start');
+  }
+
+  /** Starts, updates or stops the sync daemon after `options` changed. */
+  private async configureSync(): Promise<void> {
+    const want = this.options.syncDaemon;
+    if (!want) {
+      const old = this.sync;
+      this.sync = undefined;
+      await old?.stop();
+      return;
+    }
+    const ops = this.dp as IpvsDataplane & Partial<SyncDaemonOps>;
+    if (!ops.listSyncDaemons || !ops.startSyncDaemon || !ops.stopSyncDaemon) {
+      this.pushError({ at: Date.now(), message: 'ipvs.syncDaemon: this data plane has no sync daemon' });
+      this.logger.error('ipvs.syncDaemon is set but the data plane has no sync daemon commands');
+      return;
+    }
+    if (this.sync) {
+      await this.sync.update(want);
+    } else {
+      this.sync = new SyncDaemonController(ops as SyncDaemonOps, want, this.logger);
+      await this.sync.start();
+    }
+    await this.sync!.setRole(this.vrrpStates.get(want.vrrpInstance) === 'MASTER' ? 'master' : 'backup');
   }
 
   private async reload(diff: ConfigDiff): Promise<void> {
     if (!this.active) return;
-    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? { leaveOnStop: false, resyncInterval: 60000 };
+    this.options = (diff.next as HacoreConfig & SectionsOf).ipvs ?? defaultOptions();
     this.table = undefined;
     this.armResync();
+    this.stats?.arm(this.options.statsInterval);
+    await this.configureSync();
     const next = new Map<string, VirtualServer>();
     for (const spec of specsOf(diff.next).specs) {
       const vs = new VirtualServer(spec);
@@ -263,6 +331,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.active = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.stats?.stop();
     await this.idle();
     for (const vs of this.servers.values()) {
       const q = vs.omegaAtShutdown();
@@ -277,6 +346,7 @@ export class IpvsPlugin implements HacorePlugin {
         this.logger.error({ err }, 'ipvs: could not remove our services at shutdown');
       }
     }
+    await this.sync?.stop();
     if (this.ownsDataplane) await (this.dp as IpvsDataplane & { close?: () => unknown }).close?.();
   }
 
@@ -369,6 +439,11 @@ export class IpvsPlugin implements HacorePlugin {
   private record(report: ApplyReport): void {
     this.passes++;
     this.owned = new Set(report.owned);
+    const problem = this.ownership.save(this.owned);
+    if (problem) {
+      this.logger.warn(problem);
+      this.pushError({ at: Date.now(), message: problem });
+    }
     this.opsApplied += report.applied.length;
     this.opsFailed += report.failed.length;
     const names = (ops: ReconcileOp[]) => ops.map(describeOp);
@@ -411,6 +486,9 @@ export class IpvsPlugin implements HacorePlugin {
       opsFailed: this.opsFailed,
       ...(this.lastPass ? { lastPass: this.lastPass } : {}),
       errors: [...this.errors],
+      destinations: this.stats?.latest ?? [],
+      ...(this.stats?.at !== undefined ? { destinationsAt: this.stats.at } : {}),
+      ...(this.sync ? { syncDaemon: this.sync.status() } : {}),
     };
   }
 }

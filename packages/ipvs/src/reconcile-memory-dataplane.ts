@@ -1,5 +1,5 @@
 import { destinationId, pickKey, serviceKeyId } from './reconcile-keys.js';
-import type { Destination, DestinationConfig, IpvsBatchOp, IpvsBatchResult, IpvsDataplane, Service, ServiceConfig, ServiceKey } from './types.js';
+import type { Destination, DestinationConfig, IpvsBatchOp, IpvsBatchResult, IpvsDataplane, Service, ServiceConfig, ServiceKey, SyncDaemonConfig } from './types.js';
 
 /** The error an in-memory table raises, shaped like a kernel refusal. */
 export class MemoryDataplaneError extends Error {
@@ -33,6 +33,8 @@ export class MemoryDataplane implements IpvsDataplane {
   readonly applyBatch?: (ops: readonly IpvsBatchOp[]) => Promise<IpvsBatchResult[]>;
   /** Number of applyBatch calls. */
   batches = 0;
+  /** The sync daemons, at most one per state as in the kernel. */
+  readonly daemons: SyncDaemonConfig[] = [];
 
   constructor(options: { batch?: boolean } = {}) {
     if (options.batch) {
@@ -121,5 +123,23 @@ export class MemoryDataplane implements IpvsDataplane {
     this.check('deleteDestination', key, dest);
     const s = this.get('deleteDestination', key);
     if (!s.dests.delete(destinationId(dest))) throw new MemoryDataplaneError('ENOENT', 'deleteDestination');
+  }
+
+  async listSyncDaemons(): Promise<SyncDaemonConfig[]> {
+    return this.daemons.map((d) => ({ ...d }));
+  }
+
+  async startSyncDaemon(cfg: SyncDaemonConfig): Promise<void> {
+    this.calls.push(`startSyncDaemon ${cfg.state} ${cfg.interface} ${cfg.syncId}`);
+    if (this.daemons.some((d) => d.state === cfg.state)) throw new MemoryDataplaneError('EEXIST', 'startSyncDaemon');
+    // Like Linux 4.3+, which reports its defaults for what was not given (maxLength from a 1500-byte MTU).
+    this.daemons.push({ maxLength: 1472, multicastGroup: '224.0.0.81', multicastPort: 8848, multicastTtl: 1, ...cfg });
+  }
+
+  async stopSyncDaemon(state: SyncDaemonConfig['state']): Promise<void> {
+    this.calls.push(`stopSyncDaemon ${state}`);
+    const i = this.daemons.findIndex((d) => d.state === state);
+    if (i < 0) throw new MemoryDataplaneError('ESRCH', 'stopSyncDaemon');
+    this.daemons.splice(i, 1);
   }
 }

@@ -122,6 +122,10 @@ export interface IpvsDataplane {
    * refused op does not stop the others.
    */
   applyBatch?(ops: readonly IpvsBatchOp[]): Promise<IpvsBatchResult[]>;
+  /** Optional: the connection-sync daemons (GET/NEW/DEL_DAEMON); needed by `ipvs.syncDaemon`. */
+  listSyncDaemons?(): Promise<SyncDaemonConfig[]>;
+  startSyncDaemon?(cfg: SyncDaemonConfig): Promise<void>;
+  stopSyncDaemon?(state: SyncDaemonConfig['state']): Promise<void>;
 }
 
 /** One change for IpvsDataplane.applyBatch. */

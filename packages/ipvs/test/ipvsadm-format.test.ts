@@ -71,7 +71,9 @@ describe('ipvsadm -Ln form', () => {
       formatDaemons([{ state: 'master', interface: 'eth0', syncId: 5, maxLength: 1472, multicastGroup: '224.0.0.81', multicastPort: 8848, multicastTtl: 1 }]),
       'master sync daemon (mcast=eth0, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n',
     );
-    assert.deepEqual(parseListArgs(['-n', '--stats', '--exact']), { json: false, view: 'stats', exact: true, timeout: false, daemon: false });
+    assert.deepEqual(parseListArgs(['-n', '--stats', '--exact']), { json: false, view: 'stats', exact: true, timeout: false, daemon: false, connections: false });
+    assert.equal(parseListArgs(['-c']).connections, true);
+    assert.equal(parseListArgs(['--connection', '--persistent-conn']).view, 'persistent-conn');
     assert.throws(() => parseListArgs(['--stats', '--rate']), { code: 'HACORE_ERR_USAGE' });
     assert.throws(() => parseListArgs(['--what']), { code: 'HACORE_ERR_USAGE' });
     assert.deepEqual(parseListArgs(['-t', '198.51.100.1:80']).service, { family: 4, protocol: 'tcp', address: '198.51.100.1', port: 80 });

@@ -51,6 +51,7 @@ function writeConfig(over: { weights?: number[]; scheduler?: string; ipvs?: obje
   const weights = over.weights ?? [1, 1, 1];
   const cfg = {
     plugins: ['./ipvs.mjs', './fake.mjs'],
+    stateDir: path.join(dir, 'state'),
     ...(over.ipvs ? { ipvs: over.ipvs } : {}),
     virtualServers: [
       {
@@ -195,6 +196,42 @@ describe('IpvsPlugin in a running core', () => {
     await second.core.start();
     await second.core.stop();
     assert.deepEqual(dp.calls, [], 'an identical table is adopted with no operation');
+  });
+
+  it('persists what it owns: a service removed from the config while stopped is removed at the next start, a foreign one is not', async () => {
+    const dp = new MemoryDataplane();
+    await dp.addService({ key: { family: 4, protocol: 'tcp', address: '198.51.100.99', port: 443 }, scheduler: 'rr' });
+    g.__ipvsTestDp = dp;
+    g.__ipvsFake = new Map();
+    const stateDir = path.join(dir, 'owned-state');
+    const ownedFile = path.join(stateDir, 'ipvs-owned.json');
+    const file = writeConfig({ ipvs: { leaveOnStop: true }, extra: { stateDir } });
+    const first = await boot(file);
+    await first.core.start();
+    await first.core.stop();
+    const fs = await import('node:fs');
+    assert.deepEqual(JSON.parse(fs.readFileSync(ownedFile, 'utf8')), { version: 1, services: [WEB, DNS] });
+    // While stopped: the DNS service leaves the config.
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    cfg.virtualServers.pop();
+    fs.writeFileSync(file, JSON.stringify(cfg));
+    const second = await boot(file);
+    await second.core.start();
+    assert.deepEqual(Object.keys(await table(dp)).sort(), [FOREIGN, WEB].sort(), 'ours removed, the foreign one kept');
+    await second.core.stop();
+    assert.deepEqual(JSON.parse(fs.readFileSync(ownedFile, 'utf8')).services, [WEB]);
+
+    // A truncated file: logged, nothing owned, so nothing the config does not name is deleted.
+    await dp.addService({ key: { family: 4, protocol: 'udp', address: '198.51.100.10', port: 53 }, scheduler: 'rr' });
+    fs.writeFileSync(ownedFile, '{"version": 1, "services": ["udp:198.51.100.10:53", "tcp:198.51');
+    const third = await boot(file);
+    await third.core.start();
+    assert.deepEqual(Object.keys(await table(dp)).sort(), [FOREIGN, DNS, WEB].sort(), 'the unowned DNS service is left alone');
+    const errors = (third.core.status().ipvs as IpvsStatus).errors.map((e) => e.message);
+    assert.ok(errors.some((m) => /ipvs-owned\.json: not a state file hacore wrote/.test(m)), errors.join('\n'));
+    await third.core.stop();
+    // The next write replaces the corrupt file with what we own now.
+    assert.deepEqual(JSON.parse(fs.readFileSync(ownedFile, 'utf8')).services, [WEB]);
   });
 
   it('a pass that cannot read the table is reported and retried', async () => {

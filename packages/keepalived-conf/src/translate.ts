@@ -227,6 +227,30 @@ const VRRP_DEFAULT_KEYS: Record<string, [string, 'seconds' | 'int' | 'flag' | 'v
   vrrp_check_unicast_src: ['checkUnicastSource', 'flag'],
 };
 
+/** `lvs_sync_daemon IFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]` -> ipvs.syncDaemon. */
+function lvsSyncDaemon(c: KaNode, t: Ctx): void {
+  const [iface, instance, ...rest] = c.args;
+  if (!iface || !instance) return t.bad(c, 'expected an interface and a vrrp instance name');
+  const sd: Obj = { interface: iface, vrrpInstance: instance };
+  const keys: Record<string, [string, number, number] | 'ip'> = { id: ['syncId', 0, 255], maxlen: ['maxLength', 64, 65535], port: ['port', 1, 65535], ttl: ['ttl', 1, 255], group: 'ip' };
+  for (let i = 0; i < rest.length; i += 2) {
+    const k = rest[i]!;
+    const v = rest[i + 1];
+    const spec = keys[k];
+    if (!spec || v === undefined) return t.bad(c, `expected id, maxlen, port, ttl or group with a value, found "${k}"`);
+    if (spec === 'ip') {
+      if (isIP(v) === 0) return t.bad(c, `group: expected an IP address, found "${v}"`);
+      sd.group = v;
+      continue;
+    }
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < spec[1] || n > spec[2]) return t.bad(c, `${k}: expected an integer ${spec[1]}-${spec[2]}, found "${v}"`);
+    sd[spec[0]] = n;
+  }
+  t.plugins.add('@hacore/ipvs');
+  t.set('ipvs', ensure(t.doc, 'ipvs'), 'syncDaemon', sd, c);
+}
+
 function globalDefs(n: KaNode, t: Ctx): void {
   const smtp: Obj = {};
   const smtpSrc = src(n);
@@ -237,6 +261,7 @@ function globalDefs(n: KaNode, t: Ctx): void {
       t.noted(c, 'smtp.subjectPrefix (only names this box otherwise)');
     },
     lvs_id: (c) => t.noted(c, 'no effect (keepalived 1.x name of router_id)'),
+    lvs_sync_daemon: (c) => lvsSyncDaemon(c, t),
     notification_email: (c) => {
       smtp.notificationEmail = (c.children ?? []).map((e) => e.keyword);
       t.noted(c, 'smtp.notificationEmail');
@@ -1014,7 +1039,7 @@ export function translate(parsed: ParseResult, opts: TranslateOptions = {}): Tra
   }
   const plugins = PLUGIN_ORDER.filter((p) => t.plugins.has(p));
   const doc: Obj = { plugins };
-  for (const k of ['bfd', 'vrrp', 'virtualServerGroups', 'virtualServers', 'notify', 'smtp']) if (t.doc[k] !== undefined) doc[k] = t.doc[k];
+  for (const k of ['bfd', 'vrrp', 'ipvs', 'virtualServerGroups', 'virtualServers', 'notify', 'smtp']) if (t.doc[k] !== undefined) doc[k] = t.doc[k];
   return { doc, sources: t.sources, report: t.report, warnings: [...parsed.warnings, ...t.warnings] };
 }
 

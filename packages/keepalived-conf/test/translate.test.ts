@@ -164,3 +164,11 @@ test('property: translate throws nothing but KaConfError on any tree of keepaliv
     { numRuns: 1500 },
   );
 });
+
+test('lvs_sync_daemon becomes ipvs.syncDaemon, driven by the named instance', () => {
+  const { doc } = tr(`global_defs {\n  lvs_sync_daemon eth1 VI_1 id 51 maxlen 1400 port 8849 ttl 2 group 224.0.0.82\n}\n${INSTANCE}`);
+  assert.deepEqual(doc.ipvs, { syncDaemon: { interface: 'eth1', vrrpInstance: 'VI_1', syncId: 51, maxLength: 1400, port: 8849, ttl: 2, group: '224.0.0.82' } });
+  assert.ok((doc.plugins as string[]).includes('@hacore/ipvs'));
+  assert.equal(tr(`global_defs {\n  lvs_sync_daemon eth1 VI_1\n}\n${INSTANCE}`).doc.ipvs && true, true);
+  assert.match(refused(`global_defs {\n  lvs_sync_daemon eth1 VI_1 id 300\n}\n`).message, /id: expected an integer 0-255/);
+});

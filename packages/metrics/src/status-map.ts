@@ -53,6 +53,14 @@ export const STATUS_FAMILIES = [
   def('hacore_virtual_server_live_weight', 'gauge', 'Sum of the weights of the live real servers.'),
   def('hacore_real_server_up', 'gauge', '1 when the real server is up in the virtual server.'),
   def('hacore_real_server_weight', 'gauge', 'Weight of the real server as desired by the reconciler.'),
+  def('hacore_ipvs_destination_active_connections', 'gauge', 'Active connections (ESTABLISHED) of an IPVS destination, from the kernel.'),
+  def('hacore_ipvs_destination_inactive_connections', 'gauge', 'Inactive connections (other states) of an IPVS destination, from the kernel.'),
+  def('hacore_ipvs_destination_connections_total', 'counter', 'Connections scheduled to an IPVS destination since it was added.'),
+  def('hacore_ipvs_destination_packets_total', 'counter', 'Packets through an IPVS destination, by direction (in: client to server).'),
+  def('hacore_ipvs_destination_bytes_total', 'counter', 'Bytes through an IPVS destination, by direction.'),
+  def('hacore_ipvs_destination_connection_rate', 'gauge', 'New connections per second to an IPVS destination (the kernel estimator).'),
+  def('hacore_ipvs_destination_packet_rate', 'gauge', 'Packets per second through an IPVS destination, by direction.'),
+  def('hacore_ipvs_destination_byte_rate', 'gauge', 'Bytes per second through an IPVS destination, by direction.'),
   def('hacore_notifier_deliveries_total', 'counter', 'Notifications delivered, by notifier and endpoint.'),
   def('hacore_notifier_failures_total', 'counter', 'Notifications that failed for good, by notifier and endpoint.'),
   def('hacore_notifier_dropped_total', 'counter', 'Notifications dropped because a queue was full, by notifier and endpoint.'),
@@ -206,6 +214,22 @@ export function mapStatus(all: unknown, events: EventState = { vrrp: new Map() }
           if (typeof r.up === 'boolean') add('hacore_real_server_up', { virtual_server: vs, real_server: rs }, r.up ? 1 : 0);
           add('hacore_real_server_weight', { virtual_server: vs, real_server: rs }, num(r.weight));
         }
+      }
+      // The kernel's per-destination counters (ipvs.destinations, every ipvs.statsInterval).
+      for (const d of Array.isArray(ipvs.destinations) ? ipvs.destinations.filter(isRec) : []) {
+        const l = { virtual_server: str(d.virtualServer) ?? '', service: str(d.service) ?? '', destination: str(d.destination) ?? '' };
+        add('hacore_ipvs_destination_active_connections', l, num(d.activeConnections));
+        add('hacore_ipvs_destination_inactive_connections', l, num(d.inactiveConnections));
+        add('hacore_ipvs_destination_connections_total', l, num(d.connections));
+        add('hacore_ipvs_destination_packets_total', { ...l, direction: 'in' }, num(d.inPackets));
+        add('hacore_ipvs_destination_packets_total', { ...l, direction: 'out' }, num(d.outPackets));
+        add('hacore_ipvs_destination_bytes_total', { ...l, direction: 'in' }, num(d.inBytes));
+        add('hacore_ipvs_destination_bytes_total', { ...l, direction: 'out' }, num(d.outBytes));
+        add('hacore_ipvs_destination_connection_rate', l, num(d.cps));
+        add('hacore_ipvs_destination_packet_rate', { ...l, direction: 'in' }, num(d.inPps));
+        add('hacore_ipvs_destination_packet_rate', { ...l, direction: 'out' }, num(d.outPps));
+        add('hacore_ipvs_destination_byte_rate', { ...l, direction: 'in' }, num(d.inBps));
+        add('hacore_ipvs_destination_byte_rate', { ...l, direction: 'out' }, num(d.outBps));
       }
     }
 

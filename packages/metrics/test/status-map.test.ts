@@ -67,3 +67,12 @@ test('a child that did not answer shows as down, with no other series', () => {
   assert.deepEqual(m.get('hacore_process_up'), [{ labels: { role: 'main' }, value: 1 }, { labels: { role: 'check' }, value: 0 }]);
   assert.deepEqual(m.get('hacore_info')?.map((s) => s.labels.role), ['main']);
 });
+
+test('IPVS destinations: the kernel counters with service and destination labels', () => {
+  const d = { virtualServer: 'web', service: '203.0.113.100:80/tcp', destination: '198.51.100.21:80', activeConnections: 10, inactiveConnections: 2, connections: 12, inPackets: 500, outPackets: 480, inBytes: 9000, outBytes: 8000, cps: 1, inPps: 40, outPps: 39, inBps: 700, outBps: 650 };
+  const m = mapStatus({ check: { ipvs: { destinations: [d, 'junk'] } } });
+  const l = { virtual_server: 'web', service: '203.0.113.100:80/tcp', destination: '198.51.100.21:80' };
+  assert.deepEqual(m.get('hacore_ipvs_destination_active_connections'), [{ labels: l, value: 10 }]);
+  assert.deepEqual(m.get('hacore_ipvs_destination_bytes_total'), [{ labels: { ...l, direction: 'in' }, value: 9000 }, { labels: { ...l, direction: 'out' }, value: 8000 }]);
+  assert.deepEqual(m.get('hacore_ipvs_destination_packet_rate')?.map((s) => s.value), [40, 39]);
+});

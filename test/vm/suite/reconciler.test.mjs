@@ -308,4 +308,40 @@ export default { name: 'fake-check', hacore: '^1.0.0', apply(core) {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('ownership survives a restart: a service removed from the config while stopped is removed, a foreign one is not; a truncated state file owns nothing', async () => {
+    await ipvsadm('-A', '-t', '198.51.100.99:443', '-s', 'rr');
+    const dir = mkdtempSync(path.join(tmpdir(), 'hacore-ipvs-own-'));
+    const stateDir = path.join(dir, 'state');
+    const file = path.join(dir, 'hacore.config.json');
+    const ipvs = import.meta.resolve('@hacore/ipvs').replace('file://', '');
+    const vs = (port) => ({ name: `p${port}`, address: '198.51.100.10', port, scheduler: 'rr', realServers: [{ address: '198.51.100.21' }] });
+    const writeConfig = (ports) => writeFileSync(file, JSON.stringify({ plugins: [ipvs], stateDir, ipvs: { leaveOnStop: true }, virtualServers: ports.map(vs) }));
+    const runOnce = async () => {
+      const hc = await Hacore.load({ configFile: file, role: 'single' });
+      await hc.start();
+      const status = hc.status().ipvs;
+      await hc.stop();
+      return status;
+    };
+    const services = async () => Object.keys(await table()).sort();
+    try {
+      writeConfig([80, 81]);
+      await runOnce();
+      assert.deepEqual(await services(), ['TCP 198.51.100.10:80 rr', 'TCP 198.51.100.10:81 rr', 'TCP 198.51.100.99:443 rr']);
+      // Stopped (services left in the kernel): 81 leaves the config.
+      writeConfig([80]);
+      const st = await runOnce();
+      assert.deepEqual(st.owned, ['tcp:198.51.100.10:80']);
+      assert.deepEqual(await services(), ['TCP 198.51.100.10:80 rr', 'TCP 198.51.100.99:443 rr'], 'ours removed, the foreign service untouched');
+      // A truncated state file: logged, owns nothing, so 81 (back in the kernel) is left alone.
+      await ipvsadm('-A', '-t', '198.51.100.10:81', '-s', 'rr');
+      writeFileSync(path.join(stateDir, 'ipvs-owned.json'), '{"version":1,"services":["tcp:198.51.100.10:81","tcp:198.');
+      const st2 = await runOnce();
+      assert.ok(st2.errors.some((e) => /ipvs-owned\.json: not a state file hacore wrote/.test(e.message)), JSON.stringify(st2.errors));
+      assert.deepEqual(await services(), ['TCP 198.51.100.10:80 rr', 'TCP 198.51.100.10:81 rr', 'TCP 198.51.100.99:443 rr']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,0 +1,356 @@
+// Director failover with and without the IPVS connection-sync daemon, inside the VM.
+// Two directors (d1 priority 150, d2 100) run hacore (single process: vrrp + ipvs)
+// with VRRP between them and IPVS NAT on a VIP; two real servers echo lines; a
+// client holds 20 long-lived TCP connections through the VIP, each sending a
+// counter every 50 ms and checking the echo. The master is then cut off (link
+// down) or its daemon killed with SIGKILL. With `ipvs.syncDaemon` the backup's
+// kernel already has the 20 connection entries (asserted with `ipvsadm -Lnc`
+// before the takeover) and at least 19 of 20 connections carry on without a reset
+// or a gap longer than the failover time plus 1 s (the failover time as the client
+// sees it: the shortest gap of all, when the data path works again; TCP's backed-off
+// retransmissions make the others resume a little later); without it they are lost.
+// The first scenario also compares `hacore ipvs list -c` with `ipvsadm -Lnc` and
+// asserts the per-destination Prometheus metrics move with the traffic.
+// keepalived with `lvs_sync_daemon` runs the same scenario for comparison.
+// Figures go to the test's diagnostics (and bench/ipvs/README.md). Runs only inside the VM.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Lab, waitFor } from '../../lib/lab.mjs';
+
+const inVm = process.env.HACORE_VM === '1';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const HACORE = path.join(ROOT, 'packages/core/bin/hacore.js');
+const VIP = '203.0.113.100';
+const GW = '198.51.100.1';
+const RS = { rs1: '198.51.100.21', rs2: '198.51.100.22' };
+const PORT = 7000;
+const CONNS = 20;
+const ADVERT_MS = 300;
+
+// Echoes every line back.
+const SERVER = `import net from 'node:net';
+net.createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(${PORT}, '0.0.0.0', () => console.log('listening'));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+// CONNS connections; each writes its counter every 50 ms and checks the echo.
+// stdin "mark": restart the gap measure; "report": one JSON line per connection state.
+const CLIENT = `import net from 'node:net';
+import readline from 'node:readline';
+const [vip, port, n] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const conns = [];
+let ready = 0;
+for (let i = 0; i < n; i++) {
+  const c = { i, sent: 0, echoed: 0, last: 0, maxGap: 0, error: null, buf: '' };
+  conns.push(c);
+  const s = net.connect({ host: vip, port, noDelay: true });
+  s.setEncoding('utf8');
+  s.on('connect', () => {
+    c.timer = setInterval(() => { if (!c.error) s.write(c.sent++ + '\\n'); }, 50);
+  });
+  s.on('data', (d) => {
+    c.buf += d;
+    let k;
+    while ((k = c.buf.indexOf('\\n')) >= 0) {
+      const line = c.buf.slice(0, k);
+      c.buf = c.buf.slice(k + 1);
+      if (Number(line) !== c.echoed) c.error ??= 'echo ' + line + ' instead of ' + c.echoed;
+      c.echoed++;
+      const now = performance.now();
+      if (c.last) c.maxGap = Math.max(c.maxGap, now - c.last);
+      c.last = now;
+      if (c.echoed === 5 && ++ready === n) console.log('ready');
+    }
+  });
+  s.on('error', (e) => { c.error ??= e.code ?? e.message; });
+  s.on('close', () => { c.error ??= 'closed'; clearInterval(c.timer); });
+}
+readline.createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l === 'mark') for (const c of conns) c.maxGap = 0;
+  if (l === 'report') console.log(JSON.stringify(conns.map((c) => ({ echoed: c.echoed, maxGap: Math.round(c.maxGap), sinceLast: Math.round(performance.now() - c.last), error: c.error }))));
+});
+`;
+
+function waitLine(child, re, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (re.test(line)) {
+          done();
+          resolve(line);
+          return;
+        }
+      }
+    };
+    const onExit = (code) => {
+      done();
+      reject(new Error(`${what}: exited (${code}) before ${re}`));
+    };
+    const t = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function done() {
+      clearTimeout(t);
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      child.off('exit', onExit);
+    }
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** The lines of `ipvsadm -Lnc` for established connections to the VIP. */
+function established(text) {
+  return text.split('\n').filter((l) => /^TCP\s/.test(l) && l.includes('ESTABLISHED') && l.includes(`${VIP}:${PORT}`));
+}
+
+function hacoreConfig(dir, name, priority, sync, metrics) {
+  return {
+    plugins: ['vrrp', 'ipvs', ...(metrics ? ['metrics'] : [])].map((p) => path.join(ROOT, `packages/${p}/dist/src/index.js`)),
+    ...(metrics ? { metrics: { listen: '127.0.0.1:9650', processMetrics: false } } : {}),
+    controlSocket: path.join(dir, `${name}.sock`),
+    pidFile: path.join(dir, `${name}.pid`),
+    stateDir: path.join(dir, `${name}-state`),
+    vrrp: {
+      instances: [
+        { name: 'VI_1', interface: 'eth0', vrid: 51, version: 3, priority, advertInterval: `${ADVERT_MS}ms`, garpMasterDelay: '0', virtualAddresses: [`${VIP}/24`, `${GW}/24`] },
+      ],
+    },
+    ipvs: { statsInterval: '1s', ...(sync ? { syncDaemon: { interface: 'eth0', vrrpInstance: 'VI_1', syncId: 51 } } : {}) },
+    virtualServers: [{ name: 'echo', address: VIP, port: PORT, scheduler: 'rr', forwarding: 'masq', realServers: Object.values(RS).map((address) => ({ address })) }],
+  };
+}
+
+function keepalivedConf(name, priority) {
+  return `global_defs {
+  router_id ${name}
+  lvs_sync_daemon eth0 VI_1 id 51
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority ${priority}
+  advert_int ${ADVERT_MS / 1000}
+  version 3
+  garp_master_delay 0
+  virtual_ipaddress {
+    ${VIP}/24
+    ${GW}/24
+  }
+}
+virtual_server ${VIP} ${PORT} {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server ${RS.rs1} ${PORT} {
+  }
+  real_server ${RS.rs2} ${PORT} {
+  }
+}
+`;
+}
+
+describe('director failover: established connections with and without the IPVS sync daemon', () => {
+  let dir;
+  const figures = [];
+
+  before(() => {
+    assert.ok(inVm, 'this file runs inside the test VM: node test/vm/run.mjs test/vm/suite/sync-failover.test.mjs');
+    dir = mkdtempSync(path.join(tmpdir(), 'hacore-sync-'));
+    writeFileSync(path.join(dir, 'server.mjs'), SERVER);
+    writeFileSync(path.join(dir, 'client.mjs'), CLIENT);
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const f of figures) process.stdout.write(`# figure ${JSON.stringify(f)}\n`);
+  });
+
+  /**
+   * One scenario in a fresh lab: `daemon` hacore or keepalived, `sync` on or off,
+   * `kill` 'link' (the master's link goes down) or 'sigkill' (its daemon is killed).
+   */
+  async function scenario(t, { daemon = 'hacore', sync, kill, extras = false }) {
+    const lab = await Lab.create('vsync', ['cli', 'd1', 'd2', 'rs1', 'rs2'], {
+      addresses: {
+        cli: ['203.0.113.10/24'],
+        d1: ['203.0.113.2/24', '198.51.100.2/24'],
+        d2: ['203.0.113.3/24', '198.51.100.3/24'],
+        rs1: [`${RS.rs1}/24`],
+        rs2: [`${RS.rs2}/24`],
+      },
+    });
+    const logs = {};
+    try {
+      const noRedirects = ['net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.eth0.accept_redirects=0'];
+      await Promise.all([
+        ...['d1', 'd2'].map((d) => lab.exec(d, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.eth0.send_redirects=0'])),
+        ...['cli', 'rs1', 'rs2'].map((h) => lab.exec(h, 'sysctl', ['-q', '-w', ...noRedirects])),
+        ...Object.keys(RS).map((h) => lab.ip(h, ['route', 'add', 'default', 'via', GW])),
+      ]);
+      const servers = Object.keys(RS).map((h) => lab.spawn(h, process.execPath, [path.join(dir, 'server.mjs')]));
+      const started = {};
+      for (const [d, prio] of [['d1', 150], ['d2', 100]]) {
+        let child;
+        if (daemon === 'hacore') {
+          const file = path.join(dir, `${lab.prefix}-${d}.json`);
+          writeFileSync(file, JSON.stringify(hacoreConfig(dir, `${lab.prefix}-${d}`, prio, sync, extras && d === 'd1')));
+          child = lab.spawn(d, process.execPath, [HACORE, 'start', '--single-process', '--config', file], { env: { ...process.env, HACORE_LOG_PRETTY: '0' } });
+        } else {
+          const conf = path.join(dir, `${lab.prefix}-${d}.conf`);
+          writeFileSync(conf, keepalivedConf(d, prio));
+          const pid = (k) => path.join(dir, `${lab.prefix}-${d}-${k}.pid`);
+          child = lab.spawn(d, 'keepalived', ['--dont-fork', '--log-console', '-f', conf, '-p', pid('ka'), '-r', pid('vrrp'), '-c', pid('check')]);
+        }
+        logs[d] = '';
+        child.stdout.on('data', (x) => (logs[d] += x));
+        child.stderr.on('data', (x) => (logs[d] += x));
+        started[d] = child;
+      }
+      await Promise.all(servers.map((s, i) => waitLine(s, /^listening$/, 90000, `server rs${i + 1}`)));
+      const hasVip = async (d) => (await lab.ip(d, ['-4', 'addr', 'show', 'dev', 'eth0'])).includes(`${VIP}/24`);
+      const daemons = async (d) => lab.exec(d, 'ipvsadm', ['-L', '--daemon']);
+      await waitFor(async () => (await hasVip('d1')) && (await lab.exec('d2', 'ipvsadm', ['-Ln'])).includes(`${RS.rs2}:${PORT}`), { timeoutMs: 150000, everyMs: 250, what: 'd1 master with the VIP, d2 with the service' });
+      if (sync) {
+        await waitFor(async () => /master sync daemon/.test(await daemons('d1')) && /backup sync daemon/.test(await daemons('d2')), { timeoutMs: 20000, everyMs: 200, what: 'master daemon on d1, backup on d2' });
+        if (daemon === 'hacore') {
+          // `hacore ipvs list --daemon` prints what ipvsadm prints.
+          const [ours, theirs] = [await lab.exec('d1', process.execPath, [HACORE, 'ipvs', 'list', '--daemon']), await daemons('d1')];
+          assert.equal(ours, theirs);
+        }
+      }
+      assert.ok(!(await hasVip('d2')), 'd2 is backup');
+
+      const client = lab.spawn('cli', process.execPath, [path.join(dir, 'client.mjs'), VIP, String(PORT), String(CONNS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      await waitLine(client, /^ready$/, 90000, 'client');
+      const report = async () => {
+        const line = waitLine(client, /^\[/, 10000, 'client report');
+        client.stdin.write('report\n');
+        return JSON.parse(await line);
+      };
+      const scrape = async () => {
+        const text = await lab.exec('d1', process.execPath, ['-e', "fetch('http://127.0.0.1:9650/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"]);
+        const v = (name, rs, dir) => {
+          const re = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'm');
+          for (const line of text.split('\n')) {
+            const m = re.exec(line);
+            if (m && m[1].includes(`destination="${rs}:${PORT}"`) && m[1].includes(`service="${VIP}:${PORT}/tcp"`) && (!dir || m[1].includes(`direction="${dir}"`))) return Number(m[2]);
+          }
+          return undefined;
+        };
+        return Object.fromEntries(Object.values(RS).map((rs) => [rs, { active: v('hacore_ipvs_destination_active_connections', rs), inPackets: v('hacore_ipvs_destination_packets_total', rs, 'in'), outBytes: v('hacore_ipvs_destination_bytes_total', rs, 'out'), inPps: v('hacore_ipvs_destination_packet_rate', rs, 'in') }]));
+      };
+      let m1;
+      let m1At;
+      if (extras) {
+        m1 = await scrape();
+        m1At = performance.now();
+      }
+      let syncedBefore = 0;
+      const syncT0 = performance.now();
+      if (sync) {
+        // The new master's kernel has the entries before the takeover.
+        await waitFor(async () => established(await lab.exec('d2', 'ipvsadm', ['-Lnc'])).length >= CONNS, { timeoutMs: 15000, everyMs: 250, what: `${CONNS} established entries synced to d2` });
+        syncedBefore = established(await lab.exec('d2', 'ipvsadm', ['-Lnc'])).length;
+      }
+      const syncLagMs = Math.round(performance.now() - syncT0);
+      if (extras) {
+        // `hacore ipvs list -c` prints what `ipvsadm -Lnc` prints (read right after it: an expiry may tick between the two).
+        const both = await lab.exec('d1', 'sh', ['-c', `${process.execPath} ${HACORE} ipvs list -c; echo ===; ipvsadm -Lnc`]);
+        const [ours, theirs] = both.split('===\n');
+        const noExpire = (x) => x.replace(/^(\S+\s+)\d\d:\d\d/gm, '$1--:--');
+        assert.equal(noExpire(ours), noExpire(theirs));
+        t.diagnostic(`ipvs list -c: ${ours === theirs ? 'identical to' : 'identical but for an expiry tick to'} ipvsadm -Lnc`);
+        assert.equal(established(ours).length, CONNS, ours);
+        // The kernel's counters move between two scrapes (it refreshes them every 2 s).
+        await new Promise((r) => setTimeout(r, Math.max(0, m1At + 4500 - performance.now())));
+        const m2 = await scrape();
+        t.diagnostic(`metrics ${JSON.stringify({ before: m1, after: m2 })}`);
+        for (const rs of Object.values(RS)) {
+          assert.equal(m2[rs].active, CONNS / 2, `${rs}: ${CONNS / 2} active connections (rr)`);
+          // 10 connections x 20 packets/s: well over 300 packets in 4 s, if the counters move at all.
+          assert.ok(m2[rs].inPackets - (m1[rs].inPackets ?? 0) > 300, `${rs} packets in: ${m1[rs].inPackets} -> ${m2[rs].inPackets}`);
+          assert.ok(m2[rs].outBytes > (m1[rs].outBytes ?? 0), `${rs} bytes out: ${m1[rs].outBytes} -> ${m2[rs].outBytes}`);
+          assert.ok(m2[rs].inPps > 50, `${rs} packet rate in: ${m2[rs].inPps}`);
+        }
+      }
+      assert.equal((await report()).filter((c) => c.error).length, 0, 'every connection is fine before the failover');
+
+      client.stdin.write('mark\n');
+      const t0 = performance.now();
+      if (kill === 'link') await lab.ip('d1', ['link', 'set', 'eth0', 'down']);
+      else await lab.kill(started.d1, 'SIGKILL');
+      await waitFor(() => hasVip('d2'), { timeoutMs: 20000, everyMs: 50, what: 'd2 takes the VIP' });
+      const takeoverMs = Math.round(performance.now() - t0);
+      let switchMs;
+      if (sync) {
+        await waitFor(async () => /master sync daemon/.test(await daemons('d2')), { timeoutMs: 10000, everyMs: 50, what: 'd2 sync daemon master' });
+        switchMs = Math.round(performance.now() - t0);
+      }
+      // Long enough for TCP's retransmissions (backed off) to reach the new master.
+      let conns;
+      const settleEnd = performance.now() + takeoverMs + 4000;
+      do {
+        await new Promise((r) => setTimeout(r, 250));
+        conns = await report();
+      } while (performance.now() < settleEnd && conns.some((c) => !c.error && c.sinceLast > 200));
+      // The failover as the client sees it: the shortest gap, i.e. when the data path worked again.
+      // TCP's retransmissions back off (200 ms, 400 ms, 800 ms, ...), so a connection resumes
+      // at its next retransmission after that: it survives when it resumed within 1 s of the
+      // first one, with no reset, and is still flowing.
+      const alive = conns.filter((c) => !c.error);
+      const restoreMs = alive.length ? Math.min(...alive.map((c) => c.maxGap)) : undefined;
+      const survived = alive.filter((c) => c.sinceLast < 1000 && c.maxGap <= restoreMs + 1000).length;
+      const lost = conns.filter((c) => c.error).length;
+      const gaps = conns.filter((c) => !c.error).map((c) => c.maxGap).sort((a, b) => a - b);
+      const fig = {
+        daemon, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore,
+        medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)] : undefined,
+        maxGapMs: gaps.length ? gaps[gaps.length - 1] : undefined,
+        errors: [...new Set(conns.map((c) => c.error).filter(Boolean))],
+      };
+      figures.push(fig);
+      t.diagnostic(JSON.stringify(fig));
+      return { ...fig, conns };
+    } catch (err) {
+      for (const [d, l] of Object.entries(logs)) process.stderr.write(`--- ${d} log (tail)\n${l.slice(-3000)}\n`);
+      throw err;
+    } finally {
+      await lab.destroy();
+    }
+  }
+
+  it('hacore, syncDaemon on, master link down: >= 19 of 20 connections carry on; ipvs list -c and the per-destination metrics', async (t) => {
+    const r = await scenario(t, { sync: true, kill: 'link', extras: true });
+    assert.equal(r.syncedBefore, CONNS);
+    assert.ok(r.survived >= CONNS - 1, JSON.stringify(r));
+  });
+
+  it('hacore, syncDaemon on, kill -9 of the master daemon: >= 19 of 20 connections carry on', async (t) => {
+    const r = await scenario(t, { sync: true, kill: 'sigkill' });
+    assert.ok(r.survived >= CONNS - 1, JSON.stringify(r));
+  });
+
+  it('hacore, syncDaemon off, master link down: the connections are lost', async (t) => {
+    const r = await scenario(t, { sync: false, kill: 'link' });
+    assert.ok(r.survived <= 1, JSON.stringify(r));
+  });
+
+  it('keepalived with lvs_sync_daemon, master link down: the same count survives', async (t) => {
+    const r = await scenario(t, { daemon: 'keepalived', sync: true, kill: 'link' });
+    assert.ok(r.survived >= CONNS - 1, JSON.stringify(r));
+  });
+});
