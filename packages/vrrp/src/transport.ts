@@ -15,7 +15,8 @@
  * to the instance, which decodes and validates it.
  */
 import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
-import { LINUX } from '@hacore/native';
+import { LINUX, attachFilter } from '@hacore/native';
+import { FILTER_SAMPLE, vrrpFilterIpv4 } from './vrrp-filter.js';
 import { formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
 
 export const VRRP_PROTOCOL = 112;
@@ -47,6 +48,8 @@ export interface TransportCounters {
   sent: number;
   sendErrors: number;
   drops: Record<ShellDropReason, number>;
+  /** Packets the kernel filter dropped (other VRIDs and versions), estimated from its 1-in-FILTER_SAMPLE sample (vrrp-filter.ts). */
+  filteredEstimate: number;
 }
 
 /** VRID of a received packet, or undefined if the bytes are too short to hold one. */
@@ -73,7 +76,9 @@ const IP_MULTICAST_IF = 32;
 
 /** One socket of one family on one interface. */
 export class InterfaceTransport {
-  readonly counters: TransportCounters = { received: 0, sent: 0, sendErrors: 0, drops: { short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 } };
+  readonly counters: TransportCounters = { received: 0, sent: 0, sendErrors: 0, drops: { short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 }, filteredEstimate: 0 };
+  /** A kernel filter is attached (IPv4): a packet of another VRID that arrives is a sample. */
+  private filtered = false;
   private readonly receivers = new Map<number, VrrpReceiver>();
   private raw4: RawSocket | undefined;
   /** IPv4 adverts that found the send buffer full, sent in order when it has room. */
@@ -277,6 +282,7 @@ export class InterfaceTransport {
     const rx = this.receivers.get(vrid);
     if (!rx) {
       this.counters.drops.unknownVrid++;
+      if (this.filtered) this.counters.filteredEstimate += FILTER_SAMPLE - 1;
       return;
     }
     try {
@@ -293,10 +299,28 @@ export class InterfaceTransport {
     if (multicast) this.setMembership(true);
     this.receivers.set(vrid, rx);
     if (multicast) this.multicastVrids.add(vrid);
+    this.updateFilter();
+  }
+
+  /**
+   * The kernel drops what no receiver here can accept (vrrp-filter.ts); kept in
+   * step with the receivers, so a reload that adds a VRID hears it at once. A
+   * filter that cannot be attached is reported and the socket stays unfiltered.
+   */
+  private updateFilter(): void {
+    if (this.family !== 4 || !this.raw4 || this.closed || this.receivers.size === 0) return;
+    try {
+      attachFilter(this.raw4.fd, vrrpFilterIpv4([...this.receivers.keys()]));
+      this.filtered = true;
+    } catch (err) {
+      this.filtered = false;
+      this.onError(new Error(`cannot attach the VRRP socket filter on ${this.ifname}: ${(err as Error).message}; every packet reaches the process`));
+    }
   }
 
   removeReceiver(vrid: number): void {
     this.receivers.delete(vrid);
+    this.updateFilter();
     this.multicastVrids.delete(vrid);
     if (this.multicastVrids.size === 0) {
       try {
