@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { commonCheckShape, schema as s, type CheckSpec, type InferShape, type ObjectSchema, type Schema, type Shape } from '@hacore/core';
+import { expandAddressRange } from './address-range.js';
 import { hostPort } from './reconcile-keys.js';
 import { compileVirtualServers } from './virtual-server-spec.js';
 
@@ -80,8 +81,13 @@ export type VirtualServerConfig = Omit<InferShape<typeof virtualServerShape>, 'r
   realServers: RealServerConfig[];
 };
 
+const addressOrRange = custom<string>(
+  'an IP address, or a range such as 198.51.100.1-10 or 2001:db8::1-1f',
+  (v, ctx, path) => (typeof v === 'string' && expandAddressRange(v) ? v : s.fail(ctx, path, 'an IP address, or a range such as 198.51.100.1-10 or 2001:db8::1-1f (at most 256 addresses)', v)),
+);
+
 const groupMemberShape = {
-  address: s.optional(s.ip()).describe('Virtual address.'),
+  address: s.optional(addressOrRange).describe('Virtual address, or a range of them (keepalived `198.51.100.1-10 80`: the last IPv4 octet, or the last IPv6 group in hex): one service per address.'),
   port: s.optional(s.port()).describe('Virtual port. Default: the virtual server\'s port.'),
   fwmark: s.optional(s.integer({ min: 1, max: 4294967295 })).describe('Firewall mark instead of an address.'),
 };

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { expandAddressRange } from './address-range.js';
 import type { ConfigIssue } from '@hacore/core';
 import type { GroupMemberConfig, RealServerConfig, VirtualServerConfig } from './config-schema.js';
 import { hostPort, serviceKeyId } from './reconcile-keys.js';
@@ -95,7 +96,7 @@ export function compileVirtualServers(
             issues.push({ path: `virtualServerGroups.${v.group}[${j}].port`, expected: 'a port (the virtual server using this group has none)', found: 'nothing' });
             return;
           }
-          keysOf.push({ family: familyOf(m.address!), protocol: v.protocol, address: m.address!, port });
+          for (const address of expandAddressRange(m.address!) ?? [m.address!]) keysOf.push({ family: familyOf(address), protocol: v.protocol, address, port });
         }
       });
     } else if (v.fwmark !== undefined) keysOf.push({ family: fwFamily, fwmark: v.fwmark });

@@ -54,5 +54,7 @@ describe('virtualServers schema', () => {
   it('groups: members are an address or a fwmark', () => {
     const r = s.validate(virtualServerGroupsSchema, { g: [{ address: '198.51.100.10' }, { fwmark: 2 }, { address: '198.51.100.11', fwmark: 3 }], 'bad name': [] }, 'virtualServerGroups');
     assert.deepEqual(r.issues.map((i) => i.path).sort(), ['virtualServerGroups.bad name', 'virtualServerGroups.g[2]']);
+    const ranges = s.validate(virtualServerGroupsSchema, { g: [{ address: '198.51.100.1-10', port: 80 }, { address: '198.51.100.20-5' }] }, 'virtualServerGroups');
+    assert.deepEqual(ranges.issues.map((i) => i.path), ['virtualServerGroups.g[1].address']);
   });
 });

@@ -5,6 +5,7 @@ import { MemoryDataplane } from '../src/reconcile-memory-dataplane.js';
 import { reconcile, readTable } from '../src/reconcile-apply.js';
 import { VirtualServer, type CheckView } from '../src/virtual-server.js';
 import { compileVirtualServers } from '../src/virtual-server-spec.js';
+import { expandAddressRange } from '../src/address-range.js';
 import { config, spec } from './vs-fixture.js';
 
 /** Check states by name; missing means never reported (`unknown`). */
@@ -93,6 +94,20 @@ describe('VirtualServer (keepalived behaviour)', () => {
         [7, ['198.51.100.21']],
       ],
     );
+  });
+
+  it('a group member may be an address range (keepalived 198.51.100.1-3 80): one service per address', () => {
+    const cfg = config({ port: 80, group: 'g', name: 'grp' }, 1);
+    delete (cfg as { address?: string }).address;
+    const r = compileVirtualServers([cfg], { g: [{ address: '198.51.100.1-3' }, { address: '2001:db8::e-10', port: 443 }, { fwmark: 9 }] });
+    assert.deepEqual(r.issues, []);
+    assert.deepEqual(
+      r.specs[0]!.services.map((svc) => svc.key.fwmark ?? `${svc.key.address}:${svc.key.port}`),
+      ['198.51.100.1:80', '198.51.100.2:80', '198.51.100.3:80', '2001:db8::e:443', '2001:db8::f:443', '2001:db8::10:443', 9],
+    );
+    assert.deepEqual(expandAddressRange('198.51.100.9-8'), undefined, 'reversed');
+    assert.deepEqual(expandAddressRange('198.51.100.1-256'), undefined, 'past the octet');
+    assert.deepEqual(expandAddressRange('2001:db8::1-1ff'), undefined, 'more than 256');
   });
 
   it('omega reports the quorum down at shutdown, only when it was up', () => {
