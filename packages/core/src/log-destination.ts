@@ -1,4 +1,5 @@
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import pino from 'pino';
 
 /**
  * Where a process's JSON log lines go: stdout, journald's native protocol (when
@@ -113,6 +114,8 @@ export class LogDestination {
   private queue: string[] = [];
   private syslog: SyslogOptions | undefined;
   private readonly journalSocket: string;
+  /** stdout through pino's own SonicBoom, which retries EAGAIN on a full non-blocking pipe (a bare writeSync would throw). */
+  private stdoutStream: { write(s: string): boolean } | undefined;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     this.journalSocket = env.HACORE_JOURNAL_SOCKET || DEFAULT_JOURNAL_SOCKET;
@@ -131,9 +134,14 @@ export class LogDestination {
     else if (this.target === 'syslog') this.target = env.HACORE_LOG_TARGET === 'journal' || stdoutIsJournal(env) ? 'journal' : 'stdout';
   }
 
+  private stdout(line: string): void {
+    this.stdoutStream ??= pino.destination({ fd: 1, sync: true });
+    this.stdoutStream.write(line);
+  }
+
   write(line: string): void {
     if (this.target === 'stdout') {
-      writeSync(1, line);
+      this.stdout(line);
       return;
     }
     if (this.send) {
@@ -146,7 +154,7 @@ export class LogDestination {
 
   /** Lines still waiting for the addon are written to stdout (at exit, or if it cannot be loaded). */
   flushSync(): void {
-    for (const l of this.queue.splice(0)) writeSync(1, l);
+    for (const l of this.queue.splice(0)) this.stdout(l);
   }
 
   /** pino's logger.flush(). */
@@ -162,7 +170,7 @@ export class LogDestination {
       this.send = ((await import(spec)) as { sendUnixDatagram: Send }).sendUnixDatagram;
     } catch (err) {
       this.target = 'stdout';
-      writeSync(1, `${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, msg: `logs stay on stdout: @hacore/native is not installed (${(err as Error).message.split('\n')[0]})` })}\n`);
+      this.stdout(`${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, msg: `logs stay on stdout: @hacore/native is not installed (${(err as Error).message.split('\n')[0]})` })}\n`);
     }
     for (const l of this.queue.splice(0)) this.write(l);
   }
@@ -173,7 +181,7 @@ export class LogDestination {
       else this.send!(this.journalSocket, journalEntry(line));
     } catch {
       // The socket is gone or full: the line is not lost, stdout (the journal's stream under systemd) gets it.
-      writeSync(1, line);
+      this.stdout(line);
     }
   }
 }

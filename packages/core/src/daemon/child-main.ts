@@ -28,19 +28,23 @@ const logger = createLogger({ level: values['log-level'] ?? 'info', role });
 installRejectionHandler(logger);
 
 let core: Hacore | undefined;
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function stop(reason: string, code = 0): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * One stop, however many ask: the forwarded SIGTERM and the supervisor's IPC `stop` both
+ * arrive, and the second must wait for the first's cleanup (VIPs, nftables, sysctls), not exit under it.
+ */
+function stop(reason: string, code = 0): Promise<never> {
+  stopping ??= (async (): Promise<never> => {
     try {
       await core?.stop(reason);
     } catch (err) {
       logger.error({ err }, 'error while stopping');
     }
-  }
-  logger.flush();
-  process.exit(code);
+    logger.flush();
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 process.on('message', (raw: unknown) => {
