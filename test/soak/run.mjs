@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The soak and chaos runner (docs/reliability.md):
+//   node test/soak/run.mjs --minutes N --seed S --profile two|three [--servers 50] [--json FILE] [--keep]
+// Needs root (network namespaces). Prints the seed first: the same seed replays the same
+// sequence of faults (kinds, targets, durations, check intervals). Exits 1 on any breach.
+import { writeFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { hacoreMissing, labMissing } from '../lib/vrrp-lab.mjs';
+import { runSoak } from './scenario.mjs';
+
+const { values: o } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    seed: { type: 'string' },
+    profile: { type: 'string', default: 'two' },
+    servers: { type: 'string', default: '50' },
+    json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const why = labMissing(['ip', 'tc', 'nft']) || hacoreMissing();
+if (why) {
+  console.error(`soak cannot run: ${why}`);
+  process.exit(2);
+}
+if (!['two', 'three'].includes(o.profile)) {
+  console.error(`--profile: expected two or three, found ${o.profile}`);
+  process.exit(2);
+}
+const seed = o.seed === undefined ? randomInt(1, 2 ** 31) : Number(o.seed);
+console.log(`soak: seed ${seed}, profile ${o.profile}, ${o.minutes} min (replay: node test/soak/run.mjs --seed ${seed} --profile ${o.profile} --minutes ${o.minutes})`);
+const report = await runSoak({ minutes: Number(o.minutes), seed, profile: o.profile, servers: Number(o.servers), keep: o.keep });
+const text = JSON.stringify(report, null, 2);
+if (o.json) writeFileSync(o.json, text);
+console.log(text);
+console.log(`soak: ${report.breaches.length} breach(es), seed ${seed}`);
+process.exit(report.breaches.length === 0 ? 0 : 1);

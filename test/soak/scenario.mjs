@@ -1,0 +1,410 @@
+// The soak: builds the lab (routers running hacore, a namespace of real servers,
+// a client), runs the helpers (UDP echo on the VIPs, the client's prober, webhook
+// receivers, the advert trickle, the VIP watch) and the fault loops for the given
+// time, asserting the invariants as it goes. Returns a report; breaches carry the
+// time and the seed. See docs/reliability.md.
+import { spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HACORE_CLI, ROOT, VrrpLab, sh, waitFor } from '../lib/vrrp-lab.mjs';
+import { Faults } from './faults.mjs';
+import { NotifierLedger } from './notifier-ledger.mjs';
+import { ResourceTracker } from './resources.mjs';
+import { Rng } from './rng.mjs';
+import { ECHO_PORT, WEBHOOK_PORT, checks, instances, routerConfig, servers, worstMasterDown } from './topology.mjs';
+import { VipWatch } from './vip-watch.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const script = (n) => path.join(here, n);
+const SLACK_MS = 50;
+
+/** Reads JSON lines of a child's stdout into `onLine`. */
+function lines(child, onLine, stream = 'stdout') {
+  let buf = '';
+  child[stream].on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!l) continue;
+      let rec;
+      try {
+        rec = JSON.parse(l);
+      } catch {
+        rec = { text: l };
+      }
+      onLine(rec);
+    }
+  });
+}
+
+function firstLine(child, re, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${buf.slice(-300)}`)), timeoutMs);
+    child.stdout.on('data', function on(d) {
+      buf += d;
+      if (re.test(buf)) {
+        clearTimeout(t);
+        child.stdout.off('data', on);
+        resolve(buf);
+      }
+    });
+    child.once('exit', (c) => (clearTimeout(t), reject(new Error(`${what} exited (${c}): ${buf.slice(-300)}`))));
+  });
+}
+
+export class Soak {
+  /**
+   * @param {{minutes: number, seed: number, profile: 'two'|'three', servers?: number, log?: (s: string) => void, keep?: boolean}} opts
+   */
+  constructor(opts) {
+    this.opts = { servers: 50, log: (s) => process.stdout.write(`${s}\n`), ...opts };
+    this.seed = opts.seed >>> 0;
+    this.rng = new Rng(this.seed);
+    this.insts = instances(opts.profile);
+    this.vips = this.insts.map((i) => i.vip);
+    this.breaches = [];
+    this.counts = { holderChecks: 0, clientOutages: 0, clientChecks: 0, notifierChecks: 0, invalidReloadChecks: 0, cleanupChecks: 0, resourceSamples: 0 };
+    /** router -> { d: Daemon, doc, good: string (valid config text) } */
+    this.routers = new Map();
+    this.overlaps = new Map(this.vips.map((v) => [v, null]));
+    this.maxOverlap = {};
+    this.maxOutage = {};
+    this.t0 = Date.now();
+    this.stopping = false;
+  }
+
+  log(s) {
+    this.opts.log(`[soak +${((Date.now() - this.t0) / 1000).toFixed(1)}s seed=${this.seed}] ${s}`);
+  }
+
+  breach(kind, what, t = Date.now()) {
+    const b = { kind, what, t: new Date(t).toISOString(), atS: Math.round((t - this.t0) / 100) / 10, seed: this.seed };
+    this.breaches.push(b);
+    this.log(`BREACH ${kind}: ${what}`);
+  }
+
+  async setup() {
+    const n = this.opts.profile === 'three' ? 3 : 2;
+    this.faults = new Faults(this);
+    this.lab = await VrrpLab.create('soak', { routers: n, extra: ['srv'] });
+    const lab = this.lab;
+    this.log(`lab ${lab.lab.prefix}: ${lab.hosts.map((h) => `${h}=${lab.addr4(h)}`).join(' ')}`);
+    this.dir = lab.dir;
+    // The real servers.
+    this.farm = lab.lab.spawn('srv', process.execPath, [script('server-farm.mjs'), lab.addr4('srv'), lab.addr6('srv'), '9000', String(this.opts.servers)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.farmAcks = new Map();
+    lines(this.farm, (r) => r.ack !== undefined && this.farmAcks.get(r.ack)?.(r));
+    await firstLine(this.farm, /"ready"/, 15000, 'server farm');
+    this.servers = servers(this.opts.servers, lab.addr4('srv'), lab.addr6('srv'));
+    this.checkList = checks(this.servers, this.rng.fork('checks'));
+    // Per router: UDP echo on the VIPs, a webhook receiver, the notify script, hacore.
+    this.ledger = new NotifierLedger(['webhook', 'script'], (router, t) => this.faults.excusesLoss(router, t));
+    for (const r of lab.routers) {
+      await lab.lab.exec(r, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_nonlocal_bind; echo 1 > /proc/sys/net/ipv6/ip_nonlocal_bind']);
+      const echo = lab.lab.spawn(r, process.execPath, [script('udp-echo.mjs'), r, String(ECHO_PORT), ...this.vips]);
+      await firstLine(echo, /^listening/, 10000, `udp echo in ${r}`);
+      const rx = lab.lab.spawn(r, process.execPath, [script('webhook-receiver.mjs'), String(WEBHOOK_PORT), '7']);
+      await firstLine(rx, /listening/, 10000, `webhook receiver in ${r}`);
+      lines(rx, (rec) => {
+        if (!rec.body) return;
+        const doc = JSON.parse(rec.body);
+        const ev = doc.event;
+        if (ev?.kind === 'target-state') this.ledger.received('webhook', r, ev.check, ev.to, ev.time, doc.id);
+      });
+      const out = path.join(this.dir, `${r}-notify.log`);
+      writeFileSync(out, '');
+      const sh1 = path.join(this.dir, `${r}-notify.sh`);
+      // keepalived-style arguments: CHECK name UP|DOWN weight; one line per run, appended (atomic for short lines).
+      writeFileSync(sh1, `#!/bin/sh\necho "$(date +%s%3N) $1 $2 $3 $4" >> ${out}\n`);
+      chmodSync(sh1, 0o755);
+      const stateDir = path.join(this.dir, `${r}-state`);
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      const doc = routerConfig({ router: r, profile: this.opts.profile, checkList: this.checkList, notifyScript: sh1, stateDir });
+      this.routers.set(r, { doc, notifyLog: out, notifyRead: 0, d: undefined, good: '' });
+      await this.startDaemon(r);
+    }
+    // Wait for the first election: every VIP held by its top-priority router alone.
+    this.watch = new VipWatch(lab.lab, lab.routers, this.vips);
+    this.watch.onChange = (vip, router, on, t) => this.onHolderChange(vip, router, on, t);
+    await this.watch.start();
+    for (const i of this.insts) {
+      const top = Object.entries(i.prios).sort((a, b) => b[1] - a[1])[0][0];
+      await waitFor(() => {
+        const h = this.watch.holders(i.vip);
+        return h.length === 1 && h[0] === top;
+      }, { timeoutMs: 30000, everyMs: 50, what: `${i.name} (${i.vip}) held by ${top} alone` });
+    }
+    this.log(`first election done: ${this.insts.map((i) => `${i.name}@${this.watch.holders(i.vip)}`).join(' ')}`);
+    // The client: probes every VIP every 10 ms; the advert trickle.
+    const maxS = Math.ceil(this.opts.minutes * 60 + 120);
+    this.prober = lab.lab.spawn('c', process.execPath, [script('udp-prober.mjs'), String(ECHO_PORT), '10', '200', String(maxS), ...this.vips]);
+    lines(this.prober, (r) => this.onProbe(r));
+    await firstLine(this.prober, /ready/, 10000, 'prober');
+    const link6 = await lab.link6('c');
+    const trickle = this.insts.map((i) => ({ vrid: i.vrid, version: i.version, intervalMs: i.intervalMs, vips: [i.vip] }));
+    this.trickle = lab.lab.spawn('c', process.execPath, [script('advert-trickle.mjs'), '400', String(maxS), lab.addr4('c'), link6, lab.mac('c'), JSON.stringify(trickle)]);
+    lines(this.trickle, (r) => r.sent && (this.trickleSent = r.sent));
+  }
+
+  async writeConfig(r, doc) {
+    const st = this.routers.get(r);
+    const text = JSON.stringify({ logLevel: 'info', ...doc, controlSocket: path.join(this.dir, `${r}-hacore.sock`), pidFile: path.join(this.dir, `${r}-hacore.pid`) }, null, 2);
+    writeFileSync(path.join(this.dir, `${r}-hacore.json`), text);
+    st.good = text;
+  }
+
+  /** Starts (or restarts, as systemd would) the daemon of a router; resolves when its VRRP and checks run. */
+  async startDaemon(r) {
+    const st = this.routers.get(r);
+    st.d = await this.lab.startHacore(r, st.doc);
+    st.good = readFileSync(st.d.files.config, 'utf8');
+    st.lines = [];
+    st.generation = (st.generation ?? 0) + 1;
+    const gen = st.generation;
+    lines(st.d.child, (rec) => this.onDaemonLog(r, rec));
+    st.d.exited.then(({ code, signal }) => {
+      if (!this.stopping && st.generation === gen && !this.faults?.expectsExit(r)) this.breach('daemon-exit', `${r} hacore exited unexpectedly (${signal ?? code}): ${st.d.output.slice(-800)}`);
+    });
+    await waitFor(() => st.lines.some((l) => /hacore started|ready/i.test(l.msg ?? '') && l.role === undefined) || st.lines.filter((l) => l.msg === 'hacore started').length >= 2, {
+      timeoutMs: 30000,
+      everyMs: 50,
+      what: `${r} hacore started`,
+    }).catch((err) => {
+      throw new Error(`${err.message}\n${st.d.output.slice(-2000)}`);
+    });
+  }
+
+  onDaemonLog(r, rec) {
+    const st = this.routers.get(r);
+    st.lines.push(rec);
+    if (st.lines.length > 2000) st.lines.splice(0, 1000);
+    const m = /^check (\S+) is (up|down)$/.exec(rec.msg ?? '');
+    if (m && rec.check) this.ledger.logged(r, rec.check, rec.to, rec.time ?? Date.now());
+    for (const w of [...(st.waiters ?? [])]) if (w.pred(rec)) w.resolve(rec);
+  }
+
+  /** Resolves with the next log record of router r matching pred (only future ones). */
+  nextLog(r, pred, timeoutMs, what) {
+    const st = this.routers.get(r);
+    st.waiters ??= [];
+    return new Promise((resolve, reject) => {
+      const w = {
+        pred,
+        resolve: (rec) => {
+          clearTimeout(t);
+          st.waiters.splice(st.waiters.indexOf(w), 1);
+          resolve(rec);
+        },
+      };
+      const t = setTimeout(() => {
+        st.waiters.splice(st.waiters.indexOf(w), 1);
+        reject(new Error(`timed out waiting for ${what} on ${r}`));
+      }, timeoutMs);
+      st.waiters.push(w);
+    });
+  }
+
+  readNotifyScripts() {
+    for (const [r, st] of this.routers) {
+      const text = readFileSync(st.notifyLog, 'utf8');
+      const fresh = text.slice(st.notifyRead);
+      const end = fresh.lastIndexOf('\n');
+      if (end < 0) continue;
+      st.notifyRead += end + 1;
+      for (const l of fresh.slice(0, end).split('\n')) {
+        const [t, kind, name, state] = l.split(' ');
+        if (kind === 'CHECK') this.ledger.received('script', r, name, state.toLowerCase(), Number(t));
+      }
+    }
+  }
+
+  // ---- invariant: at most one holder per VIP -------------------------------------------
+
+  onHolderChange(vip, router, on, t) {
+    const h = this.watch.holders(vip);
+    const cur = this.overlaps.get(vip);
+    if (h.length >= 2 && !cur) this.overlaps.set(vip, { start: t, routers: h, reported: false });
+    if (h.length < 2 && cur) {
+      const ms = t - cur.start;
+      const kind = this.faults.kindAt(cur.start) ?? 'takeover';
+      this.maxOverlap[kind] = Math.max(this.maxOverlap[kind] ?? 0, ms);
+      this.overlaps.set(vip, null);
+      if (!cur.reported) this.checkOverlap(vip, cur, t, true);
+    }
+  }
+
+  /** Allowed length of a dual holding that started at `start`, judged at `now`. */
+  overlapAllowed(vip, start, now) {
+    const inst = this.insts.find((i) => i.vip === vip);
+    const takeover = inst.intervalMs + SLACK_MS;
+    const iso = this.faults.isolationAround(start, now);
+    if (iso.active) return Infinity;
+    // After a split brain (isolation, a stopped or killed router) heals: one advert interval.
+    if (iso.lastEnd !== undefined) return iso.lastEnd - start + takeover;
+    return takeover;
+  }
+
+  checkOverlap(vip, cur, now, closing = false) {
+    this.counts.holderChecks++;
+    const allowed = this.overlapAllowed(vip, cur.start, now);
+    if (now - cur.start > allowed) {
+      cur.reported = true;
+      this.breach('two-holders', `${vip} held by ${this.watch.holders(vip).join('+') || cur.routers.join('+')} for ${now - cur.start} ms${closing ? '' : ' (and counting)'}, allowed ${Math.round(allowed)} ms; faults near: ${this.faults.describeNear(cur.start)}`, now);
+    }
+  }
+
+  holderTick() {
+    const now = Date.now();
+    for (const vip of this.vips) {
+      this.counts.holderChecks++;
+      const cur = this.overlaps.get(vip);
+      if (cur && !cur.reported) this.checkOverlap(vip, cur, now);
+    }
+  }
+
+  // ---- invariant: client loss bounded per fault -------------------------------------
+
+  onProbe(r) {
+    if (r.stats) {
+      this.probeStats = r.stats;
+      return;
+    }
+    if (!r.outage) return;
+    const o = r.outage;
+    this.counts.clientOutages++;
+    const inst = this.insts.find((i) => i.vip === o.vip);
+    const { bound, kinds } = this.faults.clientBound(inst, o.from, o.to);
+    const key = kinds.join('+') || 'none';
+    this.maxOutage[key] = Math.max(this.maxOutage[key] ?? 0, o.ms);
+    if (o.ms > bound) this.breach('client-loss', `${o.vip} (${inst.name}) unreachable for ${o.ms} ms (${o.lost} probes, ${o.before} -> ${o.after}), bound ${Math.round(bound)} ms for ${key}`, o.to);
+  }
+
+  // ---- run ---------------------------------------------------------------------------
+
+  async run() {
+    const endAt = this.t0 + this.opts.minutes * 60000;
+    const tick = setInterval(() => this.holderTick(), 10);
+    this.resources = new ResourceTracker();
+    const sampleRes = async () => {
+      const sup = Object.fromEntries([...this.routers].map(([r, st]) => [r, st.d.alive ? st.d.pid : 0]));
+      await this.resources.sample(sup);
+      for (const z of this.resources.zombies.splice(0)) this.breach('zombie', `${z.router} ${z.role} pid ${z.pid} is a zombie`, z.t);
+    };
+    const res = setInterval(() => void sampleRes().catch(() => {}), 5000);
+    const notif = setInterval(() => {
+      this.readNotifyScripts();
+      for (const b of this.ledger.reconcile(Date.now(), 15000)) this.breach('notifier', b.what, b.t);
+    }, 2000);
+    try {
+      await Promise.all([this.faults.serverLoop(endAt), this.faults.vrrpLoop(endAt)]);
+    } finally {
+      clearInterval(tick);
+      clearInterval(res);
+      clearInterval(notif);
+    }
+    await this.finish();
+  }
+
+  async finish() {
+    this.log('run over: every server up, waiting for one holder per VIP and the notifiers to drain');
+    await this.faults.restoreAll();
+    await this.faults.settle('end');
+    // Drain the notifiers: wait until nothing new arrives for 3 s (bounded).
+    let last = -1;
+    for (let i = 0; i < 40; i++) {
+      this.readNotifyScripts();
+      const n = this.ledger.stats.matched.webhook + this.ledger.stats.matched.script + this.ledger.stats.logged;
+      this.ledger.reconcile(Date.now(), 1e9);
+      if (n === last && i > 3) break;
+      last = n;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    for (const b of this.ledger.reconcile(Date.now(), 0)) this.breach('notifier', b.what, b.t);
+    this.counts.notifierChecks = this.ledger.stats.checks;
+    this.counts.resourceSamples = this.resources.samples;
+  }
+
+  /** Graceful stop of every daemon, then: no VIP, no nftables rule left in any router; then the lab goes. */
+  async teardown() {
+    this.stopping = true;
+    try {
+      this.faults?.stopAll();
+      if (this.prober && this.prober.exitCode === null) {
+        const done = new Promise((r) => this.prober.once('exit', r));
+        this.prober.kill('SIGTERM');
+        await done;
+      }
+      for (const [r, st] of this.routers) if (st.d?.alive) await this.lab.stop(st.d, 'SIGTERM', 15000);
+      await this.watch?.stop();
+      if (this.lab) {
+        for (const r of this.lab.routers) {
+          this.counts.cleanupChecks++;
+          const left = JSON.parse(await this.lab.lab.ip(r, ['-j', 'addr'])).flatMap((l) => (l.addr_info ?? []).map((a) => a.local)).filter((a) => this.vips.includes(a));
+          if (left.length) this.breach('leftover', `${r} still holds ${left.join(', ')} after hacore stopped`);
+          const rules = await this.lab.lab.exec(r, 'nft', ['list', 'ruleset']).catch((e) => `nft failed: ${e.message}`);
+          if (rules.trim()) this.breach('leftover', `${r} has nftables rules after hacore stopped: ${rules.trim().slice(0, 200)}`);
+        }
+      }
+    } finally {
+      const prefix = this.lab?.lab.prefix;
+      await this.lab?.destroy({ keepDir: this.opts.keep });
+      if (prefix) {
+        this.counts.cleanupChecks++;
+        const ns = (await sh('ip', ['netns', 'list'])).split('\n').filter((l) => l.startsWith(prefix));
+        if (ns.length) this.breach('leftover', `namespaces left: ${ns.join(', ')}`);
+      }
+    }
+  }
+
+  report() {
+    return {
+      seed: this.seed,
+      profile: this.opts.profile,
+      minutes: this.opts.minutes,
+      ranSeconds: Math.round((Date.now() - this.t0) / 1000),
+      faults: this.faults?.counts ?? {},
+      counts: this.counts,
+      holderChanges: this.watch?.changes,
+      netlinkResyncs: this.watch?.resyncs,
+      netlinkMismatches: this.watch?.mismatches,
+      maxOverlapMs: this.maxOverlap,
+      maxClientOutageMs: this.maxOutage,
+      maxTakeoverMs: this.faults?.maxTakeover ?? {},
+      notifiers: this.ledger?.stats,
+      trickle: this.trickleSent,
+      probes: this.probeStats,
+      resources: this.resources?.report(Math.min(120000, (this.opts.minutes * 60000) / 4)),
+      breaches: this.breaches,
+    };
+  }
+}
+
+/** Runs one soak: setup, faults for `minutes`, teardown. Resolves with the report. */
+export async function runSoak(opts) {
+  const soak = new Soak(opts);
+  const onSig = () => void soak.teardown().finally(() => process.exit(130));
+  process.once('SIGINT', onSig);
+  // A bug in the runner must not leave the lab behind.
+  const onCrash = (err) => {
+    soak.breach('runner', `the soak itself crashed: ${err?.stack ?? err}`);
+    void soak.teardown().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  try {
+    await soak.setup();
+    await soak.run();
+  } catch (err) {
+    soak.breach('runner', `the soak itself failed: ${err.stack ?? err}`);
+  } finally {
+    await soak.teardown().catch((err) => soak.breach('runner', `teardown failed: ${err.stack ?? err}`));
+    process.off('SIGINT', onSig);
+    process.off('uncaughtException', onCrash);
+  }
+  return soak.report();
+}
+
+export { HACORE_CLI, ROOT, worstMasterDown, appendFileSync };
