@@ -182,6 +182,9 @@ describe('FileChecker', () => {
       const down = await probe(plain);
       assert.deepEqual([down.ok, down.reason], [false, 'value 2']);
       assert.ok(down.latencyMs < 5, `a probe without I/O: ${down.latencyMs} ms`);
+      // Each checker has its own watch: wait for the other two to see the change as well.
+      while (!(await probe(reverse)).ok && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while ((await probe(dynamic)).weight !== 70 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.equal((await probe(reverse)).ok, true);
       assert.deepEqual([(await probe(dynamic)).reason, (await probe(dynamic)).weight], ['value 2: weight 70', 70]);
       writeFileSync(f, 'oops');
