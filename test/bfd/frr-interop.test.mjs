@@ -5,33 +5,16 @@
 // flag, and no packet of FRR's is dropped by us for its TTL or its form.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createBfdLab } from '../lib/bfd-lab.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const id = `${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
-const NS_H = `hbfd-h${id}`;
-const NS_F = `hbfd-f${id}`;
-const IF_H = `hbfdh${id}`;
-const IF_F = `hbfdf${id}`;
-const ip = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
-let dir;
-let bfddPid;
-
-function startBfdd() {
-  writeFileSync(
-    path.join(dir, 'bfdd.conf'),
-    ['bfd', ' peer 198.51.100.1 local-address 198.51.100.2', '  receive-interval 50', '  transmit-interval 50', '  detect-multiplier 3', ' !',
-      ' peer 2001:db8:bfd::1 local-address 2001:db8:bfd::2', '  receive-interval 50', '  transmit-interval 50', '  detect-multiplier 3', ' !', '!', ''].join('\n'),
-  );
-  execFileSync('ip', ['netns', 'exec', NS_F, '/usr/lib/frr/bfdd', '-f', path.join(dir, 'bfdd.conf'), '-N', `hbfd${id}`, '--vty_socket', dir, '--bfdctl', path.join(dir, 'bfdd.sock'),
-    '-i', path.join(dir, 'bfdd.pid'), '-u', 'frr', '-g', 'frr', '--log', `file:${path.join(dir, 'bfdd.log')}`, '-d']);
-  bfddPid = Number(readFileSync(path.join(dir, 'bfdd.pid'), 'utf8').trim());
-}
+let lab;
+let NS_H, NS_F, IF_H, IF_F, dir;
+const PEERS = [['198.51.100.1', '198.51.100.2'], ['2001:db8:bfd::1', '2001:db8:bfd::2']];
 
 /** Our session in NS_H, driven over stdin; resolves events as they come. */
 function startOurs(peer, local) {
@@ -54,30 +37,12 @@ function startOurs(peer, local) {
 
 describe('BFD interop with FRR bfdd (namespaces)', { timeout: 120_000 }, () => {
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'hbfd-frr-'));
-    chmodSync(dir, 0o777);
-    ip('netns', 'add', NS_H);
-    ip('netns', 'add', NS_F);
-    ip('-n', NS_H, 'link', 'add', IF_H, 'type', 'veth', 'peer', 'name', IF_F);
-    ip('-n', NS_H, 'link', 'set', IF_F, 'netns', NS_F);
-    ip('-n', NS_H, 'addr', 'add', '198.51.100.1/24', 'dev', IF_H);
-    ip('-n', NS_F, 'addr', 'add', '198.51.100.2/24', 'dev', IF_F);
-    // Cutting the link must not drop the IPv6 addresses (the default on link down).
-    execFileSync('ip', ['netns', 'exec', NS_H, 'sysctl', '-q', '-w', `net.ipv6.conf.${IF_H}.keep_addr_on_down=1`]);
-    ip('-n', NS_H, 'addr', 'add', '2001:db8:bfd::1/64', 'dev', IF_H, 'nodad');
-    ip('-n', NS_F, 'addr', 'add', '2001:db8:bfd::2/64', 'dev', IF_F, 'nodad');
-    for (const [ns, i] of [[NS_H, IF_H], [NS_F, IF_F]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', i, 'up');
-    }
-    startBfdd();
+    lab = createBfdLab('hbfd', { ipv6: true });
+    ({ nsH: NS_H, nsF: NS_F, ifH: IF_H, ifF: IF_F, dir } = lab);
+    lab.startBfdd(PEERS);
   });
 
-  after(() => {
-    if (bfddPid) try { process.kill(bfddPid, 'SIGTERM'); } catch {}
-    for (const ns of [NS_H, NS_F]) try { ip('netns', 'del', ns); } catch {}
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => lab?.destroy());
 
   it('IPv4: Up with FRR, the link failure detected within 165 ms (median of 5), Up again after', async () => {
     const s = startOurs('198.51.100.2', '198.51.100.1');

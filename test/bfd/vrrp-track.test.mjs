@@ -5,32 +5,18 @@
 // session. The time from the kill to FAULT crosses two processes (bfd -> supervisor
 // -> vrrp), so it is the figure an operator gets.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HacoreProcess } from '../lib/daemon.mjs';
+import { createBfdLab } from '../lib/bfd-lab.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const id = `${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
-const NS_H = `hbfv-h${id}`;
-const NS_F = `hbfv-f${id}`;
-const IF_H = `hbfvh${id}`;
-const IF_F = `hbfvf${id}`;
-const ip = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
-let dir;
-let bfddPid;
+let lab;
+let NS_H, IF_H;
 let daemon;
-
-function startBfdd() {
-  writeFileSync(path.join(dir, 'bfdd.conf'), ['bfd', ' peer 198.51.100.1 local-address 198.51.100.2', '  receive-interval 50', '  transmit-interval 50', '  detect-multiplier 3', ' !', '!', ''].join('\n'));
-  rmSync(path.join(dir, 'bfdd.pid'), { force: true });
-  execFileSync('ip', ['netns', 'exec', NS_F, '/usr/lib/frr/bfdd', '-f', path.join(dir, 'bfdd.conf'), '-N', `hbfv${id}`, '--vty_socket', dir, '--bfdctl', path.join(dir, 'bfdd.sock'),
-    '-i', path.join(dir, 'bfdd.pid'), '-u', 'frr', '-g', 'frr', '--log', `file:${path.join(dir, 'bfdd.log')}`, '-d']);
-  bfddPid = Number(readFileSync(path.join(dir, 'bfdd.pid'), 'utf8').trim());
-}
 
 const isFault = (r) => typeof r.msg === 'string' && r.msg.startsWith('VI_BFD:') && r.to === 'FAULT';
 const isMaster = (r) => typeof r.msg === 'string' && r.msg.startsWith('VI_BFD:') && r.to === 'MASTER';
@@ -39,18 +25,8 @@ const bfdIs = (to) => (r) => r.bfd === 'core1' && r.to === to;
 
 describe('VRRP track.bfd and a type: bfd check against FRR bfdd (namespaces, whole daemon)', { timeout: 120_000 }, () => {
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'hbfv-'));
-    chmodSync(dir, 0o777);
-    ip('netns', 'add', NS_H);
-    ip('netns', 'add', NS_F);
-    ip('-n', NS_H, 'link', 'add', IF_H, 'type', 'veth', 'peer', 'name', IF_F);
-    ip('-n', NS_H, 'link', 'set', IF_F, 'netns', NS_F);
-    ip('-n', NS_H, 'addr', 'add', '198.51.100.1/24', 'dev', IF_H);
-    ip('-n', NS_F, 'addr', 'add', '198.51.100.2/24', 'dev', IF_F);
-    for (const [ns, i] of [[NS_H, IF_H], [NS_F, IF_F]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', i, 'up');
-    }
+    lab = createBfdLab('hbfv');
+    ({ nsH: NS_H, ifH: IF_H } = lab);
     const run = mkdtempSync(path.join(tmpdir(), 'hbfv-run-'));
     const config = {
       plugins: [path.resolve(here, '../../packages/bfd/dist/src/index.js'), path.resolve(here, '../../packages/vrrp/dist/src/index.js')],
@@ -63,17 +39,15 @@ describe('VRRP track.bfd and a type: bfd check against FRR bfdd (namespaces, who
     };
     const file = path.join(run, 'hacore.json');
     writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-    startBfdd();
+    lab.startBfdd();
     daemon = new HacoreProcess(['--config', file, '--log-level', 'info'], { wrap: ['ip', 'netns', 'exec', NS_H] });
     daemon.runDir = run;
   });
 
   after(async () => {
     await daemon?.stop();
-    if (bfddPid) try { process.kill(bfddPid, 'SIGKILL'); } catch {}
-    for (const ns of [NS_H, NS_F]) try { ip('netns', 'del', ns); } catch {}
+    lab?.destroy();
     if (daemon?.runDir) rmSync(daemon.runDir, { recursive: true, force: true });
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('FAULT within the detection time when bfdd dies, MASTER again when it is back; the check follows (3 rounds)', async () => {
@@ -87,7 +61,7 @@ describe('VRRP track.bfd and a type: bfd check against FRR bfdd (namespaces, who
       await new Promise((r) => setTimeout(r, 1500));
       const from = daemon.lines.length;
       const killedAt = Date.now();
-      process.kill(bfddPid, 'SIGKILL');
+      process.kill(lab.bfddPid, 'SIGKILL');
       const f = await daemon.waitFor((r) => daemon.lines.indexOf(r) >= from && isFault(r), 10_000, 'VI_BFD FAULT');
       const c = await daemon.waitFor((r) => daemon.lines.indexOf(r) >= from && checkIs('down')(r), 10_000, 'check down');
       const b = daemon.lines.slice(from).find(bfdIs('Down'));
@@ -96,7 +70,7 @@ describe('VRRP track.bfd and a type: bfd check against FRR bfdd (namespaces, who
       fault.push(f.time - killedAt);
       check.push(c.time - killedAt);
       const back = daemon.lines.length;
-      startBfdd();
+      lab.startBfdd();
       await daemon.waitFor((r) => daemon.lines.indexOf(r) >= back && isMaster(r), 30_000, 'VI_BFD MASTER again');
       await daemon.waitFor((r) => daemon.lines.indexOf(r) >= back && checkIs('up')(r), 10_000, 'check up again');
     }

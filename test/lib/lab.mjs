@@ -146,3 +146,40 @@ export async function waitFor(fn, { timeoutMs = 10000, everyMs = 20, what = 'con
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Resolves with the first line of `child`'s output that matches `re`. */
+export function waitLine(child, re, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (re.test(line)) {
+          done();
+          resolve(line);
+          return;
+        }
+      }
+    };
+    const onExit = (code) => {
+      done();
+      reject(new Error(`${what}: process exited (${code}) before ${re}`));
+    };
+    const t = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function done() {
+      clearTimeout(t);
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      child.off('exit', onExit);
+    }
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
+  });
+}

@@ -80,6 +80,25 @@ export function logs(lab) {
   return lab.daemons.map((d) => `--- ${d.kind} ${d.router} (pid ${d.pid})\n${d.output.split('\n').slice(-25).join('\n')}`).join('\n');
 }
 
+/** Samples who holds `vip` every 50 ms until `stop()`, which resolves with the samples ("r1", "r1,r2", "" ...). */
+export function watchHolders(lab, vip) {
+  const samples = [];
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      samples.push((await lab.holders(vip)).join(','));
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      watching = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
 /**
  * Asserts that `router` alone holds `vip` (within timeoutMs) and that the client
  * reaches the VIP through it. Gives the client a neighbour entry for the VIP.

@@ -5,7 +5,7 @@
 // different address list made a hacore Master step down (keepalived ignores it).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VIP4, VrrpLab, advertsFrom, expectMaster, inject, nowMs, skipHacore, sleep, startCluster } from '../lib/vrrp-scenario.mjs';
+import { VIP4, VrrpLab, advertsFrom, expectMaster, inject, nowMs, skipHacore, sleep, startCluster, watchHolders } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
 
@@ -16,14 +16,7 @@ test('wrong address list at priority 255, priority 0 from a non-Master, unicast 
     await expectMaster(lab, VIP4, 'r1');
     const cap = await lab.capture('bad', 'vrrp');
     const t0 = nowMs();
-    const holders = [];
-    let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        holders.push((await lab.holders(VIP4)).join(','));
-        await sleep(50);
-      }
-    })();
+    const watch = watchHolders(lab, VIP4);
     const common = { vrid: 51, version: 3, interval: 100, count: 15, every: 40 };
     await Promise.all([
       // Accepted, any of these would make r1 step down.
@@ -33,8 +26,7 @@ test('wrong address list at priority 255, priority 0 from a non-Master, unicast 
       inject(lab, { ...common, prio: 0, vips: VIP4 }),
     ]);
     await sleep(400); // longer than r2's Master_Down_Interval after the last packet
-    watching = false;
-    await watch;
+    const holders = await watch.stop();
     assert.deepEqual([...new Set(holders)], ['r1'], 'r1 alone held the VIP all along');
     assert.equal((await advertsFrom(lab, cap.file, 'r2', { since: t0 })).length, 0, 'r2 never advertised');
     const i1 = (await lab.hacoreStatus(d.r1)).vrrp.vrrp.instances[0];

@@ -4,7 +4,7 @@
 // - a valid lower-priority advert gets at most one advert in answer, rate-limited, and no GARP.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VIP4, VrrpLab, advertsFrom, announcements, expectMaster, inject, nowMs, skipHacore, sleep, startCluster } from '../lib/vrrp-scenario.mjs';
+import { VIP4, VrrpLab, advertsFrom, announcements, expectMaster, inject, nowMs, skipHacore, sleep, startCluster, watchHolders } from '../lib/vrrp-scenario.mjs';
 
 const skip = skipHacore();
 
@@ -22,18 +22,10 @@ test('invalid adverts (bad checksum, TTL 1) neither silence the master nor wake 
     const t0 = nowMs();
     // 20 invalid packets a second for 3 s, claiming priority 200: any of them taken in would
     // make r1 yield; any of them restarting r1's advert timer would make r2 take over.
-    const holders = [];
-    let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        holders.push((await lab.holders(VIP4)).join(','));
-        await sleep(50);
-      }
-    })();
+    const watch = watchHolders(lab, VIP4);
     const common = { vrid: 51, prio: 200, version: 3, interval: 100, vips: VIP4, count: 30, every: 100 };
     await Promise.all([inject(lab, { ...common, bad: 'checksum' }), sleep(50).then(() => inject(lab, { ...common, bad: 'ttl' }))]);
-    watching = false;
-    await watch;
+    const holders = await watch.stop();
     const t1 = nowMs();
     await sleep(100);
     assert.deepEqual([...new Set(holders)], ['r1'], 'r1 alone held the VIP all along');

@@ -123,10 +123,6 @@ export class LogDestination {
     this.target = forced === 'journal' || (forced !== 'stdout' && stdoutIsJournal(env)) ? 'journal' : 'stdout';
   }
 
-  get kind(): 'stdout' | 'journal' | 'syslog' {
-    return this.target;
-  }
-
   /** `logging.syslog` from the config: from now on, lines go to syslog (undefined: back to the journal or stdout). */
   useSyslog(opts: SyslogOptions | undefined, env: NodeJS.ProcessEnv = process.env): void {
     this.syslog = opts;

@@ -30,9 +30,4 @@ export function configureLogging(logging: { syslog?: SyslogOptions | undefined }
   destination?.useSyslog(logging?.syslog);
 }
 
-/** Where this process's JSON logs go now ('stdout', 'journal', 'syslog'), or undefined for pretty logs. */
-export function logTarget(): string | undefined {
-  return destination?.kind;
-}
-
 export const silentLogger: Logger = pino({ level: 'silent' });

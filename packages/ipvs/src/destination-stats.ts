@@ -4,12 +4,11 @@
  * refreshes them about every 2 s) and kept for the status document, where
  * `@hacore/metrics` turns them into Prometheus series.
  */
-import { serviceKeyLabel } from './reconcile-keys.js';
-import type { IpvsDataplane, ServiceKey } from './types.js';
-import { hostPort } from './reconcile-keys.js';
+import { hostPort, serviceKeyLabel } from './reconcile-keys.js';
+import type { IpvsDataplane, IpvsStats, ServiceKey } from './types.js';
 
-/** One destination of one service, as the status document shows it. */
-export interface DestinationStats {
+/** One destination of one service, as the status document shows it: the kernel's totals (since it was added) and rates per second. */
+export interface DestinationStats extends IpvsStats {
   virtualServer: string;
   /** `203.0.113.100:80/tcp`, `fwmark:7`. */
   service: string;
@@ -18,18 +17,6 @@ export interface DestinationStats {
   activeConnections: number;
   inactiveConnections: number;
   persistentConnections?: number;
-  /** Totals since the destination was added. */
-  connections: number;
-  inPackets: number;
-  outPackets: number;
-  inBytes: number;
-  outBytes: number;
-  /** Rates, per second, as the kernel estimates them. */
-  cps: number;
-  inPps: number;
-  outPps: number;
-  inBps: number;
-  outBps: number;
 }
 
 export interface StatsTarget {

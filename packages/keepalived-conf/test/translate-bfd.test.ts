@@ -1,17 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KaConfError, parseKeepalivedText, translate } from '../src/index.js';
-
-const tr = (text: string) => translate(parseKeepalivedText(text, { configId: 'lb1', name: '/etc/keepalived/keepalived.conf' }));
-function refused(text: string): KaConfError {
-  try {
-    tr(text);
-  } catch (err) {
-    assert.ok(err instanceof KaConfError);
-    return err;
-  }
-  assert.fail('expected the file to be refused');
-}
+import { refused, tr } from './translate-helpers.js';
 
 const vi = (name: string, vrid: number, extra = '') => `vrrp_instance ${name} {
   interface eth0

@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KaConfError, KEEPALIVED_KEYWORDS, parseKeepalivedText, sourceOf, translate } from '../src/index.js';
-
-function tr(text: string, lenient = false) {
-  return translate(parseKeepalivedText(text, { configId: 'lb1', name: '/etc/keepalived/keepalived.conf' }), { lenient });
-}
-
-function refused(text: string): KaConfError {
-  try {
-    tr(text);
-  } catch (err) {
-    assert.ok(err instanceof KaConfError);
-    return err;
-  }
-  assert.fail('expected the file to be refused');
-}
+import { refused, tr } from './translate-helpers.js';
 
 const INSTANCE = `vrrp_instance VI_1 {
   interface eth0

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Lab } from '../../lib/lab.mjs';
+import { Lab, waitLine } from '../../lib/lab.mjs';
 
 const inVm = process.env.HACORE_VM === '1';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -71,42 +71,6 @@ function control(file, req) {
   });
 }
 
-/** Resolves with the first line of `child`'s output that matches `re`. */
-function waitLine(child, re, timeoutMs, what) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (re.test(line)) {
-          done();
-          resolve(line);
-          return;
-        }
-      }
-    };
-    const onExit = (code) => {
-      done();
-      reject(new Error(`${what}: process exited (${code}) before ${re}`));
-    };
-    const t = setTimeout(() => {
-      done();
-      reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    function done() {
-      clearTimeout(t);
-      child.stdout.off('data', onData);
-      child.stderr.off('data', onData);
-      child.off('exit', onExit);
-    }
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 describe('hacore + IPVS NAT end to end', () => {
   let lab;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Lab, waitFor } from '../../lib/lab.mjs';
+import { Lab, waitFor, waitLine } from '../../lib/lab.mjs';
 
 const inVm = process.env.HACORE_VM === '1';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -75,41 +75,6 @@ readline.createInterface({ input: process.stdin }).on('line', (l) => {
 });
 `;
 
-function waitLine(child, re, timeoutMs, what) {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (re.test(line)) {
-          done();
-          resolve(line);
-          return;
-        }
-      }
-    };
-    const onExit = (code) => {
-      done();
-      reject(new Error(`${what}: exited (${code}) before ${re}`));
-    };
-    const t = setTimeout(() => {
-      done();
-      reject(new Error(`${what}: no line matching ${re} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    function done() {
-      clearTimeout(t);
-      child.stdout.off('data', onData);
-      child.stderr.off('data', onData);
-      child.off('exit', onExit);
-    }
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 /** The lines of `ipvsadm -Lnc` for established connections to the VIP. */
 function established(text) {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject } from '../config/schema.js';
 import type { HacoreConfig } from '../types.js';
+import { diffConfig } from './config-diff.js';
 
 /** What a reload changed, for people: `hacore reload` prints it, `--json` gives it with the per-process summaries. */
 export interface ReloadReport {
@@ -58,29 +59,17 @@ function walk(prefix: string, before: unknown, after: unknown, out: string[]): v
 
 /** The changes between two validated configs, section by section; at most 40 lines (then "... N more"). */
 export function describeConfigChanges(previous: HacoreConfig, next: HacoreConfig): ReloadReport {
+  const { checks, sections } = diffConfig(previous, next);
   const lines: string[] = [];
   const prevChecks = new Map(previous.checks.map((c) => [c.name, c]));
-  const nextChecks = new Map(next.checks.map((c) => [c.name, c]));
-  const checks: ReloadReport['checks'] = { added: [], removed: [], changed: [] };
-  for (const [n, spec] of nextChecks) {
-    const old = prevChecks.get(n);
-    if (!old) checks.added.push(n);
-    else if (!isDeepStrictEqual(old, spec)) {
-      checks.changed.push(n);
-      walk(`check ${n}:`, old, spec, lines);
-    }
-  }
-  for (const n of prevChecks.keys()) if (!nextChecks.has(n)) checks.removed.push(n);
-  const sections: string[] = [];
-  for (const k of new Set([...Object.keys(previous), ...Object.keys(next)])) {
-    if (k === 'checks' || isDeepStrictEqual(previous[k], next[k])) continue;
-    sections.push(k);
+  for (const c of next.checks) if (checks.changed.includes(c.name)) walk(`check ${c.name}:`, prevChecks.get(c.name), c, lines);
+  for (const k of sections) {
     const sub: string[] = [];
     walk('', previous[k], next[k], sub);
     lines.push(...sub.map((l) => `${k}: ${l}`));
   }
   const changes = lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `... ${lines.length - MAX_LINES} more`] : lines;
-  return { checks, sections, changes };
+  return { checks: { added: checks.added, removed: checks.removed, changed: checks.changed }, sections, changes };
 }
 
 /** `reload applied: added web2; changed web1` and the change lines, indented. */
