@@ -16,10 +16,11 @@ import { AsyncParallelHook } from 'tapable';
 import { describeOp, type ReconcileOp } from './reconcile.js';
 import { reconcile, type ApplyReport, type OpFailure } from './reconcile-apply.js';
 import type { CurrentService } from './reconcile.js';
-import { serviceKeyLabel } from './reconcile-keys.js';
+import { serviceKeyId, serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
 import { SyncDaemonController, type SyncDaemonOps, type SyncDaemonStatus } from './sync-daemon.js';
 import { syncDaemonIssues } from './sync-daemon-config.js';
+import { haSuspendIssues, suspendedServices, vipCarriers } from './ha-suspend.js';
 import { VirtualServer, type CheckView, type Evaluation } from './virtual-server.js';
 import { compileVirtualServers, type VirtualServerSpec } from './virtual-server-spec.js';
 
@@ -42,6 +43,8 @@ export interface IpvsStatus {
   virtualServers: {
     name: string;
     services: string[];
+    /** With `haSuspend`, while the VRRP instance carrying the address is not Master: out of the kernel's table. */
+    suspended?: true;
     quorum: { up: boolean; liveWeight: number; quorum: number; hysteresis: number };
     sorryServer?: { id: string; active: boolean; kernelWeight: number | undefined };
     realServers: { id: string; up: boolean; weight: number; kernelWeight: number | undefined; reason: string; drained?: { since: number } }[];
@@ -149,6 +152,8 @@ export class IpvsPlugin implements HacorePlugin {
   private stats: DestinationStatsPoller | undefined;
   /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
   private readonly vrrpStates = new Map<string, string>();
+  /** Which VRRP instance carries each virtual address (for `haSuspend`). */
+  private carriers = new Map<string, string>();
 
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
@@ -173,13 +178,14 @@ export class IpvsPlugin implements HacorePlugin {
       return [...checks, ...inline];
     });
     core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
-      issues.push(...syncDaemonIssues(config));
+      issues.push(...syncDaemonIssues(config), ...haSuspendIssues(config, specsOf(config).specs));
     });
     core.hooks.event.tap(PLUGIN_NAME, (event) => {
       if (event.kind !== 'vrrp-transition') return;
       const instance = String(event['instance']);
       this.vrrpStates.set(instance, String(event['to']));
       if (this.sync && this.active && instance === this.sync.vrrpInstance) void this.sync.setRole(event['to'] === 'MASTER' ? 'master' : 'backup');
+      if (this.active && [...this.carriers.values()].includes(instance)) void this.kick();
     });
     core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
     core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
@@ -237,6 +243,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.sync = undefined;
     this.stats = undefined;
     this.vrrpStates.clear();
+    this.carriers = new Map();
   }
 
   /** Resolves when no reconcile pass is running or pending. */
@@ -273,6 +280,7 @@ export class IpvsPlugin implements HacorePlugin {
     }
     this.owned = stored.owned;
     this.servers = new Map(specsOf(config).specs.map((spec) => [spec.name, new VirtualServer(spec)]));
+    this.carriers = vipCarriers(config);
     this.active = true;
     await this.kick();
     this.armResync();
@@ -321,6 +329,7 @@ export class IpvsPlugin implements HacorePlugin {
       next.set(spec.name, vs);
     }
     this.servers = next;
+    this.carriers = vipCarriers(diff.next);
     // A changed check keeps its last state until its new runner reports one.
     for (const name of diff.checks.removed) this.views.delete(name);
     await this.kick();
@@ -390,7 +399,8 @@ export class IpvsPlugin implements HacorePlugin {
   private async pass(): Promise<void> {
     const lookup = (name: string) => this.views.get(name);
     const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup, (rs) => this.drains.has(vs.spec.name, rs)) }));
-    const desired = evaluations.flatMap((e) => e.ev.desired);
+    const suspended = suspendedServices([...this.servers.values()].map((vs) => vs.spec), this.carriers, this.vrrpStates);
+    const desired = evaluations.flatMap((e) => e.ev.desired).filter((d) => !suspended.has(serviceKeyId(d.service.key)));
     let report: Awaited<ReturnType<typeof reconcile>>;
     try {
       report = await reconcile(this.dp!, desired, this.owned, this.table ? { current: this.table } : {});
@@ -465,6 +475,7 @@ export class IpvsPlugin implements HacorePlugin {
 
   /** The status section (also what `hacore status` shows under `ipvs`). */
   status(): IpvsStatus {
+    const suspended = suspendedServices([...this.servers.values()].map((vs) => vs.spec), this.carriers, this.vrrpStates);
     return {
       dataplane: this.opts.dataplane === undefined ? 'netlink' : 'injected',
       virtualServers: [...this.servers.values()].map((vs) => {
@@ -472,6 +483,7 @@ export class IpvsPlugin implements HacorePlugin {
         return {
           name: vs.spec.name,
           services: vs.spec.services.map((s) => serviceKeyLabel(s.key)),
+          ...(vs.spec.services.some((s) => suspended.has(serviceKeyId(s.key))) ? { suspended: true as const } : {}),
           quorum: { up: ev?.quorumUp ?? false, liveWeight: ev?.liveWeight ?? 0, quorum: vs.spec.quorum, hysteresis: vs.spec.hysteresis },
           ...(ev?.sorryServer ? { sorryServer: ev.sorryServer } : {}),
           realServers: (ev?.realServers ?? []).map((r) => {

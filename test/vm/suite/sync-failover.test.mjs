@@ -28,6 +28,7 @@ const VIP = '203.0.113.100';
 const GW = '198.51.100.1';
 const RS = { rs1: '198.51.100.21', rs2: '198.51.100.22' };
 const PORT = 7000;
+const SUSPENDED_PORT = 7001;
 const CONNS = 20;
 const ADVERT_MS = 300;
 
@@ -94,7 +95,11 @@ function hacoreConfig(dir, name, priority, sync, metrics) {
       ],
     },
     ipvs: { statsInterval: '1s', ...(sync ? { syncDaemon: { interface: 'eth0', vrrpInstance: 'VI_1', syncId: 51 } } : {}) },
-    virtualServers: [{ name: 'echo', address: VIP, port: PORT, scheduler: 'rr', forwarding: 'masq', realServers: Object.values(RS).map((address) => ({ address })) }],
+    virtualServers: [
+      { name: 'echo', address: VIP, port: PORT, scheduler: 'rr', forwarding: 'masq', realServers: Object.values(RS).map((address) => ({ address })) },
+      // keepalived's ha_suspend: in the kernel only while VI_1 (which carries the VIP) is Master.
+      { name: 'suspended', address: VIP, port: SUSPENDED_PORT, scheduler: 'rr', forwarding: 'masq', haSuspend: true, realServers: Object.values(RS).map((address) => ({ address, port: PORT })) },
+    ],
   };
 }
 
@@ -120,6 +125,16 @@ virtual_server ${VIP} ${PORT} {
   lb_algo rr
   lb_kind NAT
   protocol TCP
+  real_server ${RS.rs1} ${PORT} {
+  }
+  real_server ${RS.rs2} ${PORT} {
+  }
+}
+virtual_server ${VIP} ${SUSPENDED_PORT} {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  ha_suspend
   real_server ${RS.rs1} ${PORT} {
   }
   real_server ${RS.rs2} ${PORT} {
@@ -198,6 +213,13 @@ describe('director failover: established connections with and without the IPVS s
         }
       }
       assert.ok(!(await hasVip('d2')), 'd2 is backup');
+      // haSuspend: the master programs the suspended service, the backup does not.
+      const hasSuspended = async (d) => (await lab.exec(d, 'ipvsadm', ['-Ln'])).includes(`${VIP}:${SUSPENDED_PORT}`);
+      const suspendedBefore = { d1: await hasSuspended('d1'), d2: await hasSuspended('d2') };
+      if (daemon === 'hacore') {
+        await waitFor(() => hasSuspended('d1'), { timeoutMs: 10000, everyMs: 100, what: 'd1 (master) programs the haSuspend service' });
+        assert.equal(await hasSuspended('d2'), false, 'd2 (backup) does not program the haSuspend service');
+      }
 
       const client = lab.spawn('cli', process.execPath, [path.join(dir, 'client.mjs'), VIP, String(PORT), String(CONNS)], { stdio: ['pipe', 'pipe', 'pipe'] });
       await waitLine(client, /^ready$/, 90000, 'client');
@@ -260,6 +282,14 @@ describe('director failover: established connections with and without the IPVS s
       else await lab.kill(started.d1, 'SIGKILL');
       await waitFor(() => hasVip('d2'), { timeoutMs: 20000, everyMs: 50, what: 'd2 takes the VIP' });
       const takeoverMs = Math.round(performance.now() - t0);
+      let haSuspendMs;
+      if (daemon === 'hacore') {
+        await waitFor(() => hasSuspended('d2'), { timeoutMs: 10000, everyMs: 50, what: 'd2 (new master) programs the haSuspend service' });
+        haSuspendMs = Math.round(performance.now() - t0);
+      } else {
+        // keepalived suspends the checks of an ha_suspend service; whether its table follows is recorded, not asserted.
+        haSuspendMs = (await hasSuspended('d2')) ? Math.round(performance.now() - t0) : null;
+      }
       let switchMs;
       if (sync) {
         await waitFor(async () => /master sync daemon/.test(await daemons('d2')), { timeoutMs: 10000, everyMs: 50, what: 'd2 sync daemon master' });
@@ -282,7 +312,7 @@ describe('director failover: established connections with and without the IPVS s
       const lost = conns.filter((c) => c.error).length;
       const gaps = conns.filter((c) => !c.error).map((c) => c.maxGap).sort((a, b) => a - b);
       const fig = {
-        daemon, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore,
+        daemon, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore, suspendedBefore, haSuspendMs,
         medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)] : undefined,
         maxGapMs: gaps.length ? gaps[gaps.length - 1] : undefined,
         errors: [...new Set(conns.map((c) => c.error).filter(Boolean))],
