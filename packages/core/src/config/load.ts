@@ -154,7 +154,7 @@ export async function attachLines(file: string, issues: ConfigIssue[]): Promise<
     return;
   }
   // yaml is for these line numbers only (cosmiconfig parses): imported when an error needs them.
-  const { LineCounter, isMap, isSeq, parseDocument } = await import('yaml');
+  const { LineCounter, isMap, isScalar, isSeq, parseDocument } = await import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   if (path.basename(file) === 'package.json') {
@@ -181,7 +181,16 @@ export async function attachLines(file: string, issues: ConfigIssue[]): Promise<
     }
     const offset = found?.range?.[0];
     if (offset !== undefined) issue.line = lc.linePos(offset).line;
+    if (issue.unquoted && isScalar(found) && found.range) showAsWritten(issue, text.slice(found.range[0], found.range[1]), found.value);
   }
+}
+
+/** `found 2.10 (read as the number 2.1)` and the quoted form, from the value's source text. */
+export function showAsWritten(issue: ConfigIssue, source: string, parsed: unknown): void {
+  const written = source.trim();
+  if (written === '' || /^["']/.test(written)) return;
+  issue.found = written === String(parsed) ? `${written} (a ${typeof parsed}, not a string)` : `${written} (read as the ${typeof parsed} ${String(parsed)})`;
+  issue.hint = `quote it to keep it a string: ${JSON.stringify(written)}`;
 }
 
 export async function configError(file: string | undefined, issues: ConfigIssue[]): Promise<ConfigError> {
