@@ -23,7 +23,7 @@ describe('a number or boolean where a string must be', () => {
       assert.equal(r.value, undefined);
       assert.equal(r.issues.length, 1);
       assert.equal(r.issues[0]!.unquoted, true);
-      assert.match(r.issues[0]!.hint ?? '', new RegExp(`YAML read it as a ${typeof v}; quote it to keep it a string: "${String(v)}"`));
+      assert.match(r.issues[0]!.hint ?? '', new RegExp(`a ${typeof v}, not a string; in YAML, quote it: "${String(v)}"`));
     }
     // A string that fails the pattern is the usual error, without the hint.
     const plain = s.validate(s.string({ pattern: /^a/ }), 'b', 'x');

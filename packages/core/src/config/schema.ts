@@ -61,7 +61,7 @@ export function fail(ctx: ParseContext, path: string, expected: string, value: u
 
 /** A number or boolean where a string must be: YAML read an unquoted value as one (a password of digits, a version 2.10 read as 2.1). */
 export function unquotedScalar(ctx: ParseContext, path: string, expected: string, value: number | boolean): Invalid {
-  ctx.issues.push({ path, expected, found: renderFound(value), hint: `YAML read it as a ${typeof value}; quote it to keep it a string: "${String(value)}"`, unquoted: true });
+  ctx.issues.push({ path, expected, found: renderFound(value), hint: `a ${typeof value}, not a string; in YAML, quote it: "${String(value)}"`, unquoted: true });
   return INVALID;
 }
 
