@@ -117,20 +117,22 @@ export class HttpChecker implements Checker {
 
   async probe(signal: AbortSignal): Promise<CheckResult> {
     const started = performance.now();
-    const done = (ok: boolean, reason: string): CheckResult => ({ ok, reason, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
+    const done = (ok: boolean, reason: string, detail?: string): CheckResult => ({
+      ok, reason, latencyMs: Math.round((performance.now() - started) * 1000) / 1000, ...(detail !== undefined ? { detail } : {}),
+    });
     if (signal.aborted) return done(false, 'timeout');
     if (this.closed) return done(false, 'checker closed');
     const many = this.urls.length > 1;
     let last = '';
     for (const url of this.urls) {
       const r = await this.probeUrl(url, signal);
-      if (!r.ok) return done(false, many ? `${url.path}: ${r.reason}` : r.reason);
+      if (!r.ok) return done(false, many ? `${url.path}: ${r.reason}` : r.reason, r.detail);
       last = r.reason;
     }
     return done(true, many ? `${this.urls.length} urls ok` : last);
   }
 
-  private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string }> {
+  private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string; detail?: string }> {
     const req = {
       path: url.path,
       method: this.spec.method,
@@ -143,7 +145,7 @@ export class HttpChecker implements Checker {
     const out = this.spec.reuseConnection ? await this.fetchReused(url, req, signal) : await this.fetchFresh(url, req, signal);
     if (!out.ok) return { ok: false, reason: out.reason };
     const res = out.response;
-    if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch' };
+    if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch', detail: `received ${res.digest ?? 'none'}, expected ${url.digest}` };
     if (url.regex) {
       const matched = url.regex.test(res.body!.toString('utf8'));
       if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
