@@ -46,6 +46,7 @@ export type ActionCollector = (request: ActionRequest) => Promise<ActionReply[]>
 interface PreparedReload {
   diff: ConfigDiff;
   file: string;
+  value: unknown;
   checkers: Map<string, Checker>;
 }
 
@@ -79,6 +80,8 @@ export class Hacore implements HacoreCore {
   private started = false;
   private stopping: Promise<void> | undefined;
   private prepared: PreparedReload | undefined;
+  /** The document the running config was built from (what a restarted child is handed). */
+  private document: { file: string; value: unknown } | undefined;
   private reloadFailures: string[] | undefined;
   readonly pluginErrors = new Map<string, number>();
 
@@ -116,12 +119,18 @@ export class Hacore implements HacoreCore {
     const core = new Hacore(opts);
     const raw = await core.readRaw();
     core.configFile = raw.file;
+    core.document = { file: raw.file, value: raw.value };
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
     for (const lp of core.plugins) core.host.apply(lp, pluginRunsIn(lp.plugin, core.role) ? core : core.host.facade(core));
     core.current = await validateWhole(raw.value, raw.file, core.host.registry, core.hooks);
     return core;
+  }
+
+  /** The document of the running config: as loaded, or as the last committed reload prepared it. */
+  configDocument(): { file: string; value: unknown } | undefined {
+    return this.document;
   }
 
   /** Reads the config document as `load` and `reload` do (the file, or the configured reader). */
@@ -238,7 +247,7 @@ export class Hacore implements HacoreCore {
       await Promise.all([...checkers.values()].map(async (c) => c.close?.()));
       throw err;
     }
-    this.prepared = { diff, file: doc.file, checkers };
+    this.prepared = { diff, file: doc.file, value: doc.value, checkers };
     return { ...diff.checks, sections: diff.sections };
   }
 
@@ -257,6 +266,7 @@ export class Hacore implements HacoreCore {
     const p = this.prepared;
     if (!p) throw new HacoreError('HACORE_ERR_CONTROL', 'no prepared reload to commit');
     this.prepared = undefined;
+    this.document = { file: p.file, value: p.value };
     const { diff } = p;
     if (this.runs('check')) {
       for (const name of [...diff.checks.removed, ...diff.checks.changed]) await this.scheduler.remove(name);
