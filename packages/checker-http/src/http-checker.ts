@@ -30,6 +30,7 @@ export interface HttpCheckOptions {
   connectTimeout?: number;
   maxBodyBytes: number;
   reuseConnection: boolean;
+  tlsResumption?: boolean;
   tlsVerify?: boolean;
   ca?: string;
   cert?: string;
@@ -163,8 +164,8 @@ export class HttpChecker implements Checker {
       const key = url.servername ?? '';
       ctx = this.tlsContexts.get(key);
       if (!ctx) {
-        // A full handshake every time: a resumed session would skip the certificate (see docs).
-        ctx = leanTlsContext({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material, false);
+        // By default a full handshake every time: a resumed session would skip the certificate (see docs).
+        ctx = leanTlsContext({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material, this.spec.tlsResumption === true);
         this.tlsContexts.set(key, ctx);
       }
     }
