@@ -3,21 +3,34 @@
 // page as servers.mjs, so that the servers are a real web server and not what
 // is measured. Started in the foreground under a temporary prefix; stop() ends
 // it by its PID.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loopbackAddress } from '../lib/measure.mjs';
 
 const tmpBase = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tmp');
 
-export async function startNginx(addrs, ports, basePort) {
+/** A self-signed P-256 certificate for every bench address (IP SANs), so the checker can verify it. */
+function makeCertificate(dir, addrs) {
+  const sans = Array.from({ length: addrs }, (_, a) => `IP:${loopbackAddress(a)}`).join(',');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=hacore bench',
+    '-addext', `subjectAltName=${sans}`, '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  return { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+}
+
+/** `tls`: HTTPS (TLS 1.3, session tickets on, as nginx has them by default); `ca` in the result is the certificate to trust. */
+export async function startNginx(addrs, ports, basePort, { tls = false } = {}) {
   mkdirSync(tmpBase, { recursive: true });
   const dir = mkdtempSync(path.join(tmpBase, 'bench-nginx-'));
   const page = Buffer.alloc(1024, 'hacore bench page. ').toString('latin1');
+  const pem = tls ? makeCertificate(dir, addrs) : undefined;
   const listen = [];
-  for (let a = 0; a < addrs; a++) for (let p = 0; p < ports; p++) listen.push(`    listen ${loopbackAddress(a)}:${basePort + p} backlog=511;`);
+  for (let a = 0; a < addrs; a++) for (let p = 0; p < ports; p++) listen.push(`    listen ${loopbackAddress(a)}:${basePort + p} backlog=511${tls ? ' ssl' : ''};`);
+  if (pem) listen.push(`    ssl_certificate ${pem.cert};`, `    ssl_certificate_key ${pem.key};`, '    ssl_protocols TLSv1.3;', '    ssl_session_cache shared:bench:10m;');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`);
   writeFileSync(
     path.join(dir, 'nginx.conf'),
@@ -54,8 +67,8 @@ ${listen.join('\n')}
   // The page must answer before the bench starts (the worker may still be opening its sockets).
   for (;;) {
     try {
-      const r = await fetch(`http://${loopbackAddress(addrs - 1)}:${basePort + ports - 1}/index.html`);
-      if (r.ok) break;
+      const ok = await probeOnce(`${loopbackAddress(addrs - 1)}`, basePort + ports - 1, tls);
+      if (ok) break;
     } catch {}
     if (Date.now() - t0 > 30000) throw new Error('nginx does not answer');
     await new Promise((r) => setTimeout(r, 50));
@@ -76,5 +89,17 @@ ${listen.join('\n')}
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  return { digest: createHash('md5').update(page, 'latin1').digest('hex'), cpuSec, stop };
+  return { digest: createHash('md5').update(page, 'latin1').digest('hex'), cpuSec, stop, ...(pem ? { ca: pem.cert } : {}) };
+}
+
+/** One GET of /index.html (TLS without verification): does the server answer 200 yet? */
+function probeOnce(host, port, tls) {
+  return new Promise((resolve) => {
+    const mod = tls ? https : http;
+    const req = mod.get({ host, port, path: '/index.html', rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+  });
 }

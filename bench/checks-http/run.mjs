@@ -4,7 +4,8 @@
 // ports in a second process. Prints one JSON line: probesPerSec, cpuSecPer1000,
 // eldP50Ms, eldP99Ms, rssMiB.
 // Env: BENCH_TARGETS (10000), BENCH_SECONDS (60), BENCH_REUSE=1 (reuseConnection),
-// BENCH_SERVER=nginx (the targets served by Debian's nginx instead of raw-net node servers).
+// BENCH_SERVER=nginx (the targets served by Debian's nginx instead of raw-net node servers),
+// BENCH_TLS=1 (HTTPS through nginx, TLS 1.3, verified against its certificate), BENCH_RESUME=1 (tlsResumption).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,11 +21,13 @@ const ADDRS = 100;
 const PORTS = Math.ceil(TARGETS / ADDRS);
 const BASE_PORT = 21000;
 
-const SERVER = process.env.BENCH_SERVER === 'nginx' ? 'nginx' : 'node';
+const TLS = process.env.BENCH_TLS === '1';
+const RESUME = process.env.BENCH_RESUME === '1';
+const SERVER = process.env.BENCH_SERVER === 'nginx' || TLS ? 'nginx' : 'node';
 
 /** The targets: raw-net servers in a node process (servers.mjs), or nginx (nginx.mjs). */
 async function startServers() {
-  if (SERVER === 'nginx') return startNginx(ADDRS, PORTS, BASE_PORT);
+  if (SERVER === 'nginx') return startNginx(ADDRS, PORTS, BASE_PORT, { tls: TLS });
   const servers = spawn('sh', ['-c', `ulimit -n $(ulimit -Hn) && exec node ${path.join(here, 'servers.mjs')} ${ADDRS} ${PORTS} ${BASE_PORT} ${REUSE ? 1 : 0}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   const digest = await new Promise((resolve, reject) => {
     servers.stdout.once('data', (d) => resolve(String(d).trim().split(' ')[1]));
@@ -47,7 +50,7 @@ const serverCpuSec = srv.cpuSec;
 const checks = [];
 for (let i = 0; i < TARGETS; i++) {
   checks.push(
-    `  - { name: h${i}, type: http, address: ${loopbackAddress(i % ADDRS)}, port: ${BASE_PORT + Math.floor(i / ADDRS)}, interval: 1s, timeout: 900ms, warmup: 1s, reuseConnection: ${REUSE}, urls: [{ path: /index.html, digest: ${digest} }] }`,
+    `  - { name: h${i}, type: http, address: ${loopbackAddress(i % ADDRS)}, port: ${BASE_PORT + Math.floor(i / ADDRS)}, interval: 1s, timeout: 900ms, warmup: 1s, reuseConnection: ${REUSE},${TLS ? ` tls: true, ca: ${srv.ca}, tlsResumption: ${RESUME},` : ''} urls: [{ path: /index.html, digest: ${digest} }] }`,
   );
 }
 const config = writeCheckConfig('bench-http', '@hacore/checker-http', checks);
@@ -58,6 +61,6 @@ const { reasons, ...m } = await measureChecks(config.file, SECONDS, {
 });
 await srv.stop();
 config.cleanup();
-const out = { bench: 'checks-http', targets: TARGETS, reuseConnection: REUSE, server: SERVER, ...m, ...(m.failures > 0 ? { reasons } : {}) };
+const out = { bench: 'checks-http', targets: TARGETS, reuseConnection: REUSE, server: SERVER, ...(TLS ? { tls: true, tlsResumption: RESUME } : {}), ...m, ...(m.failures > 0 ? { reasons } : {}) };
 process.stdout.write(`${JSON.stringify(out)}\n`);
 process.exit(0);
