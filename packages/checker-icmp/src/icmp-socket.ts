@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { POLL_READABLE, POLL_WRITABLE, type RawSocket } from '@hacore/native';
-import { addressBytes, canonicalAddress, type Family } from './address.js';
+import { canonicalIp, ipBytes, type IpFamily } from '@hacore/core/ip-address';
 import { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header } from './codec.js';
 import { errnoName, type IcmpError } from './errors.js';
 import { makePayload } from './payload.js';
@@ -30,7 +30,7 @@ interface QueuedSend {
 
 /** Which shared socket a check uses: one per family, plus one per distinct interface / source address. */
 export interface IcmpSocketKey {
-  family: Family;
+  family: IpFamily;
   /** Interface to bind to (SO_BINDTODEVICE). */
   device?: string | undefined;
   /** Source address written into the IP header we build (IP_HDRINCL / IPV6_HDRINCL). */
@@ -38,12 +38,12 @@ export interface IcmpSocketKey {
 }
 
 export function socketKeyId(k: IcmpSocketKey): string {
-  return `ipv${k.family}${k.device ? `%${k.device}` : ''}${k.source ? `@${canonicalAddress(k.source)}` : ''}`;
+  return `ipv${k.family}${k.device ? `%${k.device}` : ''}${k.source ? `@${canonicalIp(k.source)}` : ''}`;
 }
 
 export interface PingOptions {
   address: string;
-  /** canonicalAddress(address), when the caller has it already (saves a parse per probe). */
+  /** canonicalIp(address), when the caller has it already (saves a parse per probe). */
   canonical?: string;
   timeoutMs: number;
   payloadBytes: number;
@@ -53,7 +53,7 @@ export interface PingOptions {
 export type PingResult = { ok: true; rttMs: number } | { ok: false; reason: string; rttMs: number };
 
 export interface IcmpSocketStats extends ProbeTableCounters {
-  family: Family;
+  family: IpFamily;
   device: string | null;
   source: string | null;
   refs: number;
@@ -83,14 +83,14 @@ export class IcmpSocket {
   private closed = false;
   private readonly cookie = randomBytes(8);
   private readonly sourceBytes: Buffer | undefined;
-  /** inet_ntop text of a reply's source -> canonicalAddress, so that a busy socket does not parse every source. */
+  /** inet_ntop text of a reply's source -> canonicalIp, so that a busy socket does not parse every source. */
   private readonly sourceText = new Map<string, string>();
   private readonly recvBuffer = Buffer.alloc(65_536);
   private readonly stats = { sent: 0, queuedSends: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
 
   private constructor(key: IcmpSocketKey) {
     this.key = key;
-    this.sourceBytes = key.source ? addressBytes(key.source) : undefined;
+    this.sourceBytes = key.source ? ipBytes(key.source) : undefined;
   }
 
   /** Opens the raw socket. Throws IcmpError (HACORE_ERR_ICMP_CAP_NET_RAW without the capability). */
@@ -172,7 +172,7 @@ export class IcmpSocket {
       let packet: Buffer;
       let key: number;
       try {
-        address = opts.canonical ?? canonicalAddress(opts.address);
+        address = opts.canonical ?? canonicalIp(opts.address);
         key = this.table.allocate();
         packet = this.encode(opts.address, key, makePayload(this.cookie, key, opts.payloadBytes));
       } catch (err) {
@@ -245,7 +245,7 @@ export class IcmpSocket {
   private encode(destination: string, key: number, payload: Buffer): Buffer {
     const { family } = this.key;
     if (!this.sourceBytes) return encodeEchoRequest(family, idOf(key), seqOf(key), payload);
-    const dst = addressBytes(destination);
+    const dst = ipBytes(destination);
     if (family === 4) {
       const icmp = encodeEchoRequest(4, idOf(key), seqOf(key), payload);
       return Buffer.concat([encodeIpv4Header(this.sourceBytes, dst, icmp.length), icmp]);
@@ -300,7 +300,7 @@ export class IcmpSocket {
   private canonicalSource(source: string): string {
     let c = this.sourceText.get(source);
     if (c === undefined) {
-      c = canonicalAddress(source);
+      c = canonicalIp(source);
       // Bounded: a flood of replies from random sources must not grow it without end.
       if (this.sourceText.size >= 65_536) this.sourceText.clear();
       this.sourceText.set(source, c);

@@ -14,7 +14,6 @@ export { ProbeTable, keyOf, idOf, seqOf, type MatchResult, type PendingProbe, ty
 export { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header, type Decoded } from './codec.js';
 export { internetChecksum, icmpv6Checksum } from './checksum.js';
 export { makePayload, MIN_PAYLOAD_BYTES } from './payload.js';
-export { canonicalAddress, familyOf } from './address.js';
 
 const PLUGIN_NAME = '@hacore/checker-icmp';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };

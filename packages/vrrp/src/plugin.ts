@@ -10,7 +10,7 @@ import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } fr
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
 import { VmacManager } from './link-vmac.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
 import { SyncGroup, type GroupState } from './sync-group.js';
