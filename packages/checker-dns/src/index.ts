@@ -10,8 +10,7 @@ export {
   type DnsMessage, type DnsHeader, type DecodeResult, type Question, type ResourceRecord, type QuerySpec, type QueryType,
 } from './codec.js';
 export { parseName, nameText, sameName, canonicalName } from './names.js';
-export { checkReply, compileAnswer, canonicalIpv6, type Expectations } from './expect.js';
-export { ipv6Text } from './rdata.js';
+export { checkReply, compileAnswer, type Expectations } from './expect.js';
 
 export const PLUGIN_NAME = '@hacore/checker-dns';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
