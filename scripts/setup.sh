@@ -12,6 +12,8 @@ pkgs+=(lintian)
 pkgs+=(python3)
 # The web console's browser test drives Debian's Chromium (playwright-core, no browser download).
 pkgs+=(chromium)
+# bench/checks-http serves its 10,000 targets with nginx (BENCH_SERVER=nginx), so the servers are not what is measured.
+pkgs+=(nginx)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 # The IPVS VM harness fetches its kernel with `apt-get download`, which needs package lists.

@@ -19,6 +19,8 @@ const KA_SESSIONS = Number(process.env.BENCH_KA_SESSIONS ?? 10);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const CUTS = Number(process.env.BENCH_CUTS ?? 10);
+// SCHED_RR priority for every BFD speaker (hacore's bfd child, keepalived's bfd child, bfdd); 0: none.
+const RT = Number(process.env.BENCH_RT ?? 0);
 const id = `${process.pid % 10000}`;
 const NS = { h: `hbfb-h${id}`, f: `hbfb-f${id}`, k: `hbfb-k${id}` };
 const ip = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
@@ -83,6 +85,7 @@ try {
   execFileSync('ip', ['netns', 'exec', NS.f, '/usr/lib/frr/bfdd', '-f', path.join(dir, 'bfdd.conf'), '-N', `hbfb${id}`, '--vty_socket', dir, '--bfdctl', path.join(dir, 'bfdd.sock'),
     '-i', path.join(dir, 'bfdd.pid'), '-u', 'frr', '-g', 'frr', '--log', `file:${path.join(dir, 'bfdd.log')}`, '-d']);
   bfddPid = Number(readFileSync(path.join(dir, 'bfdd.pid'), 'utf8').trim());
+  if (RT > 0) execFileSync('chrt', ['-a', '-r', '-p', String(RT), String(bfddPid)]);
 
   // TCP listeners for the checks, in bfdd's namespace.
   const ports = 50;
@@ -99,7 +102,7 @@ try {
     controlSocket: path.join(hdir, 'h.sock'),
     pidFile: path.join(hdir, 'h.pid'),
     stateDir: hdir,
-    bfd: { instances: Array.from({ length: SESSIONS }, (_, i) => ({ name: `s${i}`, neighbor: '203.0.113.1', source: hAddr(i), minRx: '50ms', minTx: '50ms', multiplier: 3 })) },
+    bfd: { ...(RT > 0 ? { realtimePriority: RT } : {}), instances: Array.from({ length: SESSIONS }, (_, i) => ({ name: `s${i}`, neighbor: '203.0.113.1', source: hAddr(i), minRx: '50ms', minTx: '50ms', multiplier: 3 })) },
     checks: Array.from({ length: CHECKS }, (_, i) => ({ name: `t${i}`, type: 'tcp', address: '203.0.113.250', port: 20000 + (i % ports), interval: '1s', timeout: '900ms', warmup: '1s' })),
   };
   const hFile = path.join(hdir, 'hacore.json');
@@ -131,7 +134,7 @@ try {
   // keepalived 2.2.7: its BFD child only (no vrrp or check config), in its own namespace.
   const ka = ['global_defs {', '  bfd_rt_priority 0', '}'];
   for (let i = 0; i < KA_SESSIONS; i++) ka.push(`bfd_instance k${i} {`, '  neighbor_ip 198.51.100.1', `  source_ip ${kAddr(i)}`, '  min_rx 50', '  min_tx 50', '  multiplier 3', '}');
-  writeFileSync(path.join(dir, 'keepalived.conf'), `${ka.filter((x) => !x.includes('bfd_rt_priority')).join('\n')}\n`);
+  writeFileSync(path.join(dir, 'keepalived.conf'), `${(RT > 0 ? ka.map((x) => x.replace('bfd_rt_priority 0', `bfd_rt_priority ${RT}`)) : ka.filter((x) => !x.includes('bfd_rt_priority'))).join('\n')}\n`);
   const kState = new Map();
   const kDown = new Map();
   let kFalse = 0;
@@ -199,6 +202,7 @@ try {
     sessions: SESSIONS,
     tcpChecks: CHECKS,
     seconds: SECONDS,
+    realtimePriority: RT,
     hacore: { falseDowns: hFalse, detectionMs: hDet.length ? stats(hDet) : null },
     keepalived: kaRan ? { sessions: KA_SESSIONS, falseDowns: kFalse, detectionMs: kDet.length ? stats(kDet) : null } : 'did not come up (see stderr)',
   };

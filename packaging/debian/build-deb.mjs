@@ -86,6 +86,11 @@ exec /usr/bin/node /usr/lib/hacore/node_modules/@hacore/core/bin/hacore.js "$@"
   put('usr/share/bash-completion/completions/hacore', src('hacore.bash-completion'));
   put('usr/share/zsh/vendor-completions/_hacore', src('hacore.zsh-completion'));
   put('usr/share/doc/hacore/copyright', copyright());
+  // The examples validated in CI (test/core/example-configs.test.mjs), as docs/examples holds them.
+  const examples = path.join(here, '../../docs/examples');
+  for (const d of readdirSync(examples, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const f of readdirSync(path.join(examples, d.name))) put(`usr/share/doc/hacore/examples/${d.name}/${f}`, readFileSync(path.join(examples, d.name, f)));
+  }
   for (const dir of ['usr', 'etc', 'lib']) normalizeModes(path.join(stage, dir));
   for (const s of ['postinst', 'prerm', 'postrm']) put(`DEBIAN/${s}`, src(s), 0o755);
   put('DEBIAN/conffiles', '/etc/hacore/hacore.yaml\n');

@@ -103,6 +103,8 @@ describe('HTTP checker: status, digest, regex', () => {
     const wrong = md5sum(Buffer.concat([body, Buffer.from('x')]));
     const r = await probe(spec(port(srv), { urls: [{ path: '/body', digest: wrong }] }));
     assert.deepEqual([r.ok, r.reason], [false, 'digest mismatch']);
+    // The received digest is in the detail (hacore status), the reason stays stable for events and metrics.
+    assert.equal(r.detail, `received ${md5sum(body)}, expected ${wrong}`);
   });
 
   test('a wrong status is down with "status 503"', async () => {

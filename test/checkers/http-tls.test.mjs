@@ -96,6 +96,19 @@ describe('HTTPS checker', () => {
     assert.deepEqual(seen.slice(-3).map((x) => x.resumed), [false, false, false]);
   });
 
+  test('with tlsResumption, the probes after the first resume the session the server gave', async () => {
+    const c = new HttpChecker(spec(srv.address().port, { ca: server.cert, virtualhost: 'www.example.test', tlsResumption: true }));
+    try {
+      for (let i = 0; i < 4; i++) assert.equal((await c.probe(AbortSignal.timeout(2000))).ok, true);
+    } finally {
+      await c.close();
+    }
+    // TLS 1.3 sends its ticket after the handshake: the second probe may still be full.
+    const resumed = seen.slice(-4).map((x) => x.resumed);
+    assert.equal(resumed[0], false);
+    assert.deepEqual(resumed.slice(2), [true, true], JSON.stringify(resumed));
+  });
+
   test('virtualhost is the Host header and the SNI name, and the name the certificate must carry', async () => {
     const r = await probe(spec(srv.address().port, { ca: server.cert, virtualhost: 'www.example.test' }));
     assert.deepEqual([r.ok, r.reason], [true, 'status 200']);

@@ -54,6 +54,26 @@ describe('hacore CLI', () => {
     assert.match(r.stderr, /cannot reach hacore at .*none\.sock: ENOENT \(is it running\?\) \[HACORE_ERR_CONTROL\]/);
   });
 
+  it('status finds controlSocket however it is written, and reaches the daemon while a file without it is being edited', async () => {
+    const sock = path.join(dir, 'flow.sock');
+    const flow = path.join(dir, 'flow.yaml');
+    writeFileSync(flow, `{ plugins: ["@hacore/checker-tcp"], controlSocket: ${JSON.stringify(sock)}, checks: [] }\n`);
+    const viaParser = await hacoreCli(['status', '-c', flow], { cwd: dir });
+    assert.equal(viaParser.code, 1);
+    assert.match(viaParser.stderr, new RegExp(`cannot reach hacore at ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+    // Half-edited and not YAML any more: no controlSocket in it, so the default socket, not a parse error.
+    const editing = path.join(dir, 'editing.yaml');
+    writeFileSync(editing, 'plugins: ["@hacore/checker-tcp"]\nchecks:\n  - { name: a, type: tcp, address: [\n');
+    const r = await hacoreCli(['status', '-c', editing, '--json'], { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: path.join(dir, 'xdg'), RUNTIME_DIRECTORY: path.join(dir, 'rt') } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot reach hacore at .*rt\/hacore\.sock: ENOENT/);
+    assert.doesNotMatch(r.stderr, /HACORE_ERR_CONFIG_PARSE/);
+    // reload reads the file in the daemon, which refuses it there; check-config still reports the YAML error.
+    const cc = await hacoreCli(['check-config', '-c', editing], { cwd: dir });
+    assert.equal(cc.code, 1);
+    assert.match(cc.stderr, /HACORE_ERR_CONFIG_PARSE/);
+  });
+
   it('a reader closing the pipe early (hacore ... | head) ends the CLI quietly, status 0', async () => {
     // Output far larger than a pipe buffer, so the CLI is still writing when the reader goes.
     const cfg = path.join(dir, 'big.yaml');

@@ -98,6 +98,36 @@ describe('supervisor', () => {
   });
 });
 
+describe('a restarted child runs the config the supervisor runs', () => {
+  test('after the file is edited and not reloaded, a check child killed and restarted still runs the loaded checks; a reload then applies the edit everywhere', async () => {
+    const cfg = writeConfig('handover', [{ name: 'up1', port: upPort }]);
+    const d = new HacoreProcess(['--config', cfg]);
+    const status = async () => JSON.parse((await hacoreCli(['status', '--json', '--config', cfg])).stdout);
+    try {
+      await d.waitFor((r) => r.role === 'check' && isState('up1', 'up')(r), 15000, 'up1 up');
+      const childPid = (await status()).main.children.check.pid;
+      // Edited on disk, not reloaded: the running daemon still runs up1 only.
+      writeConfig('handover', [{ name: 'up1', port: upPort }, { name: 'edited', port: upPort }]);
+      process.kill(childPid, 'SIGKILL');
+      const restarted = await d.waitFor((r) => r.msg === 'started check child' && r.childPid !== childPid, 5000, 'child restart');
+      await d.waitFor((r) => r.pid === restarted.childPid && isState('up1', 'up')(r), 10000, 'up1 up in the new child');
+      const names = (await status()).check.targets.map((t) => t.check).sort();
+      assert.deepEqual(names, ['up1'], 'the restarted child runs the document the supervisor handed over, not the edited file');
+      await hacoreCli(['reload', '--config', cfg]);
+      await d.waitFor((r) => r.role === 'check' && isState('edited', 'up')(r), 10000, 'edited up after the reload');
+      assert.deepEqual((await status()).check.targets.map((t) => t.check).sort(), ['edited', 'up1']);
+      // A restart after the reload runs the reloaded document.
+      const pid2 = (await status()).main.children.check.pid;
+      process.kill(pid2, 'SIGKILL');
+      const seen = new Set([childPid, restarted.childPid, pid2]);
+      const again = await d.waitFor((r) => r.msg === 'started check child' && !seen.has(r.childPid), 10000, 'second restart');
+      await d.waitFor((r) => r.pid === again.childPid && isState('edited', 'up')(r), 10000, 'edited up in the second new child');
+    } finally {
+      await d.stop('SIGKILL');
+    }
+  });
+});
+
 describe('cross-role events', () => {
   test('a check state reaches the vrrp child over the supervisor, and a restarted vrrp child gets it replayed', async () => {
     const plugin = path.join(dir, 'recorder.mjs');

@@ -161,14 +161,15 @@ export async function clientRequests(lab, tmp, count, { address = VIP4, spacingM
       script,
       `import http from 'node:http';
 const [addr, n, spacing] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const by = {}; let failed = 0; const errors = [];
+const by = {}; let failed = 0; const errors = []; const failures = [];
 const one = () => new Promise((res) => {
+  const startedAt = Date.now();
   const q = http.get({ host: addr, port: 80, agent: false, timeout: 1000 }, (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => { by[b] = (by[b] ?? 0) + 1; res(); }); });
   q.on('timeout', () => q.destroy(new Error('timeout')));
-  q.on('error', (e) => { failed++; errors.push(e.message); res(); });
+  q.on('error', (e) => { failed++; errors.push(e.message); failures.push({ startedAt, failedAt: Date.now(), code: e.code ?? e.message }); res(); });
 });
 for (let i = 0; i < n; i++) { await one(); if (spacing) await new Promise((r) => setTimeout(r, spacing)); }
-console.log(JSON.stringify({ by, failed, errors: errors.slice(0, 5) }));
+console.log(JSON.stringify({ by, failed, errors: errors.slice(0, 5), failures: failures.slice(0, 5) }));
 `,
     );
   }
@@ -176,7 +177,23 @@ console.log(JSON.stringify({ by, failed, errors: errors.slice(0, 5) }));
   return JSON.parse(out);
 }
 
-/** Starts a request loop in the background; `.stop()` resolves with its tally. */
+/**
+ * The failures of a request loop that an ECMP next-hop change does not explain.
+ * When the router drops a next hop, packets of a connection in flight to it
+ * are hashed to a surviving director, which answers with a reset: no director
+ * can prevent that for the one request open at that instant (the loop runs
+ * one at a time). So at most one failure, a reset, of a request opened before
+ * the router's FIB was seen to change, is the network's; any other failure
+ * (a second one, a timeout, a refusal, one opened after the change) is hacore's.
+ */
+export function unexplainedFailures(r, fibChangedAt) {
+  const failures = r.failures ?? [];
+  const inFlightReset = (f) => f.startedAt <= fibChangedAt && (f.code === 'ECONNRESET' || f.code === 'EPIPE');
+  if (failures.length === 1 && inFlightReset(failures[0])) return [];
+  return failures;
+}
+
+/** Starts a request loop in the background; resolves with its tally. */
 export function clientLoop(lab, tmp, durationMs, opts = {}) {
   const spacing = opts.spacingMs ?? 10;
   const count = Math.ceil(durationMs / (spacing + 2));

@@ -93,6 +93,11 @@ test('the .deb installs, runs, upgrades keeping the conffile, and purges to noth
     assert.match(version, /@hacore\/core 0\.1\.0/);
     const { stdout: checked, stderr: checkedErr } = await run('/usr/bin/hacore', ['check-config', '--config', '/etc/hacore/hacore.yaml'], { cwd: work });
     assert.match(`${checked}${checkedErr}`, /configuration is valid/);
+    // The examples shipped in the package validate with the plugins it installs.
+    for (const ex of ['vrrp-pair/master.yaml', 'vrrp-pair/backup.yaml', 'lvs-nat/hacore.yaml', 'lvs-dr/hacore.yaml', 'checks-only/hacore.yaml']) {
+      const { stderr } = await run('/usr/bin/hacore', ['check-config', '--config', `/usr/share/doc/hacore/examples/${ex}`], { cwd: work });
+      assert.match(stderr, /configuration is valid/, ex);
+    }
     if (existsSync('/usr/bin/systemd-analyze')) {
       const { stderr } = await run('systemd-analyze', ['verify', '--man=no', '/lib/systemd/system/hacore.service']);
       assert.equal(stderr.trim(), '', 'systemd-analyze verify complains');

@@ -1,7 +1,8 @@
 import type { SecureVersion } from 'node:tls';
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
 import { createClient, hostPort, readTlsMaterial, type ConnectionOptions, type ManagedClient, type TlsMaterial } from './connection.js';
-import { fetchUrl } from './fetch-url.js';
+import { fetchUrl, type FetchOutcome } from './fetch-url.js';
+import { leanFetch, leanTlsContext, requestBytes, type LeanTlsContext } from './lean-fetch.js';
 import { DEFAULT_STATUS, statusMatches, type StatusRange } from './status-codes.js';
 
 /** One URL of a check; every URL of a check must pass. */
@@ -29,6 +30,7 @@ export interface HttpCheckOptions {
   connectTimeout?: number;
   maxBodyBytes: number;
   reuseConnection: boolean;
+  tlsResumption?: boolean;
   tlsVerify?: boolean;
   ca?: string;
   cert?: string;
@@ -50,6 +52,8 @@ interface CompiledUrl {
   regexNoMatch: boolean;
   headers: Record<string, string>;
   servername: string | undefined;
+  /** The request as bytes, for the fresh-connection path (built once). */
+  request: Buffer;
 }
 
 /**
@@ -74,8 +78,10 @@ export class HttpChecker implements Checker {
   private readonly urls: CompiledUrl[];
   private readonly material: TlsMaterial;
   private readonly conn: Omit<ConnectionOptions, 'servername'>;
-  /** Clients by SNI name ('' for none). */
+  /** undici Clients by SNI name ('' for none), with reuseConnection. */
   private readonly clients = new Map<string, ManagedClient>();
+  /** TLS options by SNI name, for the fresh-connection path. */
+  private readonly tlsContexts = new Map<string, LeanTlsContext>();
   private closed = false;
 
   constructor(private readonly spec: HttpCheckSpec) {
@@ -96,72 +102,90 @@ export class HttpChecker implements Checker {
     this.material = spec.tls ? readTlsMaterial(spec) : {};
     this.urls = spec.urls.map((u) => {
       const vhost = u.virtualhost ?? spec.virtualhost;
+      const headers = requestHeaders(spec, vhost ?? hostPort(spec.target.address, port));
       return {
         path: u.path,
         status: u.status ?? DEFAULT_STATUS,
         digest: u.digest?.toLowerCase(),
         regex: u.regex !== undefined ? new RegExp(u.regex, u.regexFlags ?? '') : undefined,
         regexNoMatch: u.regexNoMatch,
-        headers: requestHeaders(spec, vhost ?? hostPort(spec.target.address, port)),
+        headers,
         servername: vhost,
+        request: requestBytes({ method: spec.method, path: u.path, headers }),
       };
     });
   }
 
   async probe(signal: AbortSignal): Promise<CheckResult> {
     const started = performance.now();
-    const done = (ok: boolean, reason: string): CheckResult => ({ ok, reason, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 });
+    const done = (ok: boolean, reason: string, detail?: string): CheckResult => ({
+      ok, reason, latencyMs: Math.round((performance.now() - started) * 1000) / 1000, ...(detail !== undefined ? { detail } : {}),
+    });
     if (signal.aborted) return done(false, 'timeout');
     if (this.closed) return done(false, 'checker closed');
     const many = this.urls.length > 1;
     let last = '';
     for (const url of this.urls) {
       const r = await this.probeUrl(url, signal);
-      if (!r.ok) return done(false, many ? `${url.path}: ${r.reason}` : r.reason);
+      if (!r.ok) return done(false, many ? `${url.path}: ${r.reason}` : r.reason, r.detail);
       last = r.reason;
     }
     return done(true, many ? `${this.urls.length} urls ok` : last);
   }
 
-  private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string }> {
-    // One Client per SNI name, kept across probes. Without reuseConnection every
-    // request carries `Connection: close`, so undici opens a connection for it
-    // and closes it after the answer: a fresh connection per probe, without
-    // building a Client (and its connector) each time.
+  private async probeUrl(url: CompiledUrl, signal: AbortSignal): Promise<{ ok: boolean; reason: string; detail?: string }> {
+    const req = {
+      path: url.path,
+      method: this.spec.method,
+      headers: url.headers,
+      maxBodyBytes: this.spec.maxBodyBytes,
+      digest: url.digest !== undefined,
+      keepBody: url.regex !== undefined,
+      acceptStatus: (code: number) => statusMatches(url.status, code),
+    };
+    const out = this.spec.reuseConnection ? await this.fetchReused(url, req, signal) : await this.fetchFresh(url, req, signal);
+    if (!out.ok) return { ok: false, reason: out.reason };
+    const res = out.response;
+    if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch', detail: `received ${res.digest ?? 'none'}, expected ${url.digest}` };
+    if (url.regex) {
+      const matched = url.regex.test(res.body!.toString('utf8'));
+      if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
+    }
+    return { ok: true, reason: `status ${res.status}` };
+  }
+
+  /**
+   * A fresh connection per probe (the default, as keepalived): on net/tls
+   * directly, which costs a third of undici's CPU per probe (bench/checks-http).
+   */
+  private fetchFresh(url: CompiledUrl, req: Parameters<typeof fetchUrl>[1], signal: AbortSignal): Promise<FetchOutcome> {
+    let ctx: LeanTlsContext | undefined;
+    if (this.conn.tls) {
+      const key = url.servername ?? '';
+      ctx = this.tlsContexts.get(key);
+      if (!ctx) {
+        // By default a full handshake every time: a resumed session would skip the certificate (see docs).
+        ctx = leanTlsContext({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material, this.spec.tlsResumption === true);
+        this.tlsContexts.set(key, ctx);
+      }
+    }
+    return leanFetch(this.conn, ctx, url.request, req, signal);
+  }
+
+  /** With reuseConnection: one keep-alive undici Client per SNI name, kept across probes. */
+  private async fetchReused(url: CompiledUrl, req: Parameters<typeof fetchUrl>[1], signal: AbortSignal): Promise<FetchOutcome> {
     const key = url.servername ?? '';
     let client = this.clients.get(key);
     if (!client) {
       client = createClient({ ...this.conn, ...(url.servername !== undefined ? { servername: url.servername } : {}) }, this.material);
       this.clients.set(key, client);
     }
-    const out = await fetchUrl(
-      client.client,
-      {
-        path: url.path,
-        method: this.spec.method,
-        headers: url.headers,
-        maxBodyBytes: this.spec.maxBodyBytes,
-        digest: url.digest !== undefined,
-        keepBody: url.regex !== undefined,
-        acceptStatus: (code) => statusMatches(url.status, code),
-      },
-      signal,
-    );
-    if (!out.ok) {
-      // After a failed or aborted exchange, drop the whole Client: undici cannot
-      // cancel a connect in flight, and after an exchange aborted mid-answer it
-      // re-queues the request and opens (and keeps) a new connection for it.
-      // A new Client next time is cheap next to a socket that outlives the probe.
-      await this.drop(key, client);
-      return { ok: false, reason: out.reason };
-    }
-    const res = out.response;
-    if (url.digest !== undefined && res.digest !== url.digest) return { ok: false, reason: 'digest mismatch' };
-    if (url.regex) {
-      const matched = url.regex.test(res.body!.toString('utf8'));
-      if (matched === url.regexNoMatch) return { ok: false, reason: url.regexNoMatch ? 'regex matched' : 'regex not matched' };
-    }
-    return { ok: true, reason: `status ${res.status}` };
+    const out = await fetchUrl(client.client, req, signal);
+    // After a failed or aborted exchange, drop the whole Client: undici cannot
+    // cancel a connect in flight, and after an exchange aborted mid-answer it
+    // re-queues the request and opens (and keeps) a new connection for it.
+    if (!out.ok) await this.drop(key, client);
+    return out;
   }
 
   private async drop(key: string, client: ManagedClient): Promise<void> {

@@ -84,6 +84,7 @@ export const httpCheckOptions = s.object({
   connectTimeout: s.optional(s.duration({ min: 1 })).describe('Connect (and TLS handshake) timeout (keepalived connect_timeout). Default: the check timeout.'),
   maxBodyBytes: s.optional(s.integer({ min: 1, max: 1 << 30 }), DEFAULT_MAX_BODY_BYTES).describe('Body bytes read at most; a longer body fails the probe. Default 1 MiB.'),
   reuseConnection: s.optional(s.boolean(), false).describe('Keep one connection open between probes. Default: a fresh connection per probe, as keepalived does.'),
+  tlsResumption: s.optional(s.boolean(), false).describe('Offer the last TLS session (TLS 1.3 ticket or 1.2 session) on the next fresh connection: cheaper handshakes, but a resumed handshake does not show the certificate again. Default false: a full handshake every probe, as keepalived.'),
   tlsVerify: s.optional(s.boolean()).describe('Verify the server certificate (chain and name). Default true. keepalived never verifies: set false for its behaviour.'),
   ca: s.optional(pemFile).describe('PEM file of the CA(s) to trust instead of the system store (keepalived SSL ca).'),
   cert: s.optional(pemFile).describe('PEM file of the client certificate (keepalived SSL certificate).'),

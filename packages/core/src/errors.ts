@@ -44,6 +44,12 @@ export interface ConfigIssue {
   line?: number;
   /** The file of that line, when not the config file itself (an included keepalived file). */
   file?: string;
+  /**
+   * A string was expected and the parser made a number or boolean of the value
+   * (`2.10` read as 2.1, `0755` as 755): the line lookup then shows the value as
+   * written and the quoted form to use.
+   */
+  unquoted?: boolean;
 }
 
 export class ConfigError extends HacoreError {

@@ -49,6 +49,11 @@ export interface CheckResult {
   latencyMs: number;
   /** Short machine-friendly reason, e.g. `connected`, `ECONNREFUSED`, `timeout`, `status 503`. */
   reason: string;
+  /**
+   * What an operator needs beyond the stable reason, e.g. the digest received on a
+   * `digest mismatch`. Shown by `hacore status`; kept out of events and metric labels.
+   */
+  detail?: string;
   /** Dynamic weight reported by the checker (keepalived misc_dynamic), if any. */
   weight?: number;
 }

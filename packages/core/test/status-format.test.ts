@@ -4,6 +4,20 @@ import { formatStatus } from '../src/cli/status-format.js';
 import type { StatusReport } from '../src/types.js';
 
 describe('formatStatus', () => {
+  it("shows a result's detail after its reason", () => {
+    const report = {
+      pid: 42,
+      startedAt: 0,
+      targets: [
+        { check: 'web', type: 'http', target: { address: '198.51.100.1', port: 80 }, state: 'down', since: 0, lastResult: { ok: false, reason: 'digest mismatch', detail: 'received 0a, expected 0b', latencyMs: 1.25 } },
+        { check: 'db', type: 'tcp', target: { address: '198.51.100.2', port: 5432 }, state: 'up', since: 0, lastResult: { ok: true, reason: 'connected', latencyMs: 0.5 } },
+      ],
+    } as unknown as StatusReport;
+    const text = formatStatus({ check: report }, 1000);
+    assert.match(text, /^web\s+http\s+198\.51\.100\.1:80\s+DOWN\s+\S+\s+digest mismatch: received 0a, expected 0b \(1\.3 ms\)$/m);
+    assert.match(text, /^db\s+tcp\s+198\.51\.100\.2:5432\s+UP\s+\S+\s+connected \(0\.5 ms\)$/m);
+  });
+
   it("prints a plugin section's warnings after its instance table", () => {
     const report = {
       pid: 42,

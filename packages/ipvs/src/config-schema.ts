@@ -70,6 +70,7 @@ export const virtualServerShape = {
   omega: s.optional(s.boolean(), false).describe('Run the quorum-down actions (hook and event) at shutdown (keepalived omega).'),
   inhibitOnFailure: s.optional(s.boolean(), false).describe('Default of the real servers\' inhibitOnFailure.'),
   sorryServer: s.optional(s.object(sorryServerShape)).describe('Server put in when quorum is lost, i.e. by default when no real server is up (keepalived sorry_server).'),
+  haSuspend: s.optional(s.boolean(), false).describe('Program this virtual server only while the VRRP instance that carries its address is Master (keepalived ha_suspend); its checks keep running.'),
   sorryServerInhibit: s.optional(s.boolean(), false).describe('Keep the sorry server with weight 0 while it is not needed (keepalived sorry_server_inhibit).'),
   realServers: s.optional(s.array(s.object(realServerShape)), []).describe('The real servers (keepalived real_server).'),
 };

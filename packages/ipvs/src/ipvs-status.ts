@@ -9,6 +9,8 @@ export interface IpvsStatus {
   virtualServers: {
     name: string;
     services: string[];
+    /** With `haSuspend`, while the VRRP instance carrying the address is not Master: out of the kernel's table. */
+    suspended?: true;
     quorum: { up: boolean; liveWeight: number; quorum: number; hysteresis: number };
     sorryServer?: { id: string; active: boolean; kernelWeight: number | undefined };
     realServers: { id: string; up: boolean; weight: number; kernelWeight: number | undefined; reason: string; drained?: { since: number } }[];

@@ -5,6 +5,7 @@ import { ipvsOptionsSchema, ipvsSchemas, type GroupMemberConfig, type IpvsOption
 import { openDataplane, type DataplaneSource } from './dataplane-source.js';
 import { DestinationStatsPoller } from './destination-stats.js';
 import { DrainSet } from './drain.js';
+import { haSuspendIssues, suspendedServices, vipCarriers } from './ha-suspend.js';
 import { IPVS_EVENTS, type VirtualServerInfo } from './events.js';
 import { statusTables, type IpvsStatus } from './ipvs-status.js';
 import { OwnershipStore } from './ownership.js';
@@ -85,6 +86,8 @@ export class IpvsPlugin implements HacorePlugin {
   private stats: DestinationStatsPoller | undefined;
   /** The last state of every VRRP instance (events of the vrrp process, relayed or replayed). */
   private readonly vrrpStates = new Map<string, string>();
+  /** Which VRRP instance carries each virtual address (for `haSuspend`). */
+  private carriers = new Map<string, string>();
 
   constructor(private readonly opts: IpvsPluginOptions = {}) {}
 
@@ -113,13 +116,14 @@ export class IpvsPlugin implements HacorePlugin {
       return [...checks, ...inline];
     });
     core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
-      issues.push(...syncDaemonIssues(config));
+      issues.push(...syncDaemonIssues(config), ...haSuspendIssues(config, specsOf(config).specs));
     });
     core.hooks.event.tap(PLUGIN_NAME, (event) => {
       if (event.kind !== 'vrrp-transition') return;
       const instance = String(event['instance']);
       this.vrrpStates.set(instance, String(event['to']));
       if (this.sync && this.active && instance === this.sync.vrrpInstance) void this.sync.setRole(event['to'] === 'MASTER' ? 'master' : 'backup');
+      if (this.active && [...this.carriers.values()].includes(instance)) void this.loop?.kick();
     });
     core.hooks.start.tapPromise(PLUGIN_NAME, (config) => this.start(config));
     core.hooks.targetState.tap(PLUGIN_NAME, (target, change) => {
@@ -170,6 +174,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.sync = undefined;
     this.stats = undefined;
     this.vrrpStates.clear();
+    this.carriers = new Map();
   }
 
   /** Resolves when no reconcile pass is running or pending. */
@@ -198,6 +203,7 @@ export class IpvsPlugin implements HacorePlugin {
       ownership: this.ownership,
       owned: stored.owned,
       retryDelayMs: this.opts.retryDelayMs ?? 5000,
+      suspended: (specs) => suspendedServices(specs, this.carriers, this.vrrpStates),
     });
     if (stored.problem) {
       const message = `${stored.problem}: owning no service until one is created or adopted`;
@@ -205,6 +211,7 @@ export class IpvsPlugin implements HacorePlugin {
       loop.pushError({ at: Date.now(), message });
     }
     loop.setServers(specsOf(config).specs);
+    this.carriers = vipCarriers(config);
     this.loop = loop;
     await loop.kick();
     loop.armResync(this.options.resyncInterval);
@@ -247,6 +254,7 @@ export class IpvsPlugin implements HacorePlugin {
     this.stats?.arm(this.options.statsInterval);
     await this.configureSync();
     loop.setServers(specsOf(diff.next).specs);
+    this.carriers = vipCarriers(diff.next);
     // A changed check keeps its last state until its new runner reports one.
     for (const name of diff.checks.removed) loop.forgetView(name);
     await loop.kick();

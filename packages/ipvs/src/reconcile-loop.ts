@@ -4,7 +4,7 @@ import type { IpvsStatus } from './ipvs-status.js';
 import type { OwnershipStore } from './ownership.js';
 import { describeOp, type CurrentService, type ReconcileOp } from './reconcile.js';
 import { reconcile, type ApplyReport } from './reconcile-apply.js';
-import { serviceKeyLabel } from './reconcile-keys.js';
+import { serviceKeyId, serviceKeyLabel } from './reconcile-keys.js';
 import type { IpvsDataplane } from './types.js';
 import { VirtualServer, type CheckView, type Evaluation, type RealServerChange } from './virtual-server.js';
 import type { VirtualServerSpec } from './virtual-server-spec.js';
@@ -24,6 +24,8 @@ export interface ReconcileLoopOptions {
   owned: Set<string>;
   /** Delay before retrying a pass that could not read the table. */
   retryDelayMs: number;
+  /** The services (serviceKeyId) kept out of the kernel's table for now (`haSuspend`). */
+  suspended?: (specs: VirtualServerSpec[]) => ReadonlySet<string>;
 }
 
 /**
@@ -159,7 +161,8 @@ export class ReconcileLoop {
   private async pass(): Promise<void> {
     const lookup = (name: string) => this.views.get(name);
     const evaluations = [...this.servers.values()].map((vs) => ({ vs, ev: vs.evaluate(lookup, (rs) => this.o.drains.has(vs.spec.name, rs)) }));
-    const desired = evaluations.flatMap((e) => e.ev.desired);
+    const suspended = this.suspended();
+    const desired = evaluations.flatMap((e) => e.ev.desired).filter((d) => !suspended.has(serviceKeyId(d.service.key)));
     let report: Awaited<ReturnType<typeof reconcile>>;
     try {
       report = await reconcile(this.dp, desired, this.owned, this.table ? { current: this.table } : {});
@@ -222,14 +225,20 @@ export class ReconcileLoop {
     if (this.errors.length > 20) this.errors.shift();
   }
 
+  private suspended(): ReadonlySet<string> {
+    return this.o.suspended?.([...this.servers.values()].map((vs) => vs.spec)) ?? new Set();
+  }
+
   /** The loop's part of the status section. */
   status(): Pick<IpvsStatus, 'virtualServers' | 'owned' | 'passes' | 'opsApplied' | 'opsFailed' | 'lastPass' | 'errors'> {
+    const suspended = this.suspended();
     return {
       virtualServers: [...this.servers.values()].map((vs) => {
         const ev = vs.last;
         return {
           name: vs.spec.name,
           services: vs.spec.services.map((s) => serviceKeyLabel(s.key)),
+          ...(vs.spec.services.some((s) => suspended.has(serviceKeyId(s.key))) ? { suspended: true as const } : {}),
           quorum: { up: ev?.quorumUp ?? false, liveWeight: ev?.liveWeight ?? 0, quorum: vs.spec.quorum, hysteresis: vs.spec.hysteresis },
           ...(ev?.sorryServer ? { sorryServer: ev.sorryServer } : {}),
           realServers: (ev?.realServers ?? []).map((r) => {

@@ -27,6 +27,8 @@ export interface VirtualServerSpec {
   hysteresis: number;
   alpha: boolean;
   omega: boolean;
+  /** Programmed only while the VRRP instance carrying its address is Master. */
+  haSuspend: boolean;
 }
 
 function familyOf(address: string): 4 | 6 {
@@ -133,6 +135,7 @@ export function compileVirtualServers(
       hysteresis: v.hysteresis ?? 0,
       alpha: v.alpha ?? false,
       omega: v.omega ?? false,
+      haSuspend: v.haSuspend ?? false,
     };
     if (v.sorryServer) {
       const port = v.sorryServer.port ?? v.port ?? 0;

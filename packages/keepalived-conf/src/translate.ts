@@ -901,6 +901,7 @@ function virtualServer(n: KaNode, t: Ctx): void {
       hysteresis: (c) => t.set(path, out, 'hysteresis', int(c, t, 0, 2 ** 31), c),
       alpha: (c) => t.set(path, out, 'alpha', bool(c, t), c),
       omega: (c) => t.set(path, out, 'omega', bool(c, t), c),
+      ha_suspend: (c) => t.set(path, out, 'haSuspend', true, c),
       inhibit_on_failure: (c) => t.set(path, out, 'inhibitOnFailure', bool(c, t), c),
       ops: (c) => t.set(path, out, 'onePacket', true, c),
       sorry_server: (c) => {

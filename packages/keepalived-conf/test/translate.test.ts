@@ -69,6 +69,7 @@ test('virtual_server with real servers, checks, notify scripts and sorry server'
   lb_kind DR
   protocol TCP
   persistence_timeout 60
+  ha_suspend
   virtualhost www.example.com
   quorum_up "/bin/echo up"
   sorry_server 203.0.113.99 8080
@@ -101,6 +102,7 @@ test('virtual_server with real servers, checks, notify scripts and sorry server'
       forwarding: 'droute',
       protocol: 'tcp',
       persistence: '60s',
+      haSuspend: true,
       sorryServer: { address: '203.0.113.99', port: 8080 },
       realServers: [
         {

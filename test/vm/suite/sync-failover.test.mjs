@@ -1,6 +1,7 @@
 // Director failover with and without the IPVS connection-sync daemon, inside the VM.
 // Two directors (d1 priority 150, d2 100) run hacore (single process: vrrp + ipvs)
-// with VRRP between them and IPVS NAT on a VIP; two real servers echo lines; a
+// with VRRP between them and IPVS NAT (and, in one run, direct routing) on a VIP;
+// two real servers echo lines; a
 // client holds 20 long-lived TCP connections through the VIP, each sending a
 // counter every 50 ms and checking the echo. The master is then cut off (link
 // down) or its daemon killed with SIGKILL. With `ipvs.syncDaemon` the backup's
@@ -28,6 +29,7 @@ const VIP = '203.0.113.100';
 const GW = '198.51.100.1';
 const RS = { rs1: '198.51.100.21', rs2: '198.51.100.22' };
 const PORT = 7000;
+const SUSPENDED_PORT = 7001;
 const CONNS = 20;
 const ADVERT_MS = 300;
 
@@ -81,7 +83,9 @@ function established(text) {
   return text.split('\n').filter((l) => /^TCP\s/.test(l) && l.includes('ESTABLISHED') && l.includes(`${VIP}:${PORT}`));
 }
 
-function hacoreConfig(dir, name, priority, sync, metrics) {
+function hacoreConfig(dir, name, priority, sync, metrics, forwarding = 'masq') {
+  // DR cannot translate ports: the haSuspend service's real servers are on its own port (no check, nothing listens).
+  const suspendedRsPort = forwarding === 'droute' ? SUSPENDED_PORT : PORT;
   return {
     plugins: ['vrrp', 'ipvs', ...(metrics ? ['metrics'] : [])].map((p) => path.join(ROOT, `packages/${p}/dist/src/index.js`)),
     ...(metrics ? { metrics: { listen: '127.0.0.1:9650', processMetrics: false } } : {}),
@@ -94,7 +98,11 @@ function hacoreConfig(dir, name, priority, sync, metrics) {
       ],
     },
     ipvs: { statsInterval: '1s', ...(sync ? { syncDaemon: { interface: 'eth0', vrrpInstance: 'VI_1', syncId: 51 } } : {}) },
-    virtualServers: [{ name: 'echo', address: VIP, port: PORT, scheduler: 'rr', forwarding: 'masq', realServers: Object.values(RS).map((address) => ({ address })) }],
+    virtualServers: [
+      { name: 'echo', address: VIP, port: PORT, scheduler: 'rr', forwarding, realServers: Object.values(RS).map((address) => ({ address })) },
+      // keepalived's ha_suspend: in the kernel only while VI_1 (which carries the VIP) is Master.
+      { name: 'suspended', address: VIP, port: SUSPENDED_PORT, scheduler: 'rr', forwarding, haSuspend: true, realServers: Object.values(RS).map((address) => ({ address, port: suspendedRsPort })) },
+    ],
   };
 }
 
@@ -125,6 +133,16 @@ virtual_server ${VIP} ${PORT} {
   real_server ${RS.rs2} ${PORT} {
   }
 }
+virtual_server ${VIP} ${SUSPENDED_PORT} {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  ha_suspend
+  real_server ${RS.rs1} ${PORT} {
+  }
+  real_server ${RS.rs2} ${PORT} {
+  }
+}
 `;
 }
 
@@ -148,7 +166,7 @@ describe('director failover: established connections with and without the IPVS s
    * One scenario in a fresh lab: `daemon` hacore or keepalived, `sync` on or off,
    * `kill` 'link' (the master's link goes down) or 'sigkill' (its daemon is killed).
    */
-  async function scenario(t, { daemon = 'hacore', sync, kill, extras = false }) {
+  async function scenario(t, { daemon = 'hacore', sync, kill, extras = false, forwarding = 'masq' }) {
     const lab = await Lab.create('vsync', ['cli', 'd1', 'd2', 'rs1', 'rs2'], {
       addresses: {
         cli: ['203.0.113.10/24'],
@@ -166,13 +184,23 @@ describe('director failover: established connections with and without the IPVS s
         ...['cli', 'rs1', 'rs2'].map((h) => lab.exec(h, 'sysctl', ['-q', '-w', ...noRedirects])),
         ...Object.keys(RS).map((h) => lab.ip(h, ['route', 'add', 'default', 'via', GW])),
       ]);
+      if (forwarding === 'droute') {
+        // Direct routing: each real server has the VIP on lo (answering no ARP for it) and
+        // replies to the client straight on the shared segment, not through a director
+        // (which would drop a forwarded packet from its own VIP as a martian).
+        for (const h of Object.keys(RS)) {
+          await lab.exec(h, 'sysctl', ['-q', '-w', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2', 'net.ipv4.conf.eth0.arp_ignore=1', 'net.ipv4.conf.eth0.arp_announce=2']);
+          await lab.ip(h, ['addr', 'add', `${VIP}/32`, 'dev', 'lo']);
+          await lab.ip(h, ['route', 'add', '203.0.113.10/32', 'dev', 'eth0']);
+        }
+      }
       const servers = Object.keys(RS).map((h) => lab.spawn(h, process.execPath, [path.join(dir, 'server.mjs')]));
       const started = {};
       for (const [d, prio] of [['d1', 150], ['d2', 100]]) {
         let child;
         if (daemon === 'hacore') {
           const file = path.join(dir, `${lab.prefix}-${d}.json`);
-          writeFileSync(file, JSON.stringify(hacoreConfig(dir, `${lab.prefix}-${d}`, prio, sync, extras && d === 'd1')));
+          writeFileSync(file, JSON.stringify(hacoreConfig(dir, `${lab.prefix}-${d}`, prio, sync, extras && d === 'd1', forwarding)));
           child = lab.spawn(d, process.execPath, [HACORE, 'start', '--single-process', '--config', file], { env: { ...process.env, HACORE_LOG_PRETTY: '0' } });
         } else {
           const conf = path.join(dir, `${lab.prefix}-${d}.conf`);
@@ -198,6 +226,13 @@ describe('director failover: established connections with and without the IPVS s
         }
       }
       assert.ok(!(await hasVip('d2')), 'd2 is backup');
+      // haSuspend: the master programs the suspended service, the backup does not.
+      const hasSuspended = async (d) => (await lab.exec(d, 'ipvsadm', ['-Ln'])).includes(`${VIP}:${SUSPENDED_PORT}`);
+      const suspendedBefore = { d1: await hasSuspended('d1'), d2: await hasSuspended('d2') };
+      if (daemon === 'hacore') {
+        await waitFor(() => hasSuspended('d1'), { timeoutMs: 10000, everyMs: 100, what: 'd1 (master) programs the haSuspend service' });
+        assert.equal(await hasSuspended('d2'), false, 'd2 (backup) does not program the haSuspend service');
+      }
 
       const client = lab.spawn('cli', process.execPath, [path.join(dir, 'client.mjs'), VIP, String(PORT), String(CONNS)], { stdio: ['pipe', 'pipe', 'pipe'] });
       await waitLine(client, /^ready$/, 90000, 'client');
@@ -260,6 +295,14 @@ describe('director failover: established connections with and without the IPVS s
       else await lab.kill(started.d1, 'SIGKILL');
       await waitFor(() => hasVip('d2'), { timeoutMs: 20000, everyMs: 50, what: 'd2 takes the VIP' });
       const takeoverMs = Math.round(performance.now() - t0);
+      let haSuspendMs;
+      if (daemon === 'hacore') {
+        await waitFor(() => hasSuspended('d2'), { timeoutMs: 10000, everyMs: 50, what: 'd2 (new master) programs the haSuspend service' });
+        haSuspendMs = Math.round(performance.now() - t0);
+      } else {
+        // keepalived suspends the checks of an ha_suspend service; whether its table follows is recorded, not asserted.
+        haSuspendMs = (await hasSuspended('d2')) ? Math.round(performance.now() - t0) : null;
+      }
       let switchMs;
       if (sync) {
         await waitFor(async () => /master sync daemon/.test(await daemons('d2')), { timeoutMs: 10000, everyMs: 50, what: 'd2 sync daemon master' });
@@ -282,7 +325,7 @@ describe('director failover: established connections with and without the IPVS s
       const lost = conns.filter((c) => c.error).length;
       const gaps = conns.filter((c) => !c.error).map((c) => c.maxGap).sort((a, b) => a - b);
       const fig = {
-        daemon, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore,
+        daemon, forwarding, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore, suspendedBefore, haSuspendMs,
         medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)] : undefined,
         maxGapMs: gaps.length ? gaps[gaps.length - 1] : undefined,
         errors: [...new Set(conns.map((c) => c.error).filter(Boolean))],
@@ -306,6 +349,12 @@ describe('director failover: established connections with and without the IPVS s
 
   it('hacore, syncDaemon on, kill -9 of the master daemon: >= 19 of 20 connections carry on', async (t) => {
     const r = await scenario(t, { sync: true, kill: 'sigkill' });
+    assert.ok(r.survived >= CONNS - 1, JSON.stringify(r));
+  });
+
+  it('hacore, direct routing, syncDaemon on, master link down: >= 19 of 20 connections carry on', async (t) => {
+    const r = await scenario(t, { sync: true, kill: 'link', forwarding: 'droute' });
+    assert.equal(r.syncedBefore, CONNS);
     assert.ok(r.survived >= CONNS - 1, JSON.stringify(r));
   });
 

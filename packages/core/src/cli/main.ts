@@ -1,24 +1,28 @@
 #!/usr/bin/env node
 import './closed-pipe.js';
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultControlSocket } from '../config/runtime-dir.js';
 import type { ConfigFormat } from '../config/foreign-format.js';
 import { DEFAULT_CONFIG_FILE, daemonConfigFile, insecureConfigFile, loadRawConfig } from '../config/load.js';
+import { scanControlSocket } from '../config/control-socket-scan.js';
 import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
-import { formatReloadReport, type ReloadReport } from '../daemon/config-changes.js';
-import { Hacore } from '../daemon/hacore.js';
-import { runDaemon } from '../daemon/run.js';
+import type { ReloadReport } from '../daemon/config-changes.js';
 import { HacoreError } from '../errors.js';
-import { createLogger, silentLogger } from '../logger.js';
 import { PLUGIN_API_VERSION } from '../plugin.js';
 import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
 import { externalCommandHelp, findExternal, unknownCommandMessage } from './plugin-commands.js';
 import { formatStatus } from './status-format.js';
 
+// The core (hooks, plugin loader, scheduler, pino) and the daemon are imported by the
+// commands that use them, so that status, stop, --version and --help start in a
+// fraction of the time (bench/cli, docs/operations.md).
+const loadCore = async () => (await import('../daemon/hacore.js')).Hacore;
+const quietLogger = async () => (await import('../logger.js')).silentLogger;
 
 function fail(err: unknown): never {
   const e = err as { code?: string; message?: string };
@@ -56,6 +60,10 @@ async function socketOf(opts: { config?: string; socket?: string; format?: Confi
   const named = opts.config ?? (process.env.HACORE_CONFIG || undefined);
   const file = named ?? (opts.searchConfig ? undefined : DEFAULT_CONFIG_FILE);
   try {
+    if (file !== undefined && !opts.format) {
+      const v = await controlSocketSetting(file);
+      if (v !== 'parse') return v ?? defaultControlSocket();
+    }
     const raw = await loadRawConfig({ file, format: opts.format, allowCode: opts.searchConfig === true });
     const v = isPlainObject(raw.value) ? raw.value.controlSocket : undefined;
     return typeof v === 'string' ? v : defaultControlSocket();
@@ -63,6 +71,27 @@ async function socketOf(opts: { config?: string; socket?: string; format?: Confi
     if (named || opts.format || !(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') throw err;
     return defaultControlSocket();
   }
+}
+
+/**
+ * The `controlSocket` of a YAML or JSON file from its text when that is plain
+ * (scanControlSocket), so that a client command loads no YAML parser, and still
+ * reaches the daemon while the file is being edited; `'parse'` otherwise.
+ * Refuses, as root, a file another user can change, as loadRawConfig does.
+ */
+async function controlSocketSetting(file: string): Promise<string | undefined | 'parse'> {
+  const abs = path.resolve(file);
+  if (!/\.(?:ya?ml|json)$/.test(abs)) return 'parse';
+  const why = insecureConfigFile(abs);
+  if (why) throw new HacoreError('HACORE_ERR_CONFIG_INSECURE', why);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new HacoreError('HACORE_ERR_CONFIG_NOT_FOUND', `config file not found: ${abs}`, { cause: err });
+    throw err;
+  }
+  return scanControlSocket(text, abs.endsWith('.json') ? 'json' : 'yaml');
 }
 
 const SEARCH_HELP = 'development: without --config or $HACORE_CONFIG, search upward from the working directory for hacore.config.* / .hacorerc* / package.json#hacore (and allow .js/.ts configs)';
@@ -99,6 +128,7 @@ withFormatFlags(program
     const named = o.config ?? program.opts<{ config?: string }>().config;
     // A daemon reads one explicit file; the upward search is for development only.
     const config = development && !named && !process.env.HACORE_CONFIG ? undefined : daemonConfigFile(named);
+    const [{ createLogger }, { runDaemon }] = await Promise.all([import('../logger.js'), import('../daemon/run.js')]);
     const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
     try {
       const code = await runDaemon({
@@ -132,7 +162,8 @@ withFormatFlags(program
         const why = f === undefined ? undefined : insecureConfigFile(path.resolve(f));
         if (why) process.stderr.write(`hacore: warning: ${why}; hacore start would refuse it [HACORE_ERR_CONFIG_INSECURE]\n`);
       }
-      const core = await Hacore.load({ configFile: config, format, checkOwner: false, role: 'single', logger: silentLogger });
+      const Hacore = await loadCore();
+      const core = await Hacore.load({ configFile: config, format, checkOwner: false, role: 'single', logger: await quietLogger() });
       process.stdout.write(`${JSON.stringify(core.config, null, 2)}\n`);
       process.stderr.write(`${core.configFile}: configuration is valid\n`);
     } catch (err) {
@@ -159,6 +190,7 @@ for (const [name, desc] of [
       if (name === 'status') {
         process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStatus(result as Record<string, StatusReport>)}\n`);
       } else if (name === 'reload') {
+        const { formatReloadReport } = await import('../daemon/config-changes.js');
         process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReloadReport(result as ReloadReport)}\n`);
       } else process.stdout.write(`${typeof result === 'string' ? result : JSON.stringify(result)}\n`);
     } catch (err) {
@@ -197,7 +229,11 @@ for (const [name, operand, key, desc, extra] of [
 async function printVersion(): Promise<void> {
   const lines = [`@hacore/core ${CORE_VERSION} (plugin API ${PLUGIN_API_VERSION})`];
   try {
-    const core = await Hacore.load({ configFile: configFlag(argv), role: 'single', logger: silentLogger });
+    const configFile = configFlag(argv);
+    // Found first, so that no config (the common case) costs no core.
+    await loadRawConfig({ file: configFile, checkOwner: false });
+    const Hacore = await loadCore();
+    const core = await Hacore.load({ configFile, role: 'single', logger: await quietLogger() });
     for (const p of core.plugins) lines.push(`${p.plugin.name} ${p.plugin.version ?? '(unknown version)'} (targets ${p.plugin.hacore})`);
   } catch (err) {
     if (!(err instanceof HacoreError) || err.code !== 'HACORE_ERR_CONFIG_NOT_FOUND') lines.push(`(plugins not listed: ${(err as Error).message.split('\n')[0]})`);

@@ -20,7 +20,7 @@ function targetRows(targets: Target[], now: number): string[][] {
     t.target.address ? `${t.target.address}${t.target.port ? `:${t.target.port}` : ''}` : '-',
     t.state.toUpperCase(),
     ago(t.since, now),
-    t.lastResult ? `${t.lastResult.reason} (${t.lastResult.latencyMs.toFixed(1)} ms)` : '-',
+    t.lastResult ? `${t.lastResult.reason}${t.lastResult.detail ? `: ${t.lastResult.detail}` : ''} (${t.lastResult.latencyMs.toFixed(1)} ms)` : '-',
   ]);
 }
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
-import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { ConfigError, HacoreError, type ConfigIssue } from '../errors.js';
 import { checkTrustedFile } from '../script-security.js';
 import { loadForeignConfig, locateForeign, type ConfigFormat } from './foreign-format.js';
@@ -95,6 +94,8 @@ export async function loadRawConfig(opts: LoadOptions): Promise<RawConfig> {
   const checkOwner = opts.checkOwner !== false;
   if (opts.format && checkOwner) refuseInsecure(path.resolve(opts.cwd ?? process.cwd(), opts.format.keepalived));
   if (opts.format) return loadForeignConfig(opts.format, opts.cwd ?? process.cwd(), (file) => loadRawConfig({ file, ...sub }));
+  // Imported here, not at the top: the CLI's client commands (status, stop) load this module without reading a config.
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, { cache: false, searchPlaces: SEARCH_PLACES, searchStrategy: 'global' });
   try {
     if (opts.file) {
@@ -153,6 +154,8 @@ export async function attachLines(file: string, issues: ConfigIssue[]): Promise<
   } catch {
     return;
   }
+  // yaml is for these line numbers only (cosmiconfig parses): imported when an error needs them.
+  const { LineCounter, isMap, isScalar, isSeq, parseDocument } = await import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
   if (path.basename(file) === 'package.json') {
@@ -179,7 +182,16 @@ export async function attachLines(file: string, issues: ConfigIssue[]): Promise<
     }
     const offset = found?.range?.[0];
     if (offset !== undefined) issue.line = lc.linePos(offset).line;
+    if (issue.unquoted && isScalar(found) && found.range) showAsWritten(issue, text.slice(found.range[0], found.range[1]), found.value);
   }
+}
+
+/** `found 2.10 (read as the number 2.1)` and the quoted form, from the value's source text. */
+export function showAsWritten(issue: ConfigIssue, source: string, parsed: unknown): void {
+  const written = source.trim();
+  if (written === '' || /^["']/.test(written)) return;
+  issue.found = written === String(parsed) ? `${written} (a ${typeof parsed}, not a string)` : `${written} (read as the ${typeof parsed} ${String(parsed)})`;
+  issue.hint = `quote it to keep it a string: ${JSON.stringify(written)}`;
 }
 
 export async function configError(file: string | undefined, issues: ConfigIssue[]): Promise<ConfigError> {

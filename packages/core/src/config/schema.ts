@@ -59,6 +59,12 @@ export function fail(ctx: ParseContext, path: string, expected: string, value: u
   return INVALID;
 }
 
+/** A number or boolean where a string must be: YAML read an unquoted value as one (a password of digits, a version 2.10 read as 2.1). */
+export function unquotedScalar(ctx: ParseContext, path: string, expected: string, value: number | boolean): Invalid {
+  ctx.issues.push({ path, expected, found: renderFound(value), hint: `a ${typeof value}, not a string; in YAML, quote it: "${String(value)}"`, unquoted: true });
+  return INVALID;
+}
+
 export function joinPath(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
   // A key that would not read back as one part (`198.51.100.1:80/tcp`, `a.b`) is quoted.
@@ -97,6 +103,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function string(opts: { pattern?: RegExp; patternText?: string; minLength?: number } = {}): Schema<string> {
   const expected = opts.patternText ?? (opts.minLength ? 'a non-empty string' : 'a string');
   return make(expected, (v, ctx, path) => {
+    if (typeof v === 'number' || typeof v === 'boolean') return unquotedScalar(ctx, path, expected, v);
     if (typeof v !== 'string') return fail(ctx, path, expected, v);
     if (opts.minLength !== undefined && v.length < opts.minLength) return fail(ctx, path, expected, v);
     if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, expected, v);

@@ -1,6 +1,7 @@
 // Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon.
 import { parseArgs } from 'node:util';
 import type { ConfigFormat } from '../config/foreign-format.js';
+import type { RawConfig } from '../config/load.js';
 import { configureLogging, createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
@@ -47,9 +48,23 @@ function stop(reason: string, code = 0): Promise<never> {
   return stopping;
 }
 
+/** A reader that gives the handed-over document once: every reload brings its own. */
+function handedOnce(document: RawConfig): () => Promise<RawConfig> {
+  let given = false;
+  return async () => {
+    if (given) throw new Error('a child reads no config file: the supervisor hands each reload over');
+    given = true;
+    return document;
+  };
+}
+
+let handOver: ((raw: RawConfig | undefined) => void) | undefined;
+const handedOver = new Promise<RawConfig | undefined>((resolve) => (handOver = resolve));
+
 process.on('message', (raw: unknown) => {
   const m = raw as ParentMessage;
-  if (m.t === 'event') void core?.deliverRemote(m.event);
+  if (m.t === 'config') handOver?.(m.raw);
+  else if (m.t === 'event') void core?.deliverRemote(m.event);
   else if (m.t === 'stop') void stop(m.reason);
   else if (m.t === 'request') {
     void (async () => {
@@ -75,7 +90,19 @@ process.on('SIGHUP', () => {
 });
 
 try {
-  core = await Hacore.load({ configFile: values.config, format, allowCode: values['allow-code'] === true, role, logger, relay: (event) => send({ t: 'event', event }) });
+  // The supervisor's document, not the file: the same config in every process,
+  // even for a child restarted after the file was edited and not reloaded.
+  send({ t: 'config-request' });
+  const document = await handedOver;
+  core = await Hacore.load({
+    configFile: values.config,
+    format,
+    allowCode: values['allow-code'] === true,
+    role,
+    logger,
+    relay: (event) => send({ t: 'event', event }),
+    ...(document ? { readConfig: handedOnce(document) } : {}),
+  });
   core.logger = logger;
   configureLogging(core.config.logging);
   await core.start();

@@ -56,6 +56,8 @@ export class Hacore implements HacoreCore {
   private started = false;
   private stopping: Promise<void> | undefined;
   private readonly reloads: ReloadPhases;
+  /** The document the running config was built from (what a restarted child is handed). */
+  private document: { file: string; value: unknown } | undefined;
   readonly pluginErrors = new Map<string, number>();
 
   private constructor(private readonly opts: HacoreOptions) {
@@ -70,6 +72,9 @@ export class Hacore implements HacoreCore {
       registry: this.host.registry,
       scheduler: this.scheduler,
       pluginSpecs: () => this.plugins.map((p) => p.spec),
+      adoptDocument: (file, value) => {
+        this.document = { file, value };
+      },
       adopt: (config, file) => {
         this.current = config;
         this.configFile = file;
@@ -82,12 +87,18 @@ export class Hacore implements HacoreCore {
     const core = new Hacore(opts);
     const raw = await core.readRaw();
     core.configFile = raw.file;
+    core.document = { file: raw.file, value: raw.value };
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
     for (const lp of core.plugins) core.host.apply(lp, pluginRunsIn(lp.plugin, core.role) ? core : core.host.facade(core));
     core.current = await validateWhole(raw.value, raw.file, core.host.registry, core.hooks);
     return core;
+  }
+
+  /** The document of the running config: as loaded, or as the last committed reload prepared it. */
+  configDocument(): { file: string; value: unknown } | undefined {
+    return this.document;
   }
 
   /** Reads the config document as `load` and `reload` do (the file, or the configured reader). */

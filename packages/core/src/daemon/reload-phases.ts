@@ -21,6 +21,7 @@ export interface ReloadSummary {
 interface PreparedReload {
   diff: ConfigDiff;
   file: string;
+  value: unknown;
   checkers: Map<string, Checker>;
 }
 
@@ -40,6 +41,8 @@ export interface ReloadInternals {
   readonly scheduler: Scheduler;
   /** The `plugins:` entries the running daemon loaded. */
   pluginSpecs(): unknown[];
+  /** Keeps the document the committed config is built from (what a restarted child is handed). */
+  adoptDocument(file: string, value: unknown): void;
   /** Makes the new config the running one. */
   adopt(config: HacoreConfig, file: string): void;
 }
@@ -88,7 +91,7 @@ export class ReloadPhases {
       await Promise.all([...checkers.values()].map(async (c) => c.close?.()));
       throw err;
     }
-    this.prepared = { diff, file: doc.file, checkers };
+    this.prepared = { diff, file: doc.file, value: doc.value, checkers };
     return { ...diff.checks, sections: diff.sections };
   }
 
@@ -108,6 +111,7 @@ export class ReloadPhases {
     const p = this.prepared;
     if (!p) throw new HacoreError('HACORE_ERR_CONTROL', 'no prepared reload to commit');
     this.prepared = undefined;
+    own.adoptDocument(p.file, p.value);
     const { diff } = p;
     if (core.runs('check')) {
       for (const name of [...diff.checks.removed, ...diff.checks.changed]) await own.scheduler.remove(name);

@@ -38,6 +38,20 @@ interface Pending {
  * (capped exponential backoff), relays events across roles, and coordinates
  * reload, status and stop.
  */
+/**
+ * The document as the IPC channel (JSON) carries it, or undefined when JSON
+ * would lose part of it (a code config with functions): then the child reads the file.
+ */
+function handOverable(doc: { file: string; value: unknown } | undefined): { file: string; value: unknown } | undefined {
+  if (!doc) return undefined;
+  let lossy = false;
+  JSON.stringify(doc.value, (_k, v: unknown) => {
+    if (typeof v === 'function' || typeof v === 'bigint' || typeof v === 'symbol') lossy = true;
+    return typeof v === 'bigint' ? undefined : v;
+  });
+  return lossy ? undefined : doc;
+}
+
 export class Supervisor {
   private readonly slots = new Map<Role, Slot>();
   private readonly pending = new Map<number, Pending>();
@@ -82,7 +96,9 @@ export class Supervisor {
       let fatal: string | undefined;
       proc.on('message', (raw: unknown) => {
         const m = raw as ChildMessage;
-        if (m.t === 'ready') {
+        // Not the file as it is now: it may have been edited and not reloaded.
+        if (m.t === 'config-request') proc.send({ t: 'config', raw: handOverable(this.core.configDocument()) } satisfies ParentMessage);
+        else if (m.t === 'ready') {
           ready = true;
           this.replayTo(slot);
           resolve();
