@@ -5,10 +5,9 @@
 // `reload` are shown to refuse the same files without changing anything.
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HacoreProcess, hacoreCli, repoTempDir, acceptingServer } from '../lib/daemon.mjs';
 
 const dir = repoTempDir('xref');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -206,8 +205,7 @@ describe('start and reload refuse the same files and change nothing', () => {
   let srv;
   let port;
   before(async () => {
-    srv = net.createServer((c) => c.end());
-    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    srv = await acceptingServer();
     port = srv.address().port;
   });
   after(() => srv.close());
