@@ -2,18 +2,16 @@
 // the upward search only for development), and what a root daemon refuses to read.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HacoreProcess, hacoreCli, repoTempDir, acceptingServer } from '../lib/daemon.mjs';
 
 const dir = repoTempDir('cfgloc');
 let port;
 let srv;
 
 before(async () => {
-  srv = net.createServer((c) => c.end());
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  srv = await acceptingServer();
   port = srv.address().port;
 });
 after(() => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HacoreProcess, hacoreCli, repoTempDir, acceptingServer } from '../lib/daemon.mjs';
 
 const dir = repoTempDir('daemon');
 const servers = [];
@@ -12,8 +12,7 @@ let upPort;
 let downPort;
 
 before(async () => {
-  const srv = net.createServer((c) => c.end());
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const srv = await acceptingServer();
   servers.push(srv);
   upPort = srv.address().port;
   const closed = net.createServer();

@@ -6,21 +6,17 @@
 // `logging.syslog`.
 import assert from 'node:assert/strict';
 import { closeSync, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { datagramReceiver, parseJournalEntry } from '../lib/datagram-receiver.mjs';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HacoreProcess, hacoreCli, repoTempDir, acceptingServer } from '../lib/daemon.mjs';
 
 const dir = repoTempDir('hlog');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let server;
 async function tcpServer() {
-  server ??= await new Promise((resolve) => {
-    const s = net.createServer((c) => c.end());
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  server ??= await acceptingServer();
   return server.address().port;
 }
 after(() => server?.close());

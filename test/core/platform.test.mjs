@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { HacoreProcess, hacoreCli, repoTempDir } from '../lib/daemon.mjs';
+import { HacoreProcess, hacoreCli, repoTempDir, acceptingServer } from '../lib/daemon.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = repoTempDir('platform');
@@ -70,8 +69,7 @@ describe('open events', () => {
     });
     await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
     // A target that the test brings up and down, so the check flaps.
-    let target = net.createServer((c) => c.end());
-    await new Promise((r) => target.listen(0, '127.0.0.1', r));
+    let target = await acceptingServer();
     const port = target.address().port;
     const cfg = write('flap', [
       ...head('flap', ['@hacore/checker-tcp', '@hacore/notifier-webhook', FLAP]),
@@ -91,8 +89,7 @@ describe('open events', () => {
         const mark = d.lines.length;
         await new Promise((r) => target.close(r));
         await d.waitFor((rec) => d.lines.indexOf(rec) >= mark && rec.check === 'web' && rec.to === 'down', 10000, 'down');
-        target = net.createServer((c) => c.end());
-        await new Promise((r) => target.listen(port, '127.0.0.1', r));
+        target = await acceptingServer(port);
         await d.waitFor((rec) => d.lines.indexOf(rec) >= mark && rec.check === 'web' && rec.to === 'up', 10000, 'up');
       }
       const doc = await Promise.race([flapping, new Promise((_, j) => setTimeout(() => j(new Error('no check-flapping document')), 10000))]);
@@ -111,8 +108,7 @@ describe('open events', () => {
 
 describe('atomic reload', () => {
   test('a reload refused in one child only changes nothing in any process; a good one applies everywhere', async () => {
-    const srv = net.createServer((c) => c.end());
-    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    const srv = await acceptingServer();
     const port = srv.address().port;
     const conf = (refuser, checks) =>
       write('atomic', [

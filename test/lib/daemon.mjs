@@ -1,6 +1,7 @@
 // Runs the real `hacore` CLI for tests and reads its JSON log lines.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,4 +94,10 @@ export function repoTempDir(prefix) {
   const base = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tmp');
   mkdirSync(base, { recursive: true });
   return mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+/** A TCP server on 127.0.0.1 (port 0: any) that accepts and closes each connection: a target a tcp check sees up. */
+export function acceptingServer(port = 0) {
+  const srv = net.createServer((c) => c.end());
+  return new Promise((resolve) => srv.listen(port, '127.0.0.1', () => resolve(srv)));
 }

@@ -48,7 +48,8 @@ describe('bfd section schema', () => {
 describe('type: bfd follows the state book', () => {
   const spec = { name: 'c', type: 'bfd', session: 'b1', timeout: 200 } as unknown as BfdCheckSpec;
 
-  it('answers at once on a change, waits for the next change otherwise, and gives up waiting at 80 % of the timeout', async () => {
+  it('answers at once on a change, waits for the next change otherwise, and gives up waiting at 80 % of the timeout', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const book = new BfdStateBook();
     const c = new BfdChecker(spec, book);
     const ctl = new AbortController();
@@ -59,17 +60,24 @@ describe('type: bfd follows the state book', () => {
     r = await c.probe(ctl.signal);
     assert.deepEqual([r.ok, r.reason], [true, 'bfd Up']);
     // Unchanged: the probe waits; a Down arriving 30 ms later answers it at once.
-    const t0 = performance.now();
-    setTimeout(() => book.observe(ev('b1', 'Down', 'control detection time expired')), 30);
-    r = await c.probe(ctl.signal);
-    const waited = performance.now() - t0;
+    let settled = false;
+    const waiting = c.probe(ctl.signal).finally(() => (settled = true));
+    t.mock.timers.tick(30);
+    await Promise.resolve();
+    assert.equal(settled, false, 'still waiting for a change');
+    assert.equal(book.waiting(), 1);
+    book.observe(ev('b1', 'Down', 'control detection time expired'));
+    r = await waiting;
     assert.deepEqual([r.ok, r.reason], [false, 'bfd Down (control detection time expired)']);
-    assert.ok(waited >= 25 && waited < 150, `answered after ${waited} ms`);
-    // Nothing changes: back after 0.8 × 200 ms with the same state.
-    const t1 = performance.now();
-    r = await c.probe(ctl.signal);
+    // Nothing changes: back after 0.8 × 200 ms with the same state, not before.
+    settled = false;
+    const unchanged = c.probe(ctl.signal).finally(() => (settled = true));
+    t.mock.timers.tick(159);
+    await new Promise((res) => setImmediate(res));
+    assert.equal(settled, false, 'waits for a change up to 160 ms');
+    t.mock.timers.tick(1);
+    r = await unchanged;
     assert.equal(r.ok, false);
-    assert.ok(performance.now() - t1 >= 150, 'waited for a change');
     assert.equal(book.waiting(), 0);
   });
 

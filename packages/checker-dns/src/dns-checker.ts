@@ -3,7 +3,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
 import { decodeHeader, decodeMessage, encodeQuery, QUERY_TYPES, Reader, type DnsMessage, type QueryType } from './codec.js';
-import { canonicalIpv6, checkReply, compileAnswer, type AnswerMatcher, type Expectations } from './expect.js';
+import { canonicalIp } from '@hacore/core/ip-address';
+import { checkReply, compileAnswer, type AnswerMatcher, type Expectations } from './expect.js';
 import { sameName } from './names.js';
 
 export interface DnsCheckOptions {
@@ -227,5 +228,5 @@ export class DnsChecker implements Checker {
 
 function sameAddress(a: string, b: string): boolean {
   if (a === b) return true;
-  return net.isIPv6(a) && net.isIPv6(b) && canonicalIpv6(a) === canonicalIpv6(b);
+  return net.isIPv6(a) && net.isIPv6(b) && canonicalIp(a) === canonicalIp(b);
 }

@@ -4,9 +4,9 @@
  * the expected answer. Pure.
  */
 import { isIP } from 'node:net';
+import { canonicalIp } from '@hacore/core/ip-address';
 import { rcodeName, type DnsMessage } from './codec.js';
 import { canonicalName } from './names.js';
-import { ipv6Text } from './rdata.js';
 
 export interface Expectations {
   /** Type code asked for: the answers counted and matched are of this type. */
@@ -34,30 +34,13 @@ export function compileAnswer(expected: string): AnswerMatcher | string {
   }
   const family = isIP(expected);
   if (family === 6) {
-    const want = canonicalIpv6(expected);
+    const want = canonicalIp(expected);
     return (data) => data === want;
   }
   if (family === 4) return (data) => data === expected;
   // Names in the data compare without case; a trailing dot may be left out.
   const want = canonicalName(expected);
   return (data) => data === expected || canonicalName(data) === want;
-}
-
-/** The RFC 5952 form of an IPv6 address, as the decoder writes AAAA data. */
-export function canonicalIpv6(text: string): string {
-  const host = new URL(`http://[${text}]/`).hostname;
-  const bytes = new Uint8Array(16);
-  // The URL parser already compresses; re-render through ipv6Text so both sides share one formatter.
-  const groups = host.slice(1, -1).split('::');
-  const head = groups[0] ? groups[0].split(':') : [];
-  const tail = groups.length > 1 && groups[1] ? groups[1].split(':') : [];
-  const all = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail];
-  all.forEach((g, i) => {
-    const v = parseInt(g as string, 16);
-    bytes[i * 2] = v >> 8;
-    bytes[i * 2 + 1] = v & 0xff;
-  });
-  return ipv6Text(bytes);
 }
 
 /** Checks a decoded reply; returns undefined when it passes, else the reason it fails. */

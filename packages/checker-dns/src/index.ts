@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { defineCheckType, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, defineCheckType } from '@hacore/core';
 import { DnsChecker, type DnsCheckSpec } from './dns-checker.js';
 import { dnsCheckOptions } from './options.js';
 
@@ -10,22 +9,17 @@ export {
   type DnsMessage, type DnsHeader, type DecodeResult, type Question, type ResourceRecord, type QuerySpec, type QueryType,
 } from './codec.js';
 export { parseName, nameText, sameName, canonicalName } from './names.js';
-export { checkReply, compileAnswer, canonicalIpv6, type Expectations } from './expect.js';
-export { ipv6Text } from './rdata.js';
+export { checkReply, compileAnswer, type Expectations } from './expect.js';
 
 export const PLUGIN_NAME = '@hacore/checker-dns';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 /** keepalived's DNS_CHECK as a hacore plugin: `type: dns`. */
-export class DnsCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const DnsCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     defineCheckType(core, PLUGIN_NAME, 'dns', dnsCheckOptions, (spec) => new DnsChecker(spec as unknown as DnsCheckSpec));
-  }
-}
+  },
+});
 
 export default DnsCheckerPlugin;

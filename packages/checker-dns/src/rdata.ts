@@ -3,31 +3,8 @@
  * asks for; any other type in RFC 3597's generic form (`\# 4 c0000201`).
  * Called by the decoder with a reader bounded at the end of the record data.
  */
+import { formatIpv6 } from '@hacore/core/ip-address';
 import type { Reader } from './codec.js';
-
-/** RFC 5952 text of 16 address octets: lower case, the longest run of two or more zero groups as `::`. */
-export function ipv6Text(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
-}
 
 function characterString(r: Reader): string {
   const len = r.u8('character-string length');
@@ -51,7 +28,7 @@ export function rdataText(r: Reader, type: number, rdlength: number): string {
       break;
     case 28: // AAAA
       if (rdlength !== 16) r.fail(`AAAA record data of ${rdlength} octets (16 expected)`);
-      text = ipv6Text(r.bytes(16, 'AAAA'));
+      text = formatIpv6(r.bytes(16, 'AAAA'));
       break;
     case 2: // NS
     case 5: // CNAME

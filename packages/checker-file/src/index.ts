@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, defineCheckType, schema as s, type ConfigIssue, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, ConfigError, defineCheckType, schema as s, type ConfigIssue } from '@hacore/core';
 import { FileChecker, type FileCheckOptions } from './file-checker.js';
 import { FileWatchPool } from './file-watch.js';
 
@@ -8,7 +7,6 @@ export { FileWatch, FileWatchPool, initTrackFile, readFileValue, type FileWatchO
 export { clamp, fileCheckStatus, isInvalid, parseFileValue, sameReading, type FileCheckMapping, type FileReading } from './file-value.js';
 
 const PLUGIN_NAME = '@hacore/checker-file';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 const INT32 = s.integer({ min: -2147483648, max: 2147483647 });
 
@@ -47,13 +45,10 @@ export function fileCrossFieldIssues(spec: Partial<FileCheckOptions>): ConfigIss
 }
 
 /** keepalived's FILE_CHECK as a hacore plugin: `type: file`. */
-export class FileCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const FileCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     // One watch per file (and options) for every check on it, in this process.
     const pool = new FileWatchPool();
     defineCheckType(core, PLUGIN_NAME, 'file', fileCheckOptions, (spec) => new FileChecker(spec, pool));
@@ -66,7 +61,7 @@ export class FileCheckerPlugin implements HacorePlugin {
       if (issues.length > 0) throw new ConfigError(undefined, issues);
       return checks;
     });
-  }
-}
+  },
+});
 
 export default FileCheckerPlugin;

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, defineCheckType, type ConfigIssue, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, ConfigError, defineCheckType, type ConfigIssue } from '@hacore/core';
 import { HttpChecker, type HttpCheckSpec } from './http-checker.js';
 import { crossFieldIssues, httpCheckOptions } from './options.js';
 
@@ -11,16 +10,12 @@ export { errorReason } from './error-reason.js';
 export { DEFAULT_STATUS, parseStatusEntry, statusMatches, formatStatus, type StatusRange } from './status-codes.js';
 
 export const PLUGIN_NAME = '@hacore/checker-http';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 /** keepalived's HTTP_GET and SSL_GET as a hacore plugin: `type: http` (with `tls: true` for SSL_GET). */
-export class HttpCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const HttpCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     defineCheckType(core, PLUGIN_NAME, 'http', httpCheckOptions, (spec) => {
       const issues = crossFieldIssues(spec as HttpCheckSpec);
       if (issues.length > 0) throw new ConfigError(undefined, issues.map((i) => ({ ...i, path: `checks[name=${spec.name}].${i.path}` })));
@@ -37,8 +32,8 @@ export class HttpCheckerPlugin implements HacorePlugin {
       if (issues.length > 0) throw new ConfigError(undefined, issues);
       return checks;
     });
-  }
-}
+  },
+});
 
 export default HttpCheckerPlugin;
 export { runGenhash, parseGenhashArgs, formatGenhash, GENHASH_USAGE, GenhashUsageError, type GenhashRequest, type GenhashResult } from './genhash.js';

@@ -1,4 +1,4 @@
-import { bytesToAddress, type Family } from './address.js';
+import { formatIp, type IpFamily } from '@hacore/core/ip-address';
 import { icmpv6Checksum, internetChecksum } from './checksum.js';
 
 export const ICMP_ECHO_REPLY = 0;
@@ -20,7 +20,7 @@ export const ECHO_HEADER_BYTES = 8;
  * in on a raw IPPROTO_ICMPV6 socket (it needs the pseudo-header), unless both
  * addresses are given, as when we write the IPv6 header ourselves.
  */
-export function encodeEchoRequest(family: Family, id: number, seq: number, payload: Uint8Array, v6Addresses?: { source: Uint8Array; destination: Uint8Array }): Buffer {
+export function encodeEchoRequest(family: IpFamily, id: number, seq: number, payload: Uint8Array, v6Addresses?: { source: Uint8Array; destination: Uint8Array }): Buffer {
   // Pooled allocation (thousands a second): every byte is written below.
   const msg = Buffer.allocUnsafe(ECHO_HEADER_BYTES + payload.length);
   msg[0] = family === 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
@@ -95,7 +95,7 @@ const V6_UNREACH: Record<number, string> = {
 };
 
 /** Decodes a packet read from a raw ICMP socket (IPv4: with its IP header) or ICMPv6 socket (without). */
-export function decodeIcmp(family: Family, packet: Buffer): Decoded {
+export function decodeIcmp(family: IpFamily, packet: Buffer): Decoded {
   return family === 4 ? decodeV4(packet) : decodeV6(packet);
 }
 
@@ -123,7 +123,7 @@ function decodeV4(packet: Buffer): Decoded {
   const quoted = inner.subarray(innerIhl);
   if (quoted[0] !== ICMP_ECHO_REQUEST) return { kind: 'ignored', why: 'quote not echo' };
   const reason = type === ICMP_TIME_EXCEEDED ? 'time exceeded' : V4_UNREACH[code] ?? `unreachable code ${code}`;
-  return { kind: 'error', id: quoted.readUInt16BE(4), seq: quoted.readUInt16BE(6), destination: bytesToAddress(inner.subarray(16, 20)), reason };
+  return { kind: 'error', id: quoted.readUInt16BE(4), seq: quoted.readUInt16BE(6), destination: formatIp(inner, 4, 16), reason };
 }
 
 function decodeV6(icmp: Buffer): Decoded {
@@ -146,5 +146,5 @@ function decodeV6(icmp: Buffer): Decoded {
     : type === ICMPV6_PACKET_TOO_BIG ? 'packet too big'
     : type === ICMPV6_TIME_EXCEEDED ? 'time exceeded'
     : 'parameter problem';
-  return { kind: 'error', id: quoted.readUInt16BE(4), seq: quoted.readUInt16BE(6), destination: bytesToAddress(inner.subarray(24, 40)), reason };
+  return { kind: 'error', id: quoted.readUInt16BE(4), seq: quoted.readUInt16BE(6), destination: formatIp(inner, 6, 24), reason };
 }

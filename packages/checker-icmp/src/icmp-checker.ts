@@ -1,5 +1,5 @@
 import type { CheckResult, Checker, CheckSpec } from '@hacore/core';
-import { canonicalAddress, familyOf } from './address.js';
+import { canonicalIp, ipFamily } from '@hacore/core/ip-address';
 import { IcmpError } from './errors.js';
 import type { IcmpSocket, IcmpSocketKey } from './icmp-socket.js';
 import { processIcmpSockets, type IcmpSocketPool } from './socket-pool.js';
@@ -17,9 +17,9 @@ export type IcmpCheckSpec = CheckSpec<IcmpCheckOptions>;
 
 /** The shared socket a check of this spec uses. */
 export function socketKeyOf(spec: IcmpCheckSpec): IcmpSocketKey {
-  const family = familyOf(spec.target.address);
+  const family = ipFamily(spec.target.address);
   if (!family) throw new TypeError(`check "${spec.name}": "${spec.target.address}" is not an IP address`);
-  if (spec.sourceAddress && familyOf(spec.sourceAddress) !== family) {
+  if (spec.sourceAddress && ipFamily(spec.sourceAddress) !== family) {
     throw new IcmpError('HACORE_ERR_ICMP_SOURCE_FAMILY', `check "${spec.name}": sourceAddress ${spec.sourceAddress} is not of the address family of ${spec.target.address}`);
   }
   return { family, device: spec.interface, source: spec.sourceAddress };
@@ -41,7 +41,7 @@ export class IcmpChecker implements Checker {
     private readonly pool: IcmpSocketPool = processIcmpSockets,
   ) {
     this.key = socketKeyOf(spec);
-    this.canonical = canonicalAddress(spec.target.address);
+    this.canonical = canonicalIp(spec.target.address);
   }
 
   async probe(signal: AbortSignal): Promise<CheckResult> {

@@ -1,16 +1,22 @@
 /**
  * One shared raw ICMP socket and its pings: echo requests out, every reply
- * and quoted error read back (in bounded batches) and matched to its probe.
- * Opening and options: socket-options.ts; the process's pool: socket-pool.ts.
+ * and quoted error read back and matched to its probe. Opening and options:
+ * socket-options.ts; the packets: echo-packet.ts; sends waiting for room:
+ * send-queue.ts; reading replies: reply-intake.ts; the process's pool: socket-pool.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { POLL_READABLE, POLL_WRITABLE, type RawSocket } from '@hacore/native';
-import { addressBytes, canonicalAddress, type Family } from './address.js';
-import { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header } from './codec.js';
+import { canonicalIp, ipBytes, type IpFamily } from '@hacore/core/ip-address';
+import { echoPacket } from './echo-packet.js';
 import { errnoName, type IcmpError } from './errors.js';
 import { makePayload } from './payload.js';
-import { ProbeTable, idOf, seqOf, type ProbeTableCounters } from './probe-table.js';
+import { ProbeTable, type ProbeTableCounters } from './probe-table.js';
+import { ReplyIntake } from './reply-intake.js';
+import { SendQueue } from './send-queue.js';
+import type { IcmpSocketKey } from './socket-key.js';
 import { configureIcmpSocket, openIcmpSocket } from './socket-options.js';
+
+export { socketKeyId, type IcmpSocketKey } from './socket-key.js';
 
 /** Packets read per readable event at most, so one busy socket cannot starve the loop. */
 const READS_PER_EVENT = 2048;
@@ -20,30 +26,9 @@ const READS_BEFORE_TIMEOUT = 4096;
 /** Send errors that may belong to an earlier packet (a pending socket error), so one retry is due. */
 const MAYBE_STALE_ERRORS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE']);
 
-/** A request that found the send buffer full and waits for the socket to be writable. */
-interface QueuedSend {
-  packet: Buffer;
-  address: string;
-  before: () => void;
-  after: (err: Error | null) => void;
-}
-
-/** Which shared socket a check uses: one per family, plus one per distinct interface / source address. */
-export interface IcmpSocketKey {
-  family: Family;
-  /** Interface to bind to (SO_BINDTODEVICE). */
-  device?: string | undefined;
-  /** Source address written into the IP header we build (IP_HDRINCL / IPV6_HDRINCL). */
-  source?: string | undefined;
-}
-
-export function socketKeyId(k: IcmpSocketKey): string {
-  return `ipv${k.family}${k.device ? `%${k.device}` : ''}${k.source ? `@${canonicalAddress(k.source)}` : ''}`;
-}
-
 export interface PingOptions {
   address: string;
-  /** canonicalAddress(address), when the caller has it already (saves a parse per probe). */
+  /** canonicalIp(address), when the caller has it already (saves a parse per probe). */
   canonical?: string;
   timeoutMs: number;
   payloadBytes: number;
@@ -53,7 +38,7 @@ export interface PingOptions {
 export type PingResult = { ok: true; rttMs: number } | { ok: false; reason: string; rttMs: number };
 
 export interface IcmpSocketStats extends ProbeTableCounters {
-  family: Family;
+  family: IpFamily;
   device: string | null;
   source: string | null;
   refs: number;
@@ -78,19 +63,18 @@ export class IcmpSocket {
   readonly table = new ProbeTable();
   refs = 0;
   private raw: RawSocket | undefined;
-  /** Sends waiting for room in the send buffer, in order. */
-  private sendQueue: QueuedSend[] = [];
+  private readonly sendQueue = new SendQueue();
   private closed = false;
   private readonly cookie = randomBytes(8);
   private readonly sourceBytes: Buffer | undefined;
-  /** inet_ntop text of a reply's source -> canonicalAddress, so that a busy socket does not parse every source. */
-  private readonly sourceText = new Map<string, string>();
-  private readonly recvBuffer = Buffer.alloc(65_536);
   private readonly stats = { sent: 0, queuedSends: 0, sendErrors: 0, received: 0, ignored: 0, socketErrors: 0, reopened: 0 };
+  private readonly intake: ReplyIntake;
+  private readonly current = (): RawSocket | undefined => this.raw;
 
   private constructor(key: IcmpSocketKey) {
     this.key = key;
-    this.sourceBytes = key.source ? addressBytes(key.source) : undefined;
+    this.sourceBytes = key.source ? ipBytes(key.source) : undefined;
+    this.intake = new ReplyIntake(key.family, this.table, this.stats);
   }
 
   /** Opens the raw socket. Throws IcmpError (HACORE_ERR_ICMP_CAP_NET_RAW without the capability). */
@@ -122,32 +106,12 @@ export class IcmpSocket {
     if (status < 0) {
       this.stats.socketErrors++;
       if (this.raw === sock) this.raw = undefined;
-      const queued = this.sendQueue;
-      this.sendQueue = [];
       sock.close();
-      for (const q of queued) q.after(Object.assign(new Error('socket closed'), { code: 'EBADF' }));
+      this.sendQueue.clear(Object.assign(new Error('socket closed'), { code: 'EBADF' }));
       return;
     }
-    if (events & POLL_READABLE) this.drain(sock, READS_PER_EVENT);
-    if (events & POLL_WRITABLE) this.flush(sock);
-  }
-
-  private flush(sock: RawSocket): void {
-    while (this.sendQueue.length > 0 && this.raw === sock) {
-      const q = this.sendQueue[0]!;
-      q.before();
-      try {
-        sock.sendTo(q.packet, q.address);
-      } catch (err) {
-        if (errnoName(err) === 'EAGAIN') return;
-        this.sendQueue.shift();
-        q.after(err as Error);
-        continue;
-      }
-      this.sendQueue.shift();
-      q.after(null);
-    }
-    if (!sock.isClosed && sock.polling) sock.setPollEvents(POLL_READABLE);
+    if (events & POLL_READABLE) this.intake.drain(sock, READS_PER_EVENT, this.current);
+    if (events & POLL_WRITABLE) this.sendQueue.flush(sock, this.current);
   }
 
   get inFlight(): number {
@@ -172,9 +136,9 @@ export class IcmpSocket {
       let packet: Buffer;
       let key: number;
       try {
-        address = opts.canonical ?? canonicalAddress(opts.address);
+        address = opts.canonical ?? canonicalIp(opts.address);
         key = this.table.allocate();
-        packet = this.encode(opts.address, key, makePayload(this.cookie, key, opts.payloadBytes));
+        packet = echoPacket(this.key.family, this.sourceBytes, opts.address, key, makePayload(this.cookie, key, opts.payloadBytes));
       } catch (err) {
         return resolve({ ok: false, reason: (err as Error).message, rttMs: 0 });
       }
@@ -189,7 +153,7 @@ export class IcmpSocket {
       // Timed out or aborted: the key is remembered so that a late reply is counted, not matched.
       const giveUp = (reason: string): void => {
         if (!this.table.has(key)) return;
-        this.drain(this.raw, READS_BEFORE_TIMEOUT);
+        this.intake.drain(this.raw, READS_BEFORE_TIMEOUT, this.current);
         if (this.table.expire(key)) done({ ok: false, reason, rttMs: since() });
       };
       const onAbort = (): void => giveUp('timeout');
@@ -242,79 +206,13 @@ export class IcmpSocket {
     return this.raw;
   }
 
-  private encode(destination: string, key: number, payload: Buffer): Buffer {
-    const { family } = this.key;
-    if (!this.sourceBytes) return encodeEchoRequest(family, idOf(key), seqOf(key), payload);
-    const dst = addressBytes(destination);
-    if (family === 4) {
-      const icmp = encodeEchoRequest(4, idOf(key), seqOf(key), payload);
-      return Buffer.concat([encodeIpv4Header(this.sourceBytes, dst, icmp.length), icmp]);
-    }
-    const icmp = encodeEchoRequest(6, idOf(key), seqOf(key), payload, { source: this.sourceBytes, destination: dst });
-    return Buffer.concat([encodeIpv6Header(this.sourceBytes, dst, icmp.length), icmp]);
-  }
-
-  private onMessage(buf: Buffer, source: string): void {
-    this.stats.received++;
-    const d = decodeIcmp(this.key.family, buf);
-    if (d.kind === 'echo-reply') {
-      let from: string;
-      try {
-        from = this.key.family === 4 ? source : this.canonicalSource(source);
-      } catch {
-        this.stats.ignored++;
-        return;
-      }
-      this.table.onReply(d.id, d.seq, from, d.payload);
-    } else if (d.kind === 'error') {
-      this.table.onError(d.id, d.seq, d.destination, d.reason);
-    } else {
-      this.stats.ignored++;
-    }
-  }
-
-  /**
-   * Reads what the kernel has queued, up to `max` packets, until EAGAIN. Called
-   * on readable events and before a probe is declared timed out: libuv runs
-   * timers before polling, so after a busy or starved stretch of the event loop
-   * a reply that came in time may still be waiting in the socket.
-   */
-  private drain(sock: RawSocket | undefined = this.raw, max = READS_PER_EVENT): void {
-    if (!sock) return;
-    for (let i = 0; i < max && this.raw === sock; i++) {
-      let r;
-      try {
-        r = sock.recvFrom(this.recvBuffer);
-      } catch (err) {
-        // A pending socket error (an ICMP error for an earlier packet), now
-        // consumed; the packets queued behind it are still there to read.
-        if (errnoName(err) === 'EAGAIN') break;
-        this.stats.socketErrors++;
-        continue;
-      }
-      if (!r) break;
-      this.onMessage(this.recvBuffer.subarray(0, r.bytes), r.src);
-    }
-  }
-
-  private canonicalSource(source: string): string {
-    let c = this.sourceText.get(source);
-    if (c === undefined) {
-      c = canonicalAddress(source);
-      // Bounded: a flood of replies from random sources must not grow it without end.
-      if (this.sourceText.size >= 65_536) this.sourceText.clear();
-      this.sourceText.set(source, c);
-    }
-    return c;
-  }
-
   /** Closes the socket and settles every probe in flight. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const raw = this.raw;
     this.raw = undefined;
-    this.sendQueue = [];
+    this.sendQueue.clear();
     raw?.close();
     this.table.drain('socket closed');
   }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { defineCheckType, schema as s, type HacoreConfig, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, defineCheckType, schema as s, type HacoreConfig } from '@hacore/core';
 import { IcmpChecker, socketKeyOf, type IcmpCheckSpec } from './icmp-checker.js';
 import type { IcmpError } from './errors.js';
 import { socketKeyId, type IcmpSocket, type IcmpSocketKey } from './icmp-socket.js';
@@ -14,10 +13,8 @@ export { ProbeTable, keyOf, idOf, seqOf, type MatchResult, type PendingProbe, ty
 export { decodeIcmp, encodeEchoRequest, encodeIpv4Header, encodeIpv6Header, type Decoded } from './codec.js';
 export { internetChecksum, icmpv6Checksum } from './checksum.js';
 export { makePayload, MIN_PAYLOAD_BYTES } from './payload.js';
-export { canonicalAddress, familyOf } from './address.js';
 
 const PLUGIN_NAME = '@hacore/checker-icmp';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 /** Options of a `type: icmp` check, on top of the common check fields. */
 export const icmpCheckOptions = s.object({
@@ -28,13 +25,10 @@ export const icmpCheckOptions = s.object({
 });
 
 /** keepalived's PING_CHECK as a hacore plugin: `type: icmp`. */
-export class IcmpCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const IcmpCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     const pool = processIcmpSockets;
     // The plugin holds one reference per socket its config needs, from start to
     // shutdown: the socket opens at start (so a missing CAP_NET_RAW stops the
@@ -79,7 +73,7 @@ export class IcmpCheckerPlugin implements HacorePlugin {
       doc.icmp = { sockets: pool.status() };
       return doc;
     });
-  }
-}
+  },
+});
 
 export default IcmpCheckerPlugin;

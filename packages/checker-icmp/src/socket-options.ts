@@ -3,13 +3,13 @@
  * of ICMP types, large buffers, SO_BINDTODEVICE and IP_HDRINCL / IPV6_HDRINCL.
  */
 import { LINUX, RawSocket } from '@hacore/native';
-import type { Family } from './address.js';
+import type { IpFamily } from '@hacore/core/ip-address';
 import { IcmpError, errnoName } from './errors.js';
 
 const SOCKET_BUFFER_BYTES = 4 << 20;
 
 /** Opens a raw ICMP (or ICMPv6) socket. Throws IcmpError (HACORE_ERR_ICMP_CAP_NET_RAW without the capability). */
-export function openIcmpSocket(family: Family): RawSocket {
+export function openIcmpSocket(family: IpFamily): RawSocket {
   try {
     return RawSocket.open(family, family === 4 ? LINUX.IPPROTO_ICMP : LINUX.IPPROTO_ICMPV6);
   } catch (cause) {
@@ -29,7 +29,7 @@ export function openIcmpSocket(family: Family): RawSocket {
 }
 
 /** The bitmap for ICMP_FILTER / ICMP6_FILTER: only echo replies and the errors that quote an echo request pass. */
-export function icmpFilter(family: Family): number | Buffer {
+export function icmpFilter(family: IpFamily): number | Buffer {
   if (family === 4) {
     const pass = (1 << 0) | (1 << 3) | (1 << 11);
     return ~pass >>> 0;
@@ -43,7 +43,7 @@ export function icmpFilter(family: Family): number | Buffer {
 }
 
 /** Sets up a freshly opened socket; throws IcmpError (HACORE_ERR_ICMP_SOCKET) naming the option that failed. */
-export function configureIcmpSocket(sock: RawSocket, family: Family, device: string | undefined, headerIncluded: boolean): void {
+export function configureIcmpSocket(sock: RawSocket, family: IpFamily, device: string | undefined, headerIncluded: boolean): void {
   const set = (what: string, fn: () => void): void => {
     try {
       fn();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { finishChecksum, icmpv6Checksum, internetChecksum, onesComplementSum } from '../src/checksum.js';
-import { ipv6Bytes } from '../src/address.js';
+import { ipBytes } from '@hacore/core/ip-address';
 
 test('RFC 1071 example: the sum of 0001 f203 f4f5 f6f7 folds to ddf2', () => {
   const b = Buffer.from([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]);
@@ -25,7 +25,7 @@ test('an odd trailing byte is padded on the right', () => {
 test('ICMPv6 checksum of a known echo request (as captured from ping6 ::1)', () => {
   // Echo request, id 0x1234, seq 1, payload "abcd", from ::1 to ::1.
   const msg = Buffer.from([128, 0, 0, 0, 0x12, 0x34, 0, 1, 0x61, 0x62, 0x63, 0x64]);
-  const src = ipv6Bytes('::1');
+  const src = ipBytes('::1');
   const sum = icmpv6Checksum(src, src, msg);
   // Independent computation: pseudo-header words added by hand.
   let manual = 0;

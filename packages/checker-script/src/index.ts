@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { defineCheckType, schema as s, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, defineCheckType, schema as s } from '@hacore/core';
 import { ScriptChecker, type ScriptCheckSpec } from './script-checker.js';
 
 export { ScriptChecker, type ScriptCheckOptions, type ScriptCheckSpec } from './script-checker.js';
@@ -9,7 +8,6 @@ export { insecureProgram, locateProgram } from '@hacore/core';
 export { ScriptCheckError, resolveIdentity, parsePasswd, parseGroup, type ScriptErrorCode } from './identity.js';
 
 const PLUGIN_NAME = '@hacore/checker-script';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 const userOrGroup = s.union(s.integer({ min: 0, max: 0xfffffffe }), s.string({ minLength: 1 }));
 
@@ -26,16 +24,13 @@ export const scriptCheckOptions = s.object({
 });
 
 /** keepalived's MISC_CHECK as a hacore plugin: `type: script`. */
-export class ScriptCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const ScriptCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     const logger = core.logger.child({ plugin: PLUGIN_NAME });
     defineCheckType(core, PLUGIN_NAME, 'script', scriptCheckOptions, (spec) => new ScriptChecker(spec as unknown as ScriptCheckSpec, logger));
-  }
-}
+  },
+});
 
 export default ScriptCheckerPlugin;

@@ -1,12 +1,11 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { ConfigError, defineCheckType, schema as s, type ConfigIssue, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, ConfigError, defineCheckType, schema as s, type ConfigIssue } from '@hacore/core';
 import { SmtpChecker, type SmtpCheckOptions } from './smtp-checker.js';
 
 export { SmtpChecker, type SmtpCheckOptions, type SmtpCheckSpec, type SmtpStep } from './smtp-checker.js';
 export { SmtpReplyReader, ehloKeywords, isReplyError, type SmtpReply, type SmtpReplyError } from './smtp-reply.js';
 
 const PLUGIN_NAME = '@hacore/checker-smtp';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 const readableFile = s.transform(s.string({ minLength: 1 }), (file, ctx, path) => {
   try {
@@ -47,13 +46,10 @@ export function smtpCrossFieldIssues(spec: Partial<SmtpCheckOptions>): ConfigIss
 }
 
 /** keepalived's SMTP_CHECK as a hacore plugin: `type: smtp`. */
-export class SmtpCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const SmtpCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     defineCheckType(core, PLUGIN_NAME, 'smtp', smtpCheckOptions, (spec) => new SmtpChecker(spec));
     // Checked while the core validates the file, before anything starts.
     core.hooks.collectChecks.tap(PLUGIN_NAME, (checks) => {
@@ -65,7 +61,7 @@ export class SmtpCheckerPlugin implements HacorePlugin {
       if (issues.length > 0) throw new ConfigError(undefined, issues);
       return checks;
     });
-  }
-}
+  },
+});
 
 export default SmtpCheckerPlugin;

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { defineCheckType, schema as s, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, defineCheckType, schema as s } from '@hacore/core';
 import { TcpChecker } from './tcp-checker.js';
 
 export { TcpChecker, compileExpect, type TcpCheckOptions, type TcpCheckSpec } from './tcp-checker.js';
 
 const PLUGIN_NAME = '@hacore/checker-tcp';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 /** Options of a `type: tcp` check, on top of the common check fields. */
 export const tcpCheckOptions = s.object({
@@ -19,15 +17,12 @@ export const tcpCheckOptions = s.object({
 });
 
 /** keepalived's TCP_CHECK as a hacore plugin: `type: tcp`. */
-export class TcpCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const TcpCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     defineCheckType(core, PLUGIN_NAME, 'tcp', tcpCheckOptions, (spec) => new TcpChecker(spec));
-  }
-}
+  },
+});
 
 export default TcpCheckerPlugin;

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, defineCheckType, schema as s, type ConfigIssue, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { definePlugin, ConfigError, defineCheckType, schema as s, type ConfigIssue } from '@hacore/core';
 import { parseHex } from './hex.js';
 import { UdpChecker, type UdpCheckSpec } from './udp-checker.js';
 
@@ -7,7 +6,6 @@ export { UdpChecker, RANDOM_PAYLOAD_BYTES, type UdpCheckOptions, type UdpCheckSp
 export { parseHex, matchesPattern, formatHex, type HexPattern } from './hex.js';
 
 export const PLUGIN_NAME = '@hacore/checker-udp';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 const hexString = (wildcards: boolean): s.Schema<string> =>
   s.transform(
@@ -46,13 +44,10 @@ export function crossFieldIssues(spec: { minReplyLength: number; maxReplyLength:
 }
 
 /** keepalived's UDP_CHECK as a hacore plugin: `type: udp`. */
-export class UdpCheckerPlugin implements HacorePlugin {
-  readonly name = PLUGIN_NAME;
-  readonly version = pkg.version;
-  readonly hacore = pkg.hacore;
-  readonly roles = ['check'] as const;
-
-  apply(core: HacoreCore): void {
+export const UdpCheckerPlugin = definePlugin({
+  packageUrl: import.meta.url,
+  roles: ['check'],
+  apply(core) {
     defineCheckType(core, PLUGIN_NAME, 'udp', udpCheckOptions, (spec) => new UdpChecker(spec as unknown as UdpCheckSpec));
     core.hooks.collectChecks.tap(PLUGIN_NAME, (checks) => {
       const issues: ConfigIssue[] = [];
@@ -63,7 +58,7 @@ export class UdpCheckerPlugin implements HacorePlugin {
       if (issues.length > 0) throw new ConfigError(undefined, issues);
       return checks;
     });
-  }
-}
+  },
+});
 
 export default UdpCheckerPlugin;

@@ -17,6 +17,7 @@ export { createLogger, type Logger } from './logger.js';
 export { CORE_VERSION } from './version.js';
 export { defineCheckType } from './check-type.js';
 export { createCheckParser } from './config/compose.js';
+export { unknownNameIssue } from './config/references.js';
 export { checkScript, insecureProgram, locateProgram, type ScriptProblem, type SecurityOptions } from './script-security.js';
 export { StateFile } from './state-file.js';
 export { actionRequest } from './daemon/actions.js';

@@ -3,7 +3,7 @@
  * (no ipvsadm needed), printed as `ipvsadm -Ln` prints it, or as JSON.
  */
 import { IpvsClient } from './netlink-client.js';
-import { addressFamily } from './ip-address.js';
+import { ipFamily } from '@hacore/core/ip-address';
 import type { IpvsProtocol, ServiceKey } from './types.js';
 import { formatDaemons, formatList, formatTimeouts, type ListView } from './ipvsadm-format.js';
 import { formatConnections, readConnections } from './conn-table.js';
@@ -41,7 +41,7 @@ export interface ListArgs {
 /** `198.51.100.10:80` or `[2001:db8::1]:80`, as ipvsadm takes it. */
 export function parseEndpoint(text: string, protocol: IpvsProtocol): ServiceKey {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const family = m ? addressFamily(m[1]!) : undefined;
+  const family = m ? ipFamily(m[1]!) : undefined;
   const port = m ? Number(m[2]) : NaN;
   if (!m || family === undefined || port > 65535) throw new UsageError(`expected ADDRESS:PORT or [IPv6]:PORT, found ${JSON.stringify(text)}`);
   return { family, protocol, address: m[1]!, port };

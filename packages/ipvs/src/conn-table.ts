@@ -5,7 +5,8 @@
  * seconds). `formatConnections` prints it as `ipvsadm -Lnc` does.
  */
 import { readFile } from 'node:fs/promises';
-import { formatEndpoint, normalizeAddress } from './ip-address.js';
+import { formatHostPort } from '@hacore/core/ip-address';
+import { normalizeAddress } from './nf-inet-addr.js';
 
 export const CONN_PROC_FILE = '/proc/net/ip_vs_conn';
 
@@ -68,7 +69,7 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-const ep = (e: ConnEndpoint) => formatEndpoint(e.address, e.port, e.family);
+const ep = (e: ConnEndpoint) => formatHostPort(e.address, e.port);
 
 /** `ipvsadm -Lnc` (with `persistent`: `ipvsadm -Lnc --persistent-conn`), byte for byte. */
 export function formatConnections(entries: readonly ConnectionEntry[], opts: { persistent?: boolean } = {}): string {

@@ -4,7 +4,8 @@
  */
 import { AttrWriter, Attrs } from './genl-attrs.js';
 import { IpvsInputError } from './errors.js';
-import { addressFamily, decodeAddress, encodeAddress } from './ip-address.js';
+import { ipFamily } from '@hacore/core/ip-address';
+import { decodeAddress, encodeAddress } from './nf-inet-addr.js';
 import {
   AF_INET, AF_INET6, CONN_F_DROUTE, CONN_F_FWD_MASK, CONN_F_LOCALNODE, CONN_F_MASQ, CONN_F_TUNNEL, CmdAttr,
   DaemonAttr, DestAttr, IFNAME_MAXLEN, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, InfoAttr, SCHEDNAME_MAXLEN,
@@ -84,7 +85,7 @@ function netmaskBytes(svc: ServiceConfig): Buffer {
     const bits = m === 0 ? 0 : (0xffffffff << (32 - m)) >>> 0;
     mask = [bits >>> 24, (bits >>> 16) & 255, (bits >>> 8) & 255, bits & 255].join('.');
   } else mask = m;
-  if (addressFamily(mask) !== 4) throw new IpvsInputError(`netmask: expected an IPv4 mask, found ${JSON.stringify(mask)}`);
+  if (ipFamily(mask) !== 4) throw new IpvsInputError(`netmask: expected an IPv4 mask, found ${JSON.stringify(mask)}`);
   // IPv4 masks travel in network byte order (a __be32 in the kernel).
   encodeAddress(mask, 4).copy(b, 0, 0, 4);
   return b;
@@ -117,7 +118,7 @@ export function encodeServiceKey(key: ServiceKey): Buffer {
 }
 
 function destFamily(dest: Pick<DestinationConfig, 'address' | 'family'>): 4 | 6 {
-  const f = dest.family ?? addressFamily(dest.address);
+  const f = dest.family ?? ipFamily(dest.address);
   if (f === undefined) throw new IpvsInputError(`destination address: expected an IP address, found ${JSON.stringify(dest.address)}`);
   return f;
 }
@@ -345,7 +346,7 @@ export function encodeDaemon(cfg: SyncDaemonConfig): Buffer {
       w.u32(DaemonAttr.SYNC_ID, checkU32(cfg.syncId, 'syncId'));
       if (cfg.maxLength !== undefined) w.u16(DaemonAttr.SYNC_MAXLEN, cfg.maxLength);
       if (cfg.multicastGroup !== undefined) {
-        const fam = addressFamily(cfg.multicastGroup);
+        const fam = ipFamily(cfg.multicastGroup);
         if (fam === 6) w.bytes(DaemonAttr.MCAST_GROUP6, encodeAddress(cfg.multicastGroup, 6, 'multicastGroup'));
         else w.bytes(DaemonAttr.MCAST_GROUP, encodeAddress(cfg.multicastGroup, 4, 'multicastGroup').subarray(0, 4));
       }

@@ -4,7 +4,8 @@
  * `--timeout`, `--daemon`), so that operators read hacore's view exactly as
  * they read ipvsadm's. Pure: services and destinations in, text out.
  */
-import { encodeAddress, formatEndpoint } from './ip-address.js';
+import { formatHostPort } from '@hacore/core/ip-address';
+import { encodeAddress } from './nf-inet-addr.js';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3 } from './ipvs-attrs.js';
 import type { Destination, IpvsInfo, IpvsStats, IpvsTimeouts, Service, SyncDaemonConfig } from './types.js';
 
@@ -72,7 +73,7 @@ export function largeNumber(n: number, exact: boolean): string {
 function serviceName(s: Service): string {
   const k = s.key;
   if (k.fwmark !== undefined) return `FWM  ${k.fwmark}${k.family === 6 ? ' IPv6' : ''}`;
-  return `${PROTO_LABEL[k.protocol].padEnd(4)} ${formatEndpoint(k.address, k.port, k.family)}`;
+  return `${PROTO_LABEL[k.protocol].padEnd(4)} ${formatHostPort(k.address, k.port)}`;
 }
 
 function flagBitsOf(s: Service): number {
@@ -117,8 +118,7 @@ function serviceLine(s: Service): string {
 }
 
 function destEndpoint(d: Destination): string {
-  const family = d.family ?? (d.address.includes(':') ? 6 : 4);
-  return formatEndpoint(d.address, d.port, family);
+  return formatHostPort(d.address, d.port);
 }
 
 function fwdLabel(d: Destination): string {

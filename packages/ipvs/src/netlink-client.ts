@@ -6,7 +6,8 @@
  */
 import { GenlTransport, type GenlReply, type GenlTransportOptions } from './genl-transport.js';
 import { IpvsError, type IpvsOperation, IpvsProtocolError } from './errors.js';
-import { formatEndpoint, normalizeAddress } from './ip-address.js';
+import { formatHostPort } from '@hacore/core/ip-address';
+import { normalizeAddress } from './nf-inet-addr.js';
 import {
   decodeDaemon, decodeDestination, decodeInfo, decodeService, decodeTimeouts, encodeDaemon, encodeDaemonState,
   encodeDestination, encodeDestinationKey, encodeService, encodeServiceKey, encodeTimeouts,
@@ -33,12 +34,11 @@ export function describeServiceKey(key: ServiceKey): string {
   } catch {
     // left as given; the codec reports the bad address
   }
-  return `${key.protocol} ${formatEndpoint(addr, key.port, key.family)}`;
+  return `${key.protocol} ${formatHostPort(addr, key.port)}`;
 }
 
 function describeDest(key: ServiceKey, dest: Pick<DestinationConfig, 'address' | 'port'>): string {
-  const v6 = dest.address.includes(':');
-  return `${describeServiceKey(key)} -> ${formatEndpoint(dest.address, dest.port, v6 ? 6 : 4)}`;
+  return `${describeServiceKey(key)} -> ${formatHostPort(dest.address, dest.port)}`;
 }
 
 export class IpvsClient implements IpvsDataplane {

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { formatHostPort, normalizeIp } from '@hacore/core/ip-address';
 import type { DestinationConfig, ServiceConfig, ServiceKey } from './types.js';
 
 /**
@@ -8,7 +8,7 @@ import type { DestinationConfig, ServiceConfig, ServiceKey } from './types.js';
 export function canonicalAddress(address: string): string {
   let c = canonical.get(address);
   if (c === undefined) {
-    c = computeCanonical(address);
+    c = normalizeIp(address) ?? address;
     // A bounded memo: a diff over thousands of destinations asks for the same few addresses again and again.
     if (canonical.size >= 65536) canonical.clear();
     canonical.set(address, c);
@@ -17,18 +17,6 @@ export function canonicalAddress(address: string): string {
 }
 
 const canonical = new Map<string, string>();
-
-function computeCanonical(address: string): string {
-  if (isIP(address) === 6) {
-    try {
-      // WHATWG URL parsing lower-cases and compresses IPv6 per RFC 5952.
-      return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-    } catch {
-      return address.toLowerCase();
-    }
-  }
-  return address;
-}
 
 /** A stable string for a service key: `tcp:198.51.100.10:80`, `tcp:[2001:db8::1]:80`, `fwmark4:1`. */
 export function serviceKeyId(key: ServiceKey): string {
@@ -45,8 +33,7 @@ export function serviceKeyLabel(key: ServiceKey): string {
 
 /** `198.51.100.1:80` or `[2001:db8::1]:80`. */
 export function hostPort(address: string, port: number): string {
-  const a = canonicalAddress(address);
-  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+  return formatHostPort(canonicalAddress(address), port);
 }
 
 /** The identity of a destination inside its service. */

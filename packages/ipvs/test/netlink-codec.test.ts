@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AttrWriter, Attrs, NLA_F_NESTED } from '../src/genl-attrs.js';
-import { decodeAddress, encodeAddress, normalizeAddress } from '../src/ip-address.js';
+import { decodeAddress, encodeAddress, normalizeAddress } from '../src/nf-inet-addr.js';
 import {
   decodeDaemon, decodeDestination, decodeService, encodeDaemon, encodeDestination, encodeService, encodeServiceKey,
 } from '../src/ipvs-codec.js';

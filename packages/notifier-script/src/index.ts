@@ -5,6 +5,7 @@ import { jobFor, scriptEnv, type Job } from './dispatch.js';
 import { FifoScriptRunner } from './fifo-script.js';
 import { FifoWriter } from './fifo-writer.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { notifyReferenceIssues } from './references.js';
 import type { CommandResult } from './run-command.js';
 import { ScriptSpawner } from './spawner.js';
 
@@ -105,6 +106,7 @@ export class NotifierScriptPlugin implements HacorePlugin {
     core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => {
       const n = config.notify as NotifyConfig | undefined;
       issues.push(...undeclaredEventKinds(core.events, Object.keys(n?.events ?? {}), 'notify.events').map((i) => ({ ...i, path: i.path.replace(/\[(\d+)\]$/, (_, k: string) => `.${Object.keys(n!.events)[Number(k)]}`) })));
+      if (n) issues.push(...notifyReferenceIssues(n, config));
     });
 
     core.hooks.event.tap(PLUGIN_NAME, (event) => {

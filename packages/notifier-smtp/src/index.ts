@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { backoffDelay, type BackoffPolicy } from '@hacore/core/backoff';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { smtpSchema, type SmtpConfig } from './config.js';
@@ -10,6 +11,8 @@ export { smtpSchema, parseServer, type SmtpConfig } from './config.js';
 export { formatMail, type MailText } from './message.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-smtp';
+
+const RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, jitter: true };
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
 
 /** The `smtp` section of the status document. */
@@ -172,7 +175,7 @@ export class NotifierSmtpPlugin implements HacorePlugin {
           return;
         }
         stats.retries++;
-        await this.backoff(Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        await this.backoff(backoffDelay(attempt, RETRY_BACKOFF));
         if (this.stopped) return;
       }
     }

@@ -26,12 +26,6 @@ export function serialize(doc: Omit<WebhookDocument, 'sentAt'>, now: Date): stri
   return JSON.stringify({ schema: doc.schema, id: doc.id, host: doc.host, sentAt: now.toISOString(), event: doc.event });
 }
 
-/** Exponential backoff with jitter: the delay before retry `n` (1-based) lies in [d/2, d], d = min(max, base·2^(n-1)). */
-export function backoffDelay(n: number, base: number, max: number, random: () => number = Math.random): number {
-  const d = Math.min(max, base * 2 ** Math.max(0, n - 1));
-  return Math.round(d / 2 + (random() * d) / 2);
-}
-
 /** Whether a response status deserves another attempt. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

@@ -1,7 +1,8 @@
 import type { GenericEvent, Logger } from '@hacore/core';
 import { Agent, request } from 'undici';
 import type { EndpointConfig } from './config.js';
-import { backoffDelay, makeDocument, retryableStatus, serialize, signature, type WebhookDocument } from './document.js';
+import { backoffDelay } from '@hacore/core/backoff';
+import { makeDocument, retryableStatus, serialize, signature, type WebhookDocument } from './document.js';
 
 /** Counters of one endpoint, as shown in the status document. */
 export interface EndpointStatus {
@@ -179,7 +180,7 @@ export class Endpoint {
     for (let attempt = 0; attempt <= this.cfg.retries && !this.closed; attempt++) {
       if (attempt > 0) {
         this.stats.retries++;
-        await this.sleep(backoffDelay(attempt, this.cfg.backoff, this.cfg.maxBackoff));
+        await this.sleep(backoffDelay(attempt - 1, { initialMs: this.cfg.backoff, maxMs: this.cfg.maxBackoff, jitter: true }));
         if (this.closed) return;
       }
       const outcome = await this.attempt(doc);

@@ -5,7 +5,7 @@ import { webhooksSchema, type WebhooksConfig } from './config.js';
 import { Endpoint, type EndpointStatus } from './endpoint.js';
 
 export { webhooksSchema, endpointSchema, type WebhooksConfig, type EndpointConfig } from './config.js';
-export { SCHEMA_ID, makeDocument, serialize, signature, backoffDelay, retryableStatus, type WebhookDocument } from './document.js';
+export { SCHEMA_ID, makeDocument, serialize, signature, retryableStatus, type WebhookDocument } from './document.js';
 export { Endpoint, redactUrl, type EndpointStatus } from './endpoint.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-webhook';

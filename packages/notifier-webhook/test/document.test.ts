@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GenericEvent } from '@hacore/core';
-import { backoffDelay, makeDocument, retryableStatus, serialize, SCHEMA_ID } from '../src/document.js';
+import { makeDocument, retryableStatus, serialize, SCHEMA_ID } from '../src/document.js';
 import { redactUrl } from '../src/endpoint.js';
-
-test('backoff doubles up to the bound, with jitter in [d/2, d]', () => {
-  assert.equal(backoffDelay(1, 100, 10_000, () => 1), 100);
-  assert.equal(backoffDelay(1, 100, 10_000, () => 0), 50);
-  assert.equal(backoffDelay(4, 100, 10_000, () => 1), 800);
-  assert.equal(backoffDelay(30, 100, 10_000, () => 1), 10_000);
-  for (let n = 1; n < 10; n++) {
-    const d = backoffDelay(n, 100, 1000);
-    const cap = Math.min(1000, 100 * 2 ** (n - 1));
-    assert.ok(d >= cap / 2 && d <= cap, `${n}: ${d}`);
-  }
-});
 
 test('which statuses are retried', () => {
   for (const s of [408, 429, 500, 502, 503]) assert.equal(retryableStatus(s), true, String(s));

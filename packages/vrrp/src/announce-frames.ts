@@ -12,7 +12,7 @@
  */
 import { IPPROTO_ICMPV6, checksumWithPseudoHeader } from './checksum.js';
 import { VrrpCodecError } from './codec-error.js';
-import { parseIpv4, parseIpv6 } from './ip-address.js';
+import { parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 import { encodeIpv6Header } from './ip-header.js';
 import { BROADCAST_MAC, macBytes, multicastMac } from './mac.js';
 

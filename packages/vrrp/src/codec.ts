@@ -10,7 +10,7 @@
 import { IPPROTO_VRRP, checksumWithPseudoHeader, internetChecksum } from './checksum.js';
 import { VrrpCodecError } from './codec-error.js';
 import type { DropReason } from './drop-reasons.js';
-import { formatIp, normalizeIp, parseIp } from './ip-address.js';
+import { formatIp, normalizeIp, parseIp } from '@hacore/core/ip-address';
 import { IPV4_HEADER_LENGTH, IPV6_HEADER_LENGTH, decodeIpv4Header, decodeIpv6Header, encodeIpv4Header, encodeIpv6Header } from './ip-header.js';
 import type { Ipv4Header } from './ip-header.js';
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { trackBfdRefSchema, type TrackBfdRef } from './tracking-bfd.js';
 import { fileWatchShape, trackFilePath } from '@hacore/checker-file';
 import { insecureProgram, schema as s, type Schema } from '@hacore/core';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 
 /**
  * The `vrrp` config section: its schema (which the core validates before any

@@ -4,7 +4,7 @@
  * whether its own interface (and vmac) lets it run at all.
  */
 import type { VrrpInstanceConfig } from './config-schema.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import type { NetlinkReflector } from './netlink-reflector.js';
 
 /**

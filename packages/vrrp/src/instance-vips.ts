@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { AnnounceTarget } from './announce-sender.js';
 import type { VirtualAddress, VrrpInstanceConfig } from './config-schema.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import type { NetlinkClient } from './netlink.js';
 import type { NetlinkReflector } from './netlink-reflector.js';
 

@@ -20,7 +20,7 @@ import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordA
 import type { VrrpInstanceConfig } from './config-schema.js';
 import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
 import { MisconfigReport, type MisconfigEntry } from './misconfig-report.js';
-import { normalizeIp, parseIpv6 } from './ip-address.js';
+import { normalizeIp, parseIpv6 } from '@hacore/core/ip-address';
 import { armStopAdverts, disarmStopAdverts, sentOnSignal, stopAdvertKey } from './stop-adverts.js';
 import { Ipv4IdCounter } from './ip-header.js';
 import { formatMac } from './mac.js';

@@ -9,7 +9,7 @@
 import { IPPROTO_VRRP, internetChecksum } from './checksum.js';
 import { VrrpCodecError } from './codec-error.js';
 import type { DropReason } from './drop-reasons.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 
 /** Precedence "internetwork control" (DSCP CS6), as keepalived and RFC 5798 practice use. */
 export const VRRP_TOS = 0xc0;

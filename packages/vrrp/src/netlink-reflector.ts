@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { RtNetlinkSocket } from 'netlink';
 import { AF_INET, AF_INET6, netlinkModule } from './netlink.js';
-import { formatIp } from './ip-address.js';
+import { formatIp } from '@hacore/core/ip-address';
 
 export interface LinkInfo {
   index: number;

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { RtNetlinkSocket } from 'netlink';
 import type { AddressScope, VirtualAddress, VirtualRoute } from './config-schema.js';
-import { parseAnyIp } from './ip-address.js';
+import { parseAnyIp } from '@hacore/core/ip-address';
 
 // `netlink` is CommonJS; load it through require so its native binding resolves as usual.
 const require = createRequire(import.meta.url);

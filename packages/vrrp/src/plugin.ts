@@ -7,10 +7,11 @@ import { AsyncParallelHook, SyncHook } from 'tapable';
 import { closePacketSocket } from './announce-sender.js';
 import { AcceptModeFilter } from './plugin-accept-mode.js';
 import { vrrpSectionSchema, type VrrpInstanceConfig, type VrrpSectionConfig } from './config-schema.js';
+import { vrrpReferenceIssues } from './cross-references.js';
 import { VrrpInstance, type TransitionInfo } from './instance.js';
 import { nativeBinding } from './link-native.js';
 import { VmacManager } from './link-vmac.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import { NetlinkClient } from './netlink.js';
 import { NetlinkReflector } from './netlink-reflector.js';
 import { SyncGroup, type GroupState } from './sync-group.js';
@@ -78,6 +79,7 @@ export class VrrpPlugin implements HacorePlugin {
     core.registerSection('vrrp', vrrpSectionSchema, { roles: ['vrrp'] });
     for (const d of VRRP_EVENTS) core.declareEvent(d);
     bfdTrackingFor(core).tap(core, PLUGIN_NAME);
+    core.hooks.validate.tap(PLUGIN_NAME, (config, issues) => void issues.push(...vrrpReferenceIssues(config)));
     let runtime: VrrpRuntime | undefined;
     core.hooks.start.tapPromise(PLUGIN_NAME, async (config) => {
       if (!core.runs('vrrp')) return;

@@ -7,7 +7,7 @@ export * from './checksum.js';
 export * from './codec.js';
 export * from './codec-error.js';
 export * from './drop-reasons.js';
-export * from './ip-address.js';
+export { compareIp, formatIp, formatIpv4, formatIpv6, normalizeIp, parseAnyIp, parseIp, parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 export * from './ip-header.js';
 export * from './mac.js';
 export * from './rate-limit.js';

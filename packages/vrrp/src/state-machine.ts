@@ -11,7 +11,7 @@
  * packet never reaches the state machine, so it can never touch a timer.
  */
 import { nearestAdverInt, wireAdvertIntervalMs } from './codec.js';
-import { compareIp, parseAnyIp } from './ip-address.js';
+import { compareIp, parseAnyIp } from '@hacore/core/ip-address';
 import { IntervalRateLimiter } from './rate-limit.js';
 import type { ReceivedAdvert, VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName } from './state-machine-types.js';
 

@@ -17,7 +17,7 @@
 import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
 import { LINUX, attachFilter } from '@hacore/native';
 import { FILTER_SAMPLE, vrrpFilterIpv4 } from './vrrp-filter.js';
-import { formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
+import { formatIpv6, parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 
 export const VRRP_PROTOCOL = 112;
 export const VRRP_GROUP_V4 = '224.0.0.18';

@@ -24,7 +24,7 @@ import type { IpFamily, ReceivedVrrp, VrrpMessage, VrrpVersion } from './codec.j
 import { VRRP_AUTH_NONE, VRRP_AUTH_SIMPLE, decodeIpv4Vrrp, decodeIpv6Vrrp, nearestAdverInt, simplePasswordAuthData } from './codec.js';
 import type { Ipv6ReceiveInfo } from './codec.js';
 import type { DropReason } from './drop-reasons.js';
-import { normalizeIp } from './ip-address.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import type { ReceivedAdvert } from './state-machine-types.js';
 
 /** The TTL / hop limit every VRRP packet must arrive with (not forwarded by any router). */

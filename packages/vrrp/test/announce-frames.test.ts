@@ -9,7 +9,7 @@ import {
 } from '../src/announce-frames.js';
 import { checksumWithPseudoHeader, IPPROTO_ICMPV6 } from '../src/checksum.js';
 import { VrrpCodecError } from '../src/codec-error.js';
-import { parseIpv6 } from '../src/ip-address.js';
+import { parseIpv6 } from '@hacore/core/ip-address';
 import { decodeIpv6Header } from '../src/ip-header.js';
 import { formatMac, multicastMac, parseMac, vrrpVirtualMac } from '../src/mac.js';
 import { field, loadVector, num, toHex } from './vectors.js';

@@ -6,7 +6,7 @@ import { decodeIpv4Vrrp, decodeIpv6Vrrp, decodeVrrp, encodeIpv4VrrpPacket, encod
 import type { VrrpMessageInit } from '../src/codec.js';
 import { checksumWithPseudoHeader, internetChecksum, IPPROTO_VRRP } from '../src/checksum.js';
 import { DROP_REASONS } from '../src/drop-reasons.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../src/ip-address.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 import { VrrpStateMachine } from '../src/state-machine.js';
 import type { VrrpInput, VrrpStateName } from '../src/state-machine-types.js';
 import { validateIpv4Packet, validateIpv6Packet } from '../src/validate.js';

@@ -204,19 +204,19 @@ describe('vrrp plugin', () => {
     }
   });
 
-  it('start refuses a tracked check that does not exist, with HACORE_VRRP_ERR_CONFIG', async () => {
+  it('a tracked check that does not exist is refused at validation, in every role, before anything starts', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hacore-vrrp-cfg-'));
     try {
       const plugin = fileURLToPath(new URL('../src/index.js', import.meta.url));
       const file = path.join(dir, 'hacore.json');
       await writeFile(file, JSON.stringify({ plugins: [plugin], vrrp: { instances: [inst({ track: { checks: ['nope'] } })] } }));
-      const core = await Hacore.load({ configFile: file, role: 'single' });
-      await assert.rejects(core.start(), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'HACORE_VRRP_ERR_CONFIG');
-        assert.match(err.message, /track\.checks\[0\]/);
-        return true;
-      });
-      await core.stop();
+      for (const role of ['single', 'check', 'vrrp'] as const) {
+        await assert.rejects(Hacore.load({ configFile: file, role }), (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'HACORE_ERR_CONFIG_INVALID');
+          assert.match(err.message, /hacore\.json:1: vrrp\.instances\[0\]\.track\.checks\[0\]: expected the name of a check under checks: \(none defined\), found "nope"/);
+          return true;
+        });
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import { encodeIpv4VrrpPacket, simplePasswordAuthData, VRRP_AUTH_SIMPLE, VRRP_MU
 import type { VrrpMessageInit } from '../src/codec.js';
 import { internetChecksum } from '../src/checksum.js';
 import type { DropReason } from '../src/drop-reasons.js';
-import { formatIpv4 } from '../src/ip-address.js';
+import { formatIpv4 } from '@hacore/core/ip-address';
 import { Net, type Router } from './sim.js';
 
 const RUNS = 150;

@@ -15,7 +15,7 @@ import { encodeIpv4VrrpPacket, encodeIpv6VrrpPacket, simplePasswordAuthData } fr
 import type { VrrpMessageInit } from '../src/codec.js';
 import { Ipv4IdCounter } from '../src/ip-header.js';
 import { multicastMac } from '../src/mac.js';
-import { parseIpv4, parseIpv6 } from '../src/ip-address.js';
+import { parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const MAC = '02:68:6c:61:62:0c';

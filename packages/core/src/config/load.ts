@@ -129,11 +129,12 @@ export async function loadRawConfig(opts: LoadOptions): Promise<RawConfig> {
   }
 }
 
-/** Splits `checks[3].timeout` into `['checks', 3, 'timeout']`. */
+/** Splits `checks[3].timeout` into `['checks', 3, 'timeout']`, and `a["b.c"]` into `['a', 'b.c']` (see joinPath). */
 export function splitPath(p: string): (string | number)[] {
   const out: (string | number)[] = [];
-  for (const m of p.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+  for (const m of p.matchAll(/([^.[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
     if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
     else if (m[1] !== undefined) out.push(m[1]);
   }
   return out;

@@ -67,6 +67,8 @@ export function unquotedScalar(ctx: ParseContext, path: string, expected: string
 
 export function joinPath(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
+  // A key that would not read back as one part (`198.51.100.1:80/tcp`, `a.b`) is quoted.
+  if (!/^[^.[\]"]+$/.test(key)) return `${base}[${JSON.stringify(key)}]`;
   return base ? `${base}.${key}` : key;
 }
 

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { preValidate } from '../config/compose.js';
-import { configError, loadRawConfig, type RawConfig } from '../config/load.js';
-import type { ConfigFormat } from '../config/foreign-format.js';
+import { configError, type RawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
 import type { StandardSchemaV1 } from '../config/standard-schema.js';
 import { ConfigError, HacoreError } from '../errors.js';
@@ -12,51 +11,28 @@ import { loadPlugins, type LoadedPlugin } from '../plugins/loader.js';
 import { Scheduler, realClock, type SchedulerClock } from '../checks/scheduler.js';
 import { silentLogger } from '../logger.js';
 import { CORE_VERSION } from '../version.js';
-import type { ActionReply, ActionRequest, CheckSpec, Checker, ConfigDiff, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
-import { diffConfig } from './config-diff.js';
+import type { ActionReply, ActionRequest, CheckSpec, Checker, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
+import { checkSink } from './check-sink.js';
+import { readConfigDocument, type ConfigSourceOptions } from './config-source.js';
 import { validateWhole } from './config-validator.js';
+import { runActionHere, runOperatorAction, type ActionCollector } from './operator-actions.js';
 import { PluginHost, pluginRoles, pluginRunsIn } from './plugin-host.js';
+import { ReloadPhases, type ReloadSummary } from './reload-phases.js';
 
 export { pluginRoles } from './plugin-host.js';
+export type { ReloadSummary } from './reload-phases.js';
+export type { ActionCollector } from './operator-actions.js';
 
-export interface HacoreOptions {
-  /** `--config FILE`; otherwise cosmiconfig searches from `cwd`. */
-  configFile?: string | undefined;
-  /** A foreign config format (`--keepalived-config`); `configFile` is then unused (see ConfigFormat.overlay). */
-  format?: ConfigFormat | undefined;
-  cwd?: string;
-  /** May a `.js`/`.ts` config be executed (see LoadOptions.allowCode); default true. */
-  allowCode?: boolean;
-  /** As root, refuse a config another user can change (LoadOptions.checkOwner); default true. */
-  checkOwner?: boolean;
+export interface HacoreOptions extends ConfigSourceOptions {
   /** The process role; `single` runs every plugin here. */
   role?: Role | 'single';
   logger?: Logger;
   clock?: SchedulerClock;
   /** Called with every event emitted here, to relay it to the other roles. */
   relay?: (event: GenericEvent) => void;
-  /** Reads the config instead of loadRawConfig (a second input format, or a document handed over by the supervisor). */
-  readConfig?: () => Promise<RawConfig>;
 }
 
 export type StatusCollector = () => Promise<Record<string, StatusReport>>;
-export type ActionCollector = (request: ActionRequest) => Promise<ActionReply[]>;
-
-/** A reload validated and prepared in this process, waiting for commit or abort. */
-interface PreparedReload {
-  diff: ConfigDiff;
-  file: string;
-  value: unknown;
-  checkers: Map<string, Checker>;
-}
-
-export interface ReloadSummary {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-  sections: string[];
-}
 
 /**
  * The core of one process: loads the config and plugins, validates everything
@@ -79,10 +55,9 @@ export class Hacore implements HacoreCore {
   private readonly relay: ((event: GenericEvent) => void) | undefined;
   private started = false;
   private stopping: Promise<void> | undefined;
-  private prepared: PreparedReload | undefined;
+  private readonly reloads: ReloadPhases;
   /** The document the running config was built from (what a restarted child is handed). */
   private document: { file: string; value: unknown } | undefined;
-  private reloadFailures: string[] | undefined;
   readonly pluginErrors = new Map<string, number>();
 
   private constructor(private readonly opts: HacoreOptions) {
@@ -92,26 +67,19 @@ export class Hacore implements HacoreCore {
     this.hooks = createHooks();
     isolateTaps(this.hooks, (plugin, hook, err) => this.onTapError(plugin, hook, err));
     nameTapErrors(this.hooks);
-    this.scheduler = new Scheduler(
-      {
-        result: (t, r) => this.hooks.checkResult.promise(t, r),
-        stateChange: async (t, change) => {
-          this.logger.info({ check: t.check, from: change.from, to: change.to, reason: change.reason }, `check ${t.check} is ${change.to}`);
-          await this.hooks.targetState.promise(t, change);
-          await this.emit({
-            kind: 'target-state',
-            check: t.check,
-            type: t.type,
-            target: t.target,
-            from: change.from,
-            to: change.to,
-            reason: change.reason,
-            ...(change.weight !== undefined ? { weight: change.weight } : {}),
-          });
-        },
+    this.scheduler = new Scheduler(checkSink(this), opts.clock ?? realClock);
+    this.reloads = new ReloadPhases(this, {
+      registry: this.host.registry,
+      scheduler: this.scheduler,
+      pluginSpecs: () => this.plugins.map((p) => p.spec),
+      adoptDocument: (file, value) => {
+        this.document = { file, value };
       },
-      opts.clock ?? realClock,
-    );
+      adopt: (config, file) => {
+        this.current = config;
+        this.configFile = file;
+      },
+    });
   }
 
   /** Loads config and plugins and validates everything. Throws HacoreError / ConfigError; starts nothing. */
@@ -138,25 +106,8 @@ export class Hacore implements HacoreCore {
     return this.readRaw();
   }
 
-  private async readRaw(): Promise<RawConfig> {
-    if (this.opts.readConfig) return this.opts.readConfig();
-    // A foreign format (keepalived.conf) is read from its own file each time and translated again.
-    const file = this.opts.format ? this.opts.configFile : (this.configFile ?? this.opts.configFile);
-    const raw = await loadRawConfig({
-      file,
-      ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
-      ...(this.opts.format ? { format: this.opts.format } : {}),
-      ...(this.opts.allowCode !== undefined ? { allowCode: this.opts.allowCode } : {}),
-      ...(this.opts.checkOwner !== undefined ? { checkOwner: this.opts.checkOwner } : {}),
-    });
-    this.logForeignWarnings(raw.warnings);
-    return raw;
-  }
-
-  /** What a foreign format dropped (keepalived.conf with --lenient): once per read, by the main process. */
-  private logForeignWarnings(warnings: string[] | undefined): void {
-    if (this.role !== 'main' && this.role !== 'single') return;
-    for (const w of warnings ?? []) this.logger.warn({ file: this.configFile }, w);
+  private readRaw(): Promise<RawConfig> {
+    return readConfigDocument(this.opts, this.configFile, this.role, this.logger);
   }
 
   get config(): HacoreConfig {
@@ -225,69 +176,18 @@ export class Hacore implements HacoreCore {
    * `raw` is the document the supervisor read, so every process prepares the same one.
    */
   async prepareReload(raw?: RawConfig): Promise<ReloadSummary> {
-    if (this.prepared) await this.abortReload();
-    const doc = raw ?? (await this.readRaw());
-    const pre = preValidate(doc.value);
-    if (pre.issues.length > 0) throw await configError(doc.file, pre.issues);
-    const before = this.plugins.map((p) => p.spec);
-    if (JSON.stringify(before) !== JSON.stringify(pre.plugins)) {
-      throw await configError(doc.file, [
-        { path: 'plugins', expected: `the same plugin list as the running daemon (${JSON.stringify(before)}); restart to change plugins`, found: JSON.stringify(pre.plugins) },
-      ]);
-    }
-    const next = await validateWhole(doc.value, doc.file, this.host.registry, this.hooks);
-    const diff = diffConfig(this.config, next);
-    const checkers = new Map<string, Checker>();
-    try {
-      if (this.runs('check')) {
-        for (const name of [...diff.checks.added, ...diff.checks.changed]) checkers.set(name, this.createChecker(next.checks.find((c) => c.name === name)!));
-      }
-      await this.hooks.prepareReload.promise(diff);
-    } catch (err) {
-      await Promise.all([...checkers.values()].map(async (c) => c.close?.()));
-      throw err;
-    }
-    this.prepared = { diff, file: doc.file, value: doc.value, checkers };
-    return { ...diff.checks, sections: diff.sections };
+    if (this.reloads.pending) await this.reloads.abort();
+    return this.reloads.prepare(raw ?? (await this.readRaw()));
   }
 
   /** A prepared reload was refused elsewhere: releases what prepare built. Nothing that runs changed. */
-  async abortReload(): Promise<void> {
-    const p = this.prepared;
-    this.prepared = undefined;
-    if (!p) return;
-    await Promise.all([...p.checkers.values()].map(async (c) => c.close?.()));
-    await this.hooks.abortReload.promise(p.diff);
-    this.logger.info('prepared reload aborted; the running config stays');
+  abortReload(): Promise<void> {
+    return this.reloads.abort();
   }
 
   /** Phase 2: applies the prepared reload. A plugin that fails here makes it partial (HACORE_ERR_RELOAD_PARTIAL). */
-  async commitReload(): Promise<ReloadSummary> {
-    const p = this.prepared;
-    if (!p) throw new HacoreError('HACORE_ERR_CONTROL', 'no prepared reload to commit');
-    this.prepared = undefined;
-    this.document = { file: p.file, value: p.value };
-    const { diff } = p;
-    if (this.runs('check')) {
-      for (const name of [...diff.checks.removed, ...diff.checks.changed]) await this.scheduler.remove(name);
-      for (const [name, checker] of p.checkers) this.scheduler.add(diff.next.checks.find((c) => c.name === name)!, checker);
-    }
-    this.current = diff.next;
-    this.configFile = p.file;
-    const failed: string[] = [];
-    this.reloadFailures = failed;
-    try {
-      await this.hooks.reload.promise(diff);
-    } finally {
-      this.reloadFailures = undefined;
-    }
-    if (failed.length > 0) {
-      await this.emit({ kind: 'daemon', what: 'reload-failed', detail: failed.join('; ') });
-      throw new HacoreError('HACORE_ERR_RELOAD_PARTIAL', `the new config was validated and applied, but ${failed.join('; ')}`);
-    }
-    this.logger.info({ ...diff.checks, sections: diff.sections }, 'config reloaded');
-    await this.emit({ kind: 'daemon', what: 'reload', detail: `+${diff.checks.added.length} -${diff.checks.removed.length} ~${diff.checks.changed.length}` });
-    return { ...diff.checks, sections: diff.sections };
+  commitReload(): Promise<ReloadSummary> {
+    return this.reloads.commit();
   }
 
   /** Both phases in this one process (single-process mode, tests). A bad file leaves the running config untouched. */
@@ -306,7 +206,7 @@ export class Hacore implements HacoreCore {
       this.logger.error({ err }, 'a plugin failed in the stopping hook');
     }
     this.stopping = (async () => {
-      if (this.prepared) await this.abortReload().catch(() => {});
+      if (this.reloads.pending) await this.reloads.abort().catch(() => {});
       await this.scheduler.stopAll();
       await this.emit({ kind: 'daemon', what: 'stop', detail: reason });
       try {
@@ -348,26 +248,12 @@ export class Hacore implements HacoreCore {
   actionCollector: ActionCollector | undefined;
 
   /** The action in this process only: what its owning plugin says it did, or `undefined` if no plugin here owns it. */
-  async runActionHere(request: ActionRequest): Promise<string | undefined> {
-    const hook = this.hooks.action.get(request.name);
-    return hook ? hook.promise(request) : undefined;
+  runActionHere(request: ActionRequest): Promise<string | undefined> {
+    return runActionHere(this.hooks, request);
   }
 
-  async runAction(request: ActionRequest): Promise<ActionReply[]> {
-    let replies: ActionReply[];
-    if (this.actionCollector) replies = await this.actionCollector(request);
-    else {
-      const result = await this.runActionHere(request);
-      replies = result === undefined ? [] : [{ role: this.role, result }];
-    }
-    if (replies.length === 0) {
-      const args = Object.entries(request.args).map(([k, v]) => `${k}=${v}`).join(' ');
-      throw new HacoreError('HACORE_ERR_ACTION', `${request.name}${args ? ` ${args}` : ''}: no plugin of this daemon does it (is the plugin that provides "${request.name}" loaded, and the name right?)`);
-    }
-    const result = replies.map((r) => r.result).join('; ');
-    this.logger.info({ action: request.name, args: request.args, from: request.origin }, `operator action ${request.name}: ${result}`);
-    await this.emit({ kind: 'operator-action', action: request.name, args: request.args, from: request.origin, result });
-    return replies;
+  runAction(request: ActionRequest): Promise<ActionReply[]> {
+    return runOperatorAction(this, this.actionCollector, request);
   }
 
   status(): StatusReport {
@@ -386,7 +272,7 @@ export class Hacore implements HacoreCore {
 
   /** Counts and logs a failure that was isolated (a tap, an unhandled rejection of a plugin). */
   onTapError(plugin: string, hook: string, err: unknown): void {
-    if (hook === 'reload') this.reloadFailures?.push(`plugin ${plugin} failed to apply it: ${(err as Error)?.message ?? String(err)}`);
+    if (hook === 'reload') this.reloads.noteFailure(plugin, err);
     this.pluginErrors.set(plugin, (this.pluginErrors.get(plugin) ?? 0) + 1);
     this.logger.error({ plugin, hook, err }, `plugin ${plugin} failed in ${hook}`);
     if (hook === 'event') return; // never recurse on a failing event consumer

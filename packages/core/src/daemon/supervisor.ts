@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { formatArgs, type ConfigFormat } from '../config/foreign-format.js';
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { HacoreError, type HacoreErrorCode } from '../errors.js';
 import type { ActionReply, ActionRequest, GenericEvent, Role, StatusReport } from '../types.js';
 import type { Hacore, ReloadSummary } from './hacore.js';
@@ -10,19 +11,12 @@ import { forwardSignalsTo } from './signal-forward.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
+export interface RestartPolicy extends BackoffPolicy {
   /** A child that ran this long is considered healthy: its backoff starts over. */
   stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 30_000, stableMs: 60_000 };
-
-/** Capped exponential backoff for the n-th consecutive restart (n from 0). */
-export function backoffDelay(n: number, p: BackoffPolicy = DEFAULT_BACKOFF): number {
-  return Math.min(p.maxMs, p.initialMs * 2 ** n);
-}
+export const DEFAULT_BACKOFF: RestartPolicy = { initialMs: 250, maxMs: 30_000, stableMs: 60_000 };
 
 interface Slot {
   role: Role;
@@ -81,7 +75,7 @@ export class Supervisor {
 
   constructor(
     private readonly core: Hacore,
-    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; allowCode?: boolean; logLevel: string; logger: Logger; backoff?: BackoffPolicy; prepareTimeoutMs?: number },
+    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; allowCode?: boolean; logLevel: string; logger: Logger; backoff?: RestartPolicy; prepareTimeoutMs?: number },
   ) {}
 
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */

@@ -1,8 +1,12 @@
 /**
- * IPv4/IPv6 text <-> bytes, canonical formatting and numeric comparison.
- * VRRP compares primary addresses as unsigned integers in network byte order
- * (RFC 5798 6.4.3), so addresses are handled as bytes, never as strings.
+ * IPv4/IPv6 text <-> bytes, family detection, canonical formatting, numeric
+ * comparison and prefix membership: the one copy for every package (VRRP's
+ * per-packet checks, the IPVS netlink codec, the ICMP checker). Addresses are
+ * handled as bytes, never as strings, because VRRP compares primary addresses
+ * as unsigned integers in network byte order (RFC 5798 6.4.3).
  */
+
+export type IpFamily = 4 | 6;
 
 /** Parse dotted-quad IPv4 text at text[from..to) into out[at..at+4); false if it is not one. */
 function parseIpv4Into(text: string, from: number, to: number, out: Uint8Array, at: number): boolean {
@@ -111,12 +115,12 @@ function expand(words: number[], n: number, gap: number): Uint8Array | undefined
 }
 
 /** Parse an address of the given family (4 or 6). */
-export function parseIp(text: string, family: 4 | 6): Uint8Array | undefined {
+export function parseIp(text: string, family: IpFamily): Uint8Array | undefined {
   return family === 4 ? parseIpv4(text) : parseIpv6(text);
 }
 
 /** Parse an address of either family; the family is taken from the text. */
-export function parseAnyIp(text: string): { family: 4 | 6; bytes: Uint8Array } | undefined {
+export function parseAnyIp(text: string): { family: IpFamily; bytes: Uint8Array } | undefined {
   const v4 = parseIpv4(text);
   if (v4) return { family: 4, bytes: v4 };
   const v6 = parseIpv6(text);
@@ -128,8 +132,12 @@ export function formatIpv4(bytes: Uint8Array, offset = 0): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
-/** Canonical RFC 5952 text: lowercase, longest run (>= 2) of zero words compressed, leftmost on ties. */
-export function formatIpv6(bytes: Uint8Array, offset = 0): string {
+/**
+ * Canonical RFC 5952 text: lowercase, longest run (>= 2) of zero words compressed, leftmost on ties.
+ * `inetNtop` writes IPv4-compatible (`::a.b.c.d`) and IPv4-mapped (`::ffff:a.b.c.d`)
+ * addresses with a dotted tail, as glibc's inet_ntop and so ipvsadm print them.
+ */
+export function formatIpv6(bytes: Uint8Array, offset = 0, inetNtop = false): string {
   const words: number[] = [];
   for (let i = 0; i < 8; i++) words.push(((bytes[offset + i * 2] as number) << 8) | (bytes[offset + i * 2 + 1] as number));
   let bestStart = -1;
@@ -148,12 +156,27 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
     i = j;
   }
   const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
+  if (inetNtop && bestStart === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+    return `${bestLen === 6 ? '::' : '::ffff:'}${formatIpv4(bytes, offset + 12)}`;
+  }
   if (bestLen < 2) return hex(words);
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }
 
-export function formatIp(bytes: Uint8Array, family: 4 | 6, offset = 0): string {
+export function formatIp(bytes: Uint8Array, family: IpFamily, offset = 0): string {
   return family === 4 ? formatIpv4(bytes, offset) : formatIpv6(bytes, offset);
+}
+
+/** 4 or 6 for an IPv4 or IPv6 literal (a zone id allowed), undefined for anything else (a host name). */
+export function ipFamily(text: string): IpFamily | undefined {
+  return parseAnyIp(text)?.family;
+}
+
+/** The 4 or 16 bytes of an address of either family; a TypeError naming the text if it is not one. */
+export function ipBytes(text: string): Buffer {
+  const p = parseAnyIp(text);
+  if (!p) throw new TypeError(`not an IP address: ${JSON.stringify(text)}`);
+  return Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
 }
 
 const normalized = new Map<string, string | undefined>();
@@ -171,6 +194,36 @@ export function normalizeIp(text: string): string | undefined {
   if (normalized.size >= NORMALIZED_CACHE_MAX) normalized.clear();
   normalized.set(text, v);
   return v;
+}
+
+/** normalizeIp, or a TypeError naming the text if it is not an address. */
+export function canonicalIp(text: string): string {
+  const v = normalizeIp(text);
+  if (v === undefined) throw new TypeError(`not an IP address: ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** `198.51.100.1:80` or `[2001:db8::1]:80`, the address as given (normalise it first where text must compare). */
+export function formatHostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * Whether `address` lies in `network`/`prefix` (`198.51.100.0`/24 holds
+ * 198.51.100.7). Addresses of different families, or text that is not an
+ * address, are never contained; a prefix out of range (past 32 or 128) is false.
+ */
+export function prefixContains(network: string, prefix: number, address: string): boolean {
+  const n = parseAnyIp(network);
+  const a = parseAnyIp(address);
+  if (!n || !a || n.family !== a.family) return false;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > n.bytes.length * 8) return false;
+  const whole = prefix >> 3;
+  for (let i = 0; i < whole; i++) if (n.bytes[i] !== a.bytes[i]) return false;
+  const rest = prefix & 7;
+  if (rest === 0) return true;
+  const mask = (0xff << (8 - rest)) & 0xff;
+  return ((n.bytes[whole] as number) & mask) === ((a.bytes[whole] as number) & mask);
 }
 
 /**
