@@ -14,7 +14,7 @@ function parse(v: unknown) {
 test('defaults: one URL /, GET, 1 MiB cap, fresh connections, no TLS', () => {
   const r = parse({});
   assert.deepEqual(r.issues, []);
-  assert.deepEqual(r.value, { urls: [{ path: '/', regexNoMatch: false }], tls: false, method: 'GET', maxBodyBytes: 1_048_576, reuseConnection: false });
+  assert.deepEqual(r.value, { urls: [{ path: '/', regexNoMatch: false }], tls: false, method: 'GET', maxBodyBytes: 1_048_576, reuseConnection: false, tlsResumption: false });
 });
 
 test('status lists, digests and regexes are normalized', () => {
