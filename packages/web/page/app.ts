@@ -8,8 +8,9 @@ type Json = Record<string, any>;
 type Sample = [number, 0 | 1, number];
 interface Entry { event: Json; text: { title: string; change: string; detail: string } }
 
-const TOKEN_KEY = 'hacore-token';
-let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+const AUTH_KEY = 'hacore-authorization';
+/** The whole Authorization header value: `Bearer TOKEN`, or `Basic ...` for a user and password. */
+let credential = sessionStorage.getItem(AUTH_KEY) ?? '';
 let status: Record<string, Json> = {};
 let history: Record<string, Sample[]> = {};
 let events: Entry[] = [];
@@ -29,8 +30,14 @@ function el(tag: string, props: Record<string, string> = {}, ...children: (Node 
   return e;
 }
 
+// x-hacore-page: the daemon then answers 401 with a challenge the browser does not prompt for (this page has its own form).
 function headers(extra: Record<string, string> = {}): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}`, ...extra } : extra;
+  return credential ? { authorization: credential, 'x-hacore-page': '1', ...extra } : { 'x-hacore-page': '1', ...extra };
+}
+
+function basic(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
 function setConn(text: string, cls: string): void {
@@ -61,7 +68,7 @@ async function boot(): Promise<void> {
   } catch {
     return reconnectLater();
   }
-  if (r.status === 401) return showLogin(token ? 'The token was refused (401 not authenticated). Enter the right one.' : 'This console needs a token.');
+  if (r.status === 401) return showLogin(credential ? 'The credentials were refused (401 not authenticated). Enter the right ones.' : 'This console needs a token, or a user and password.');
   if (!r.ok) return reconnectLater();
   const snap = (await r.json()) as Json;
   $('login').hidden = true;
@@ -86,7 +93,7 @@ async function follow(): Promise<void> {
   stream = ctl;
   try {
     const r = await fetch('/api/stream', { headers: headers(), signal: ctl.signal, cache: 'no-store' });
-    if (r.status === 401) return showLogin('The token was refused (401 not authenticated).');
+    if (r.status === 401) return showLogin('The credentials were refused (401 not authenticated).');
     if (!r.ok || !r.body) throw new Error(String(r.status));
     setConn('live', 'live');
     retryMs = 1000;
@@ -419,8 +426,10 @@ function render(): void {
 }
 
 $('login-go').addEventListener('click', () => {
-  token = $<HTMLInputElement>('token').value.trim();
-  sessionStorage.setItem(TOKEN_KEY, token);
+  const user = $<HTMLInputElement>('user').value.trim();
+  const secret = $<HTMLInputElement>('token').value;
+  credential = user ? basic(user, secret) : `Bearer ${secret.trim()}`;
+  sessionStorage.setItem(AUTH_KEY, credential);
   void boot();
 });
 void boot();

@@ -180,7 +180,7 @@ export class WebPlugin implements HacorePlugin {
     const user = auth.configured ? auth.check(req) : 'anonymous';
     if (!user) {
       this.status!.refused++;
-      return sendJson(res, 401, { error: 'not authenticated' }, { 'www-authenticate': auth.schemes.includes('Bearer') ? 'Bearer realm="hacore"' : 'Basic realm="hacore"' });
+      return sendJson(res, 401, { error: 'not authenticated' }, { 'www-authenticate': challenge(req, auth) });
     }
     if (url.pathname === '/api/snapshot' && req.method === 'GET') {
       const all = this.latest ?? (await core.statusAll());
@@ -233,6 +233,12 @@ export class WebPlugin implements HacorePlugin {
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
+}
+
+/** The console page signs in with its own form: a Basic challenge would make the browser prompt over it. */
+function challenge(req: http.IncomingMessage, auth: Auth): string {
+  if (req.headers['x-hacore-page'] === '1') return 'HacoreConsole realm="hacore"';
+  return auth.schemes.includes('Bearer') ? 'Bearer realm="hacore"' : 'Basic realm="hacore", charset="UTF-8"';
 }
 
 export default WebPlugin;
