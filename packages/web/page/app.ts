@@ -125,13 +125,45 @@ function onFrame(frame: string): void {
   if (!data) return;
   const v = JSON.parse(data) as Json;
   if (event === 'status') {
-    status = v.status ?? {};
-    history = v.history ?? {};
+    status = mergeStatus(status, v.status ?? {});
+    if (v.history) history = v.history;
+    if (v.historyAdd) appendHistory(v.historyAdd, v.now - (v.historyMs ?? 300_000));
   } else if (event === 'event') {
     events.push(v as Entry);
     if (events.length > 200) events.shift();
+    // A check's new state shows at once; the next status read (at most a second away) brings the rest.
+    const e = (v as Entry).event;
+    if (e.kind === 'target-state') {
+      for (const d of docs()) for (const t of d.targets ?? []) if (t.check === e.check) Object.assign(t, { state: e.to, since: e.time });
+    }
   }
   render();
+}
+
+/** A live frame's documents; a `targetsDelta` document holds only the targets that changed. */
+function mergeStatus(prev: Record<string, Json>, next: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [role, doc] of Object.entries(next)) {
+    if (!doc?.targetsDelta) {
+      out[role] = doc;
+      continue;
+    }
+    const byCheck = new Map<string, Json>(((prev[role]?.targets ?? []) as Json[]).map((t) => [t.check, t]));
+    for (const t of doc.targets as Json[]) byCheck.set(t.check, t);
+    out[role] = { ...doc, targets: [...byCheck.values()] };
+  }
+  return out;
+}
+
+/** New probe results from a live frame; the oldest ones leave the sparklines' window. */
+function appendHistory(added: Record<string, Sample[]>, oldest: number): void {
+  for (const [check, samples] of Object.entries(added)) {
+    const list = (history[check] ??= []);
+    list.push(...samples);
+    let drop = 0;
+    while (drop < list.length && list[drop]![0] < oldest) drop++;
+    if (drop > 0) list.splice(0, drop);
+  }
 }
 
 async function act(action: string, args: Record<string, string>, question: string): Promise<void> {

@@ -84,7 +84,8 @@ describe('probe history', () => {
     });
     h.ingest(doc(1000, true), 1000);
     h.ingest(doc(1000, true), 1500);
-    h.ingest(doc(2000, false), 2000);
+    assert.deepEqual(h.ingest(doc(2000, false), 2000), { a: [[2000, 0, 1.2]] }, 'a read returns only what it added');
+    assert.deepEqual(h.ingest(doc(2000, false), 2500), {}, 'nothing new, nothing added');
     assert.deepEqual(h.snapshot(), { a: [[1000, 1, 1.2], [2000, 0, 1.2]] });
     h.ingest(doc(13_000, true), 13_000);
     assert.deepEqual(h.snapshot().a, [[13_000, 1, 1.2]]);
