@@ -53,6 +53,14 @@ function open(i) {
 }
 
 for (let i = 0; i < count; i++) open(i);
+// SIGUSR2: every page of every process is connected now; count from here.
+process.on('SIGUSR2', () => {
+  latencies.length = 0;
+  perClient.fill(0);
+  bytes = 0;
+});
+// SIGUSR1: how many events each page has seen so far (the harness waits for the last ones to arrive).
+process.on('SIGUSR1', () => process.stdout.write(`count ${Math.min(...perClient)} ${Math.max(...perClient)}\n`));
 process.on('SIGTERM', () => {
   process.stdout.write(`${JSON.stringify({ latencies, perClient, bytes, cut })}\n`);
   process.exit(0);

@@ -17,6 +17,8 @@ import { pluginPath } from './vrrp-lab.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TICK = 100; // USER_HZ on Linux
+const PAGE_PROCS = 4;
+const share = (n, i) => Math.floor(n / PAGE_PROCS) + (i < n % PAGE_PROCS ? 1 : 0);
 
 async function freePort() {
   const s = net.createServer();
@@ -116,8 +118,11 @@ export async function runSseLoad({ checks = 5000, intervalMs = 5000, clients = 2
     await new Promise((r) => setTimeout(r, intervalMs + 1000));
     const flapper = toggle();
     const idle = await phase(d, metricsPort, phaseMs);
-    pages = spawn(process.execPath, [path.join(here, 'sse-clients.mjs'), `http://127.0.0.1:${webPort}/api/stream`, String(clients), 'flap'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitLine(pages, /^ready/, 30_000, `${clients} live pages`);
+    // The pages in a few processes, as browsers would be: one process parsing every stream would time itself.
+    pages = Array.from({ length: PAGE_PROCS }, (_, i) => spawn(process.execPath, [path.join(here, 'sse-clients.mjs'), `http://127.0.0.1:${webPort}/api/stream`, String(share(clients, i)), 'flap'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    await Promise.all(pages.map((p) => waitLine(p, /^ready/, 30_000, `${clients} live pages`)));
+    for (const p of pages) p.kill('SIGUSR2');
+    const pagesAt = Date.now();
     const loaded = await phase(d, metricsPort, phaseMs);
     const webClients = JSON.parse((await new Promise((resolve) => {
       const c = spawn(process.execPath, [pluginPath('@hacore/core').replace(/dist\/src\/index\.js$/, 'bin/hacore.js'), 'status', '--json', '--config', file]);
@@ -125,14 +130,25 @@ export async function runSseLoad({ checks = 5000, intervalMs = 5000, clients = 2
       c.stdout.on('data', (x) => (out += x));
       c.on('exit', () => resolve(out));
     })) || '{}').main?.web?.clients;
-    let out = '';
-    pages.stdout.on('data', (x) => (out += x));
-    const done = new Promise((r) => pages.once('exit', r));
-    pages.kill('SIGTERM');
-    await done;
+    const outs = pages.map((p) => {
+      const o = { text: '' };
+      p.stdout.on('data', (x) => (o.text += x));
+      return o;
+    });
+    // No new event, then every page has the ones sent (or 15 s have passed).
     flapping = false;
     await flapper;
-    const r = JSON.parse(out.trim().split('\n').pop());
+    const settleEnd = Date.now() + 15_000;
+    for (;;) {
+      const counts = outs.map((o) => [...o.text.matchAll(/^count (\d+) (\d+)$/gm)].pop());
+      if ((counts.every(Boolean) && new Set(counts.flatMap((m) => [m[1], m[2]])).size === 1) || Date.now() > settleEnd) break;
+      for (const p of pages) p.kill('SIGUSR1');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await Promise.all(pages.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
+    const parts = outs.map((o) => JSON.parse(o.text.trim().split('\n').pop()));
+    const r = { latencies: parts.flatMap((x) => x.latencies), perClient: parts.flatMap((x) => x.perClient), bytes: parts.reduce((a, x) => a + x.bytes, 0), cut: parts.reduce((a, x) => a + x.cut, 0) };
+    const streamSeconds = (Date.now() - pagesAt) / 1000;
     const lat = [...r.latencies].sort((a, b) => a - b);
     return {
       checks,
@@ -142,12 +158,13 @@ export async function runSseLoad({ checks = 5000, intervalMs = 5000, clients = 2
       idle,
       loaded,
       events: { perClientMin: Math.min(...r.perClient), perClientMax: Math.max(...r.perClient), samples: lat.length, medianMs: q(lat, 0.5), p99Ms: q(lat, 0.99), maxMs: lat[lat.length - 1] },
-      streamMiBPerSec: Math.round((r.bytes / 1048576 / (phaseMs / 1000)) * 10) / 10,
+      // All pages together, first frames included, from the moment every page was connected.
+      streamMiBPerSec: Math.round((r.bytes / 1048576 / streamSeconds) * 10) / 10,
       streamsCut: r.cut,
     };
   } finally {
     flapping = false;
-    if (pages && pages.exitCode === null) pages.kill('SIGKILL');
+    for (const p of pages ?? []) if (p.exitCode === null) p.kill('SIGKILL');
     await d.stop('SIGTERM', 10_000);
     target.close();
     flap?.close();
