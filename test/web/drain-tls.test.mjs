@@ -140,6 +140,8 @@ test('drain and undrain from the page over TLS with a basic user: weight 0 read 
     await page.waitForSelector('.conn.live');
     watching = true;
     assert.equal((await page.textContent(`${row(RS[0])} td.weight`))?.trim(), '5');
+    // The row shows its inline check's latency and, once probes arrive, a sparkline.
+    await page.waitForFunction((sel) => document.querySelector(sel) !== null, `${row(RS[1])} svg.spark polyline`, { timeout: 10_000 });
 
     // Drain from the page: weight 0 in the daemon's table, the row says so, the other server keeps its weight.
     await page.click(`${row(RS[0])} button[data-action="drain"]`);

@@ -353,6 +353,7 @@ function renderVirtualServers(): void {
   const servers = docs().flatMap((d) => d.ipvs?.virtualServers ?? []);
   $('vs-empty').hidden = servers.length > 0;
   const byAddr = targetsByAddress();
+  const byName = new Map<string, Json>(docs().flatMap((d) => (d.targets ?? []).map((t: Json) => [t.check, t] as [string, Json])));
   const keep = new Set<string>();
   for (const vs of servers) {
     keep.add(vs.name);
@@ -369,7 +370,8 @@ function renderVirtualServers(): void {
     syncRows(
       table.querySelector('tbody')!,
       (vs.realServers ?? []).map((rs: Json): Row => {
-        const check = (byAddr.get(rs.id) ?? [])[0];
+        // An inline check of the real server (named `VS@ADDRESS:PORT-N` by @hacore/ipvs), else one that probes its address.
+        const check = byName.get(`${vs.name}@${rs.id}-0`) ?? (byAddr.get(rs.id) ?? [])[0];
         const d = rs.drained !== undefined;
         return {
           key: rs.id,
