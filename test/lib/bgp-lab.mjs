@@ -27,7 +27,8 @@ http.createServer((q, r) => r.end(name)).listen(80, '::');
 http.createServer((q, r) => { r.statusCode = existsSync(flag) ? 503 : 200; r.end(); }).listen(8081, '127.0.0.1', () => console.log('ready'));
 `;
 
-export async function buildSite({ directors = 3, prefix = 'hbgp', minAnnounceInterval = '1s', extraPrefix } = {}) {
+/** `check` and `bgp` are merged into every director's check `web` and bgp section. */
+export async function buildSite({ directors = 3, prefix = 'hbgp', minAnnounceInterval = '1s', extraPrefix, check = {}, bgp = {} } = {}) {
   const names = ['r', 'c', ...Array.from({ length: directors }, (_, i) => `d${i + 1}`)];
   const addresses = { r: [`${ROUTER4}/24`, `${ROUTER6}/64`], c: [`${CLIENT4}/24`, `${CLIENT6}/64`] };
   for (let i = 0; i < directors; i++) addresses[`d${i + 1}`] = [`${dir4(i)}/24`, `${dir6(i)}/64`];
@@ -43,7 +44,7 @@ export async function buildSite({ directors = 3, prefix = 'hbgp', minAnnounceInt
     await lab.ip('c', ['-6', 'route', 'add', `${VIP6}/128`, 'via', ROUTER6]);
     site.router = await startRouter(lab, tmp, directors);
     writeFileSync(path.join(tmp, 'server.mjs'), SERVER);
-    for (let i = 0; i < directors; i++) site.directors.push(await startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix }));
+    for (let i = 0; i < directors; i++) site.directors.push(await startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix, check, bgp }));
   } catch (err) {
     await teardown(site);
     throw err;
@@ -97,7 +98,13 @@ async function startRouter(lab, tmp, directors) {
   return { dir, zebra, bgpd };
 }
 
-async function startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix }) {
+/** A `show ...` command of the router's bgpd, as JSON (vtysh in the router namespace). */
+export async function routerShow(site, command) {
+  const out = await sh('ip', ['netns', 'exec', site.lab.ns('r'), 'vtysh', '--vty_socket', site.router.dir, '-c', command]);
+  return JSON.parse(out);
+}
+
+async function startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix, check, bgp }) {
   const host = `d${i + 1}`;
   const dir = path.join(tmp, host);
   mkdirSync(dir, { recursive: true });
@@ -111,7 +118,7 @@ async function startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix }) 
     plugins: ['@hacore/checker-http', '@hacore/bgp'].map(pluginPath),
     controlSocket: path.join(dir, 'ctl.sock'),
     pidFile: path.join(dir, 'hacore.pid'),
-    checks: [{ name: 'web', type: 'http', address: '127.0.0.1', port: 8081, urls: [{ path: '/health' }], interval: '200ms', retryDelay: '200ms', timeout: '150ms', rise: 2, fall: 2, warmup: 0 }],
+    checks: [{ name: 'web', type: 'http', address: '127.0.0.1', port: 8081, urls: [{ path: '/health' }], interval: '200ms', retryDelay: '200ms', timeout: '150ms', rise: 2, fall: 2, warmup: 0, ...check }],
     bgp: {
       localAs: 65001,
       routerId: dir4(i),
@@ -127,6 +134,7 @@ async function startDirector(lab, tmp, i, { minAnnounceInterval, extraPrefix }) 
         { prefix: `${VIP6}/128`, when: 'web' },
         ...(extraPrefix ? [extraPrefix] : []),
       ],
+      ...bgp,
     },
   };
   const file = path.join(dir, 'hacore.json');

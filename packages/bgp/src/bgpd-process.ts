@@ -33,7 +33,16 @@ export class BgpdProcess {
   lastError: string | undefined;
   restarts = 0;
 
-  constructor(private readonly o: BgpdOptions) {}
+  private config: string;
+
+  constructor(private readonly o: BgpdOptions) {
+    this.config = o.config;
+  }
+
+  /** The startup config of the next (re)start, after a reload changed what bgpd was told live. */
+  setConfig(config: string): void {
+    this.config = config;
+  }
 
   get pid(): number | undefined {
     return this.proc?.pid;
@@ -48,7 +57,7 @@ export class BgpdProcess {
     const { runDir } = this.o;
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const conf = path.join(runDir, 'bgpd.conf');
-    writeFileSync(conf, this.o.config, { mode: 0o600 });
+    writeFileSync(conf, this.config, { mode: 0o600 });
     rmSync(path.join(runDir, 'bgpd.vty'), { force: true });
     const args = ['--pdeathsig', 'KILL', '--', this.o.bgpdPath, '-f', conf, '-i', path.join(runDir, 'bgpd.pid'), '--vty_socket', runDir, '-P', '0', '-p', String(this.o.listenPort), '-Z', '-S', '-n', '--log', 'stdout'];
     this.state = 'starting';

@@ -126,11 +126,22 @@ export const bgpSectionSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    const seen = new Map<string, number>();
     s.prefixes.forEach((p, i) => {
+      const text = `${p.prefix.address}/${p.prefix.prefix}`;
+      const first = seen.get(text);
+      if (first !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['prefixes', i, 'prefix'], message: `expected each prefix once, found ${text} again (first at prefixes[${first}])` });
+      else seen.set(text, i);
       if (p.vip !== undefined) {
         if (!covers(p.prefix, p.vip)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['prefixes', i, 'vip'], message: `expected an address inside ${p.prefix.address}/${p.prefix.prefix}, found ${p.vip}` });
       }
       if (p.nextHop !== undefined && isIP(p.nextHop) !== p.prefix.family) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['prefixes', i, 'nextHop'], message: `expected an IPv${p.prefix.family} next hop for ${p.prefix.address}/${p.prefix.prefix}, found ${p.nextHop}` });
+    });
+    const peers = new Map<string, number>();
+    s.neighbors.forEach((n, i) => {
+      const first = peers.get(n.address);
+      if (first !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['neighbors', i, 'address'], message: `expected each neighbour once, found ${n.address} again (first at neighbors[${first}])` });
+      else peers.set(n.address, i);
     });
   });
 

@@ -1,4 +1,4 @@
-import { definePlugin, isEvent, type ConfigIssue, type HacoreConfig } from '@hacore/core';
+import { definePlugin, HacoreError, isEvent, type ConfigIssue, type HacoreConfig } from '@hacore/core';
 import { references } from './condition.js';
 import { bgpSectionSchema, type BgpSectionConfig } from './config-schema.js';
 import { BGP_EVENTS } from './events.js';
@@ -47,6 +47,16 @@ export const BgpPlugin = definePlugin({
       else if (event.kind === 'vrrp-transition') r.world.vrrpMaster.set(String(event['instance']), event['to'] === 'MASTER');
       else return;
       r.reevaluate(`${event.kind}`);
+    });
+    core.hooks.prepareReload.tapPromise(plugin.name, async (diff) => {
+      const next = diff.next['bgp'] as BgpSectionConfig | undefined;
+      if (!runtime || !diff.sections.includes('bgp')) return;
+      if (!next) throw new HacoreError('HACORE_ERR_RELOAD_REFUSED', 'bgp: the section cannot be removed by a reload while the bgp process runs; restart hacore');
+      runtime.prepareReload(next);
+    });
+    core.hooks.reload.tapPromise(plugin.name, async (diff) => {
+      const next = diff.next['bgp'] as BgpSectionConfig | undefined;
+      if (runtime && next && diff.sections.includes('bgp')) await runtime.reload(next);
     });
     core.hooks.status.tap(plugin.name, (doc) => {
       if (runtime) doc['bgp'] = runtime.status();

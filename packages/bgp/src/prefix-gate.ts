@@ -26,7 +26,12 @@ export class PrefixGate {
   private wantedSince = 0;
   private lastChange = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly timing: GateTiming) {}
+  constructor(private timing: GateTiming) {}
+
+  /** New delays from a reload; the state and the time of the last change stay. */
+  retime(timing: GateTiming): void {
+    this.timing = timing;
+  }
 
   /** The condition's value at `now`. */
   update(value: boolean, now: number): GateDecision {

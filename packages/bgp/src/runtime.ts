@@ -4,16 +4,16 @@
  * carries the announcements. The gates decide; this class applies.
  */
 import { NetlinkClient } from '@hacore/vrrp';
-import type { HacoreCore, Logger } from '@hacore/core';
+import { accessSync, constants } from 'node:fs';
+import { HacoreError, type HacoreCore, type Logger } from '@hacore/core';
 import { BgpdProcess } from './bgpd-process.js';
-import { networkCommands, renderBgpdConfig, type PrefixFlavour } from './bgpd-config.js';
+import { networkCommands, planBgpdReload, renderBgpdConfig, routeMapName, type PrefixFlavour } from './bgpd-config.js';
 import { emptyWorld, evaluate } from './condition.js';
 import { prefixText, vipOf, type BgpPrefixConfig, type BgpSectionConfig } from './config-schema.js';
 import { PrefixGate } from './prefix-gate.js';
 import type { VtyClient } from './vty-client.js';
 
 interface PrefixState {
-  index: number;
   config: BgpPrefixConfig;
   text: string;
   gate: PrefixGate;
@@ -35,8 +35,10 @@ export interface NeighborStatus {
 
 export class BgpRuntime {
   readonly world = emptyWorld();
-  private readonly prefixes: PrefixState[];
-  private readonly bgpd: BgpdProcess;
+  private prefixes: PrefixState[];
+  /** Prefixes a reload removed, until their VIP is gone (drain time). */
+  private retired = new Set<PrefixState>();
+  private bgpd: BgpdProcess;
   private netlink: NetlinkClient | undefined;
   private neighbors: NeighborStatus[] = [];
   private poll: NodeJS.Timeout | undefined;
@@ -46,28 +48,21 @@ export class BgpRuntime {
 
   constructor(
     private readonly core: HacoreCore,
-    private readonly section: BgpSectionConfig,
+    private section: BgpSectionConfig,
     private readonly log: Logger,
   ) {
-    this.prefixes = section.prefixes.map((config, index) => ({
-      index,
-      config,
-      text: prefixText(config),
-      gate: new PrefixGate({ riseDelay: config.riseDelay, fallDelay: config.fallDelay, minAnnounceInterval: config.minAnnounceInterval ?? section.minAnnounceInterval }),
-      timer: undefined,
-      flavour: undefined,
-      since: Date.now(),
-      vipInstalled: false,
-      vipRemoveTimer: undefined,
-      lastError: undefined,
-    }));
-    this.bgpd = new BgpdProcess({
+    this.prefixes = section.prefixes.map((config) => newPrefix(config, section));
+    this.bgpd = this.makeBgpd(section);
+  }
+
+  private makeBgpd(section: BgpSectionConfig): BgpdProcess {
+    return new BgpdProcess({
       bgpdPath: section.bgpd.path,
       runDir: section.bgpd.runDir,
       listenPort: section.bgpd.listenPort,
       config: renderBgpdConfig(section),
       backoff: section.bgpd.restartBackoff,
-      log,
+      log: this.log,
       onReady: (vty) => this.replay(vty),
       onDown: (reason) => this.log.error({ reason }, 'bgpd down: no announcement reaches the routers until it is back'),
     });
@@ -146,7 +141,7 @@ export class BgpRuntime {
   private async push(p: PrefixState, vty: VtyClient | undefined = this.bgpd.vty): Promise<void> {
     if (!vty) return;
     try {
-      await vty.runAll(networkCommands(this.section, p.config, p.index, p.flavour));
+      await vty.runAll(networkCommands(this.section, p.config, p.flavour));
       p.lastError = undefined;
     } catch (err) {
       p.lastError = (err as Error).message;
@@ -204,6 +199,99 @@ export class BgpRuntime {
     }
   }
 
+  /** Refuses, before anything changes, a reload this process could not carry out. */
+  prepareReload(next: BgpSectionConfig): void {
+    const plan = planBgpdReload(this.section, next);
+    if (plan.restart && next.bgpd.path !== this.section.bgpd.path) {
+      try {
+        accessSync(next.bgpd.path, constants.X_OK);
+      } catch (err) {
+        throw new HacoreError('HACORE_ERR_RELOAD_REFUSED', `bgp.bgpd.path: expected an executable bgpd, found ${next.bgpd.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      }
+    }
+  }
+
+  /**
+   * Applies a new bgp section to the running bgpd: new route-maps and session
+   * changes over the vty, the prefixes that changed moved to their new
+   * route-maps, the removed ones withdrawn; the other prefixes are not touched.
+   * What cannot change live (localAs, bgpd.*) restarts bgpd, which re-announces.
+   */
+  reload(next: BgpSectionConfig): Promise<void> {
+    return this.enqueue(() => this.applyReload(next));
+  }
+
+  private async applyReload(next: BgpSectionConfig): Promise<void> {
+    const prev = this.section;
+    const plan = planBgpdReload(prev, next);
+    if (prev.vipInterface !== next.vipInterface) for (const p of this.prefixes) if (p.vipInstalled) await this.vip(p, false);
+    const old = new Map(this.prefixes.map((p) => [p.text, p]));
+    const moved: PrefixState[] = [];
+    let added = 0;
+    const kept = next.prefixes.map((config) => {
+      const p = old.get(prefixText(config));
+      if (!p) {
+        added++;
+        return newPrefix(config, next);
+      }
+      old.delete(p.text);
+      if (p.flavour && routeMapName(prev.localAs, p.config, p.flavour) !== routeMapName(next.localAs, config, p.flavour)) moved.push(p);
+      p.config = config;
+      p.gate.retime(gateTiming(config, next));
+      return p;
+    });
+    const removed = [...old.values()];
+    this.section = next;
+    this.prefixes = kept;
+    for (const p of removed) clearTimeout(p.timer);
+    const vty = this.bgpd.vty;
+    if (plan.restart) {
+      this.log.info({ why: plan.restart }, 'bgp reload: restarting bgpd with the new config');
+      await this.restartBgpd();
+    } else {
+      this.bgpd.setConfig(renderBgpdConfig(next));
+      if (vty) {
+        try {
+          await vty.runAll(plan.before);
+          for (const p of removed) if (p.flavour) await vty.runAll(networkCommands(next, p.config, undefined));
+          for (const p of moved) await vty.runAll(networkCommands(next, p.config, p.flavour));
+          await vty.runAll(plan.after);
+        } catch (err) {
+          // bgpd holds nothing of its own: a fresh one from the new startup config is the same state.
+          this.log.error({ err }, 'bgp reload: bgpd refused a change; restarting it with the new config');
+          await this.restartBgpd();
+        }
+      }
+    }
+    for (const p of removed) {
+      const was = p.flavour;
+      p.flavour = undefined;
+      if (was) {
+        this.log.info({ prefix: p.text }, `withdrawing ${p.text} (removed from the config)`);
+        await this.core.emit({ kind: 'bgp-withdraw', prefix: p.text, reason: 'removed from the config' }).catch(() => {});
+      }
+      if (p.vipInstalled) {
+        this.retired.add(p);
+        p.vipRemoveTimer = setTimeout(() => {
+          void this.enqueue(async () => {
+            await this.vip(p, false);
+            this.retired.delete(p);
+          });
+        }, was ? next.shutdown.drainTime : 0);
+      }
+    }
+    if (prev.vipInterface !== next.vipInterface) for (const p of this.prefixes) if (p.flavour) await this.vip(p, true);
+    this.log.info({ added, removed: removed.length, moved: moved.length, sessionsReset: plan.resetNeighbors }, 'bgp section reloaded');
+    // After this job: the conditions, hold-downs and degraded flavours of the new config.
+    queueMicrotask(() => this.reevaluate('reload'));
+  }
+
+  private async restartBgpd(): Promise<void> {
+    await this.bgpd.stop();
+    this.bgpd = this.makeBgpd(this.section);
+    this.bgpd.start();
+  }
+
   status(): Record<string, unknown> {
     return {
       bgpd: { state: this.bgpd.state, pid: this.bgpd.pid, restarts: this.bgpd.restarts, lastError: this.bgpd.lastError },
@@ -255,11 +343,29 @@ export class BgpRuntime {
         await this.core.emit({ kind: 'bgp-withdraw', prefix: p.text, reason: `shutdown: ${reason}` }).catch(() => {});
       }
     }
-    for (const p of this.prefixes) {
+    for (const p of [...this.prefixes, ...this.retired]) {
       clearTimeout(p.vipRemoveTimer);
       if (p.vipInstalled || p.flavour !== undefined) await this.vip(p, false);
     }
     await this.bgpd.stop();
     this.netlink?.close();
   }
+}
+
+function gateTiming(config: BgpPrefixConfig, section: BgpSectionConfig): { riseDelay: number; fallDelay: number; minAnnounceInterval: number } {
+  return { riseDelay: config.riseDelay, fallDelay: config.fallDelay, minAnnounceInterval: config.minAnnounceInterval ?? section.minAnnounceInterval };
+}
+
+function newPrefix(config: BgpPrefixConfig, section: BgpSectionConfig): PrefixState {
+  return {
+    config,
+    text: prefixText(config),
+    gate: new PrefixGate(gateTiming(config, section)),
+    timer: undefined,
+    flavour: undefined,
+    since: Date.now(),
+    vipInstalled: false,
+    vipRemoveTimer: undefined,
+    lastError: undefined,
+  };
 }

@@ -73,8 +73,8 @@ test('schema: a VIP outside its prefix is refused; the bgpd config carries route
     prefixes: [{ prefix: '203.0.113.10/32', when: { all: ['web', { not: { vrrpMaster: 'x' } }] }, communities: ['65000:100'], largeCommunities: ['65000:1:2'], med: 20, degraded: { when: 'half', prepend: 2 } }],
   });
   const conf = renderBgpdConfig(ok);
-  assert.match(conf, /route-map HACORE-P0-NORMAL permit 10\n set community 65000:100\n set large-community 65000:1:2\n set metric 20/);
-  assert.match(conf, /route-map HACORE-P0-DEGRADED[\s\S]* set as-path prepend 65001 65001/);
-  assert.match(conf, /route-map HACORE-P0-GSHUT permit 10\n set community 65000:100 graceful-shutdown/);
+  assert.match(conf, /route-map HACORE-203_0_113_10_32-[0-9a-f]{8}-NORMAL permit 10\n set community 65000:100\n set large-community 65000:1:2\n set metric 20/);
+  assert.match(conf, /route-map HACORE-203_0_113_10_32-[0-9a-f]{8}-DEGRADED[\s\S]* set as-path prepend 65001 65001/);
+  assert.match(conf, /route-map HACORE-203_0_113_10_32-[0-9a-f]{8}-GSHUT permit 10\n set community 65000:100 graceful-shutdown/);
   assert.match(conf, /address-family ipv6 unicast\n  neighbor 2001:db8::1 activate/);
 });

@@ -15,6 +15,7 @@ export interface Sample {
 }
 
 import { BFD_FAMILIES, mapBfd } from './status-map-bfd.js';
+import { BGP_FAMILIES, mapBgp } from './status-map-bgp.js';
 
 export interface FamilyDef {
   name: string;
@@ -67,6 +68,7 @@ export const STATUS_FAMILIES = [
   def('hacore_notifier_retries_total', 'counter', 'Retry attempts, by notifier and endpoint.'),
   def('hacore_notifier_queued', 'gauge', 'Notifications waiting, by notifier and endpoint.'),
   ...(BFD_FAMILIES as readonly (FamilyDef & { name: `hacore_bfd_${string}` })[]),
+  ...(BGP_FAMILIES as readonly (FamilyDef & { name: `hacore_bgp_${string}` })[]),
 ] as const;
 
 export type FamilyName = (typeof STATUS_FAMILIES)[number]['name'];
@@ -247,6 +249,8 @@ export function mapStatus(all: unknown, events: EventState = { vrrp: new Map() }
     if (isRec(doc.smtp)) notifier('smtp', str(doc.smtp.server) ?? '', doc.smtp);
     // BFD (section `bfd`, written by @hacore/bfd in the bfd process).
     mapBfd(doc, add as (name: string, labels: Labels, value: number | undefined, series?: Sample['series']) => void);
+    // BGP (section `bgp`, written by @hacore/bgp in the bgp process).
+    mapBgp(doc, add as (name: string, labels: Labels, value: number | undefined, series?: Sample['series']) => void);
   }
   // Instances no status section reports: their last state seen in events.
   for (const [instance, state] of events.vrrp) {

@@ -8,8 +8,9 @@ type Json = Record<string, any>;
 type Sample = [number, 0 | 1, number];
 interface Entry { event: Json; text: { title: string; change: string; detail: string } }
 
-const TOKEN_KEY = 'hacore-token';
-let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+const AUTH_KEY = 'hacore-authorization';
+/** The whole Authorization header value: `Bearer TOKEN`, or `Basic ...` for a user and password. */
+let credential = sessionStorage.getItem(AUTH_KEY) ?? '';
 let status: Record<string, Json> = {};
 let history: Record<string, Sample[]> = {};
 let events: Entry[] = [];
@@ -29,8 +30,14 @@ function el(tag: string, props: Record<string, string> = {}, ...children: (Node 
   return e;
 }
 
+// x-hacore-page: the daemon then answers 401 with a challenge the browser does not prompt for (this page has its own form).
 function headers(extra: Record<string, string> = {}): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}`, ...extra } : extra;
+  return credential ? { authorization: credential, 'x-hacore-page': '1', ...extra } : { 'x-hacore-page': '1', ...extra };
+}
+
+function basic(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
 function setConn(text: string, cls: string): void {
@@ -61,7 +68,7 @@ async function boot(): Promise<void> {
   } catch {
     return reconnectLater();
   }
-  if (r.status === 401) return showLogin(token ? 'The token was refused (401 not authenticated). Enter the right one.' : 'This console needs a token.');
+  if (r.status === 401) return showLogin(credential ? 'The credentials were refused (401 not authenticated). Enter the right ones.' : 'This console needs a token, or a user and password.');
   if (!r.ok) return reconnectLater();
   const snap = (await r.json()) as Json;
   $('login').hidden = true;
@@ -86,7 +93,7 @@ async function follow(): Promise<void> {
   stream = ctl;
   try {
     const r = await fetch('/api/stream', { headers: headers(), signal: ctl.signal, cache: 'no-store' });
-    if (r.status === 401) return showLogin('The token was refused (401 not authenticated).');
+    if (r.status === 401) return showLogin('The credentials were refused (401 not authenticated).');
     if (!r.ok || !r.body) throw new Error(String(r.status));
     setConn('live', 'live');
     retryMs = 1000;
@@ -118,13 +125,45 @@ function onFrame(frame: string): void {
   if (!data) return;
   const v = JSON.parse(data) as Json;
   if (event === 'status') {
-    status = v.status ?? {};
-    history = v.history ?? {};
+    status = mergeStatus(status, v.status ?? {});
+    if (v.history) history = v.history;
+    if (v.historyAdd) appendHistory(v.historyAdd, v.now - (v.historyMs ?? 300_000));
   } else if (event === 'event') {
     events.push(v as Entry);
     if (events.length > 200) events.shift();
+    // A check's new state shows at once; the next status read (at most a second away) brings the rest.
+    const e = (v as Entry).event;
+    if (e.kind === 'target-state') {
+      for (const d of docs()) for (const t of d.targets ?? []) if (t.check === e.check) Object.assign(t, { state: e.to, since: e.time });
+    }
   }
   render();
+}
+
+/** A live frame's documents; a `targetsDelta` document holds only the targets that changed. */
+function mergeStatus(prev: Record<string, Json>, next: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [role, doc] of Object.entries(next)) {
+    if (!doc?.targetsDelta) {
+      out[role] = doc;
+      continue;
+    }
+    const byCheck = new Map<string, Json>(((prev[role]?.targets ?? []) as Json[]).map((t) => [t.check, t]));
+    for (const t of doc.targets as Json[]) byCheck.set(t.check, t);
+    out[role] = { ...doc, targets: [...byCheck.values()] };
+  }
+  return out;
+}
+
+/** New probe results from a live frame; the oldest ones leave the sparklines' window. */
+function appendHistory(added: Record<string, Sample[]>, oldest: number): void {
+  for (const [check, samples] of Object.entries(added)) {
+    const list = (history[check] ??= []);
+    list.push(...samples);
+    let drop = 0;
+    while (drop < list.length && list[drop]![0] < oldest) drop++;
+    if (drop > 0) list.splice(0, drop);
+  }
 }
 
 async function act(action: string, args: Record<string, string>, question: string): Promise<void> {
@@ -314,6 +353,7 @@ function renderVirtualServers(): void {
   const servers = docs().flatMap((d) => d.ipvs?.virtualServers ?? []);
   $('vs-empty').hidden = servers.length > 0;
   const byAddr = targetsByAddress();
+  const byName = new Map<string, Json>(docs().flatMap((d) => (d.targets ?? []).map((t: Json) => [t.check, t] as [string, Json])));
   const keep = new Set<string>();
   for (const vs of servers) {
     keep.add(vs.name);
@@ -330,7 +370,8 @@ function renderVirtualServers(): void {
     syncRows(
       table.querySelector('tbody')!,
       (vs.realServers ?? []).map((rs: Json): Row => {
-        const check = (byAddr.get(rs.id) ?? [])[0];
+        // An inline check of the real server (named `VS@ADDRESS:PORT-N` by @hacore/ipvs), else one that probes its address.
+        const check = byName.get(`${vs.name}@${rs.id}-0`) ?? (byAddr.get(rs.id) ?? [])[0];
         const d = rs.drained !== undefined;
         return {
           key: rs.id,
@@ -419,8 +460,10 @@ function render(): void {
 }
 
 $('login-go').addEventListener('click', () => {
-  token = $<HTMLInputElement>('token').value.trim();
-  sessionStorage.setItem(TOKEN_KEY, token);
+  const user = $<HTMLInputElement>('user').value.trim();
+  const secret = $<HTMLInputElement>('token').value;
+  credential = user ? basic(user, secret) : `Bearer ${secret.trim()}`;
+  sessionStorage.setItem(AUTH_KEY, credential);
   void boot();
 });
 void boot();

@@ -12,9 +12,11 @@ export class ProbeHistory {
   private readonly byCheck = new Map<string, Sample[]>();
   private readonly lastSeen = new Map<string, number>();
 
-  constructor(private readonly keepMs: number) {}
+  constructor(readonly keepMs: number) {}
 
-  ingest(all: Record<string, StatusReport>, now = Date.now()): void {
+  /** Takes the new probe results of a status read; returns them (what a live page appends). */
+  ingest(all: Record<string, StatusReport>, now = Date.now()): Record<string, Sample[]> {
+    const added: Record<string, Sample[]> = {};
     const seen = new Set<string>();
     for (const doc of Object.values(all)) {
       for (const t of (doc?.targets ?? []) as Target[]) {
@@ -25,7 +27,9 @@ export class ProbeHistory {
         this.lastSeen.set(t.check, at);
         let list = this.byCheck.get(t.check);
         if (!list) this.byCheck.set(t.check, (list = []));
-        list.push([at, r.ok ? 1 : 0, Math.round(r.latencyMs * 10) / 10]);
+        const sample: Sample = [at, r.ok ? 1 : 0, Math.round(r.latencyMs * 10) / 10];
+        list.push(sample);
+        (added[t.check] ??= []).push(sample);
       }
     }
     for (const [check, list] of this.byCheck) {
@@ -38,6 +42,7 @@ export class ProbeHistory {
       while (drop < list.length && list[drop]![0] < now - this.keepMs) drop++;
       if (drop > 0) list.splice(0, drop);
     }
+    return added;
   }
 
   snapshot(): Record<string, Sample[]> {

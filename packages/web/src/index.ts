@@ -7,6 +7,7 @@ import { Auth } from './auth.js';
 import { DEFAULT_LISTEN, isLoopback, parseListen, webSchema, type WebConfig } from './config.js';
 import { ProbeHistory } from './history.js';
 import { LiveHub } from './live.js';
+import { TargetDeltas } from './target-deltas.js';
 import { actionAllowed, hostAllowed, loadAssets, readJsonBody, send, sendJson } from './server.js';
 
 export { webSchema, parseListen, DEFAULT_LISTEN, type WebConfig } from './config.js';
@@ -58,6 +59,9 @@ export class WebPlugin implements HacorePlugin {
   private sampler: NodeJS.Timeout | undefined;
   private status: WebStatus | undefined;
   private stopped = false;
+  private readonly deltas = new TargetDeltas();
+  private sampling = false;
+  private lastSampleAt = 0;
 
   apply(core: HacoreCore): void {
     core.registerSection('web', webSchema, { roles: ['main'] });
@@ -139,25 +143,34 @@ export class WebPlugin implements HacorePlugin {
     this.sampler.unref();
   }
 
+  /** After a state change: soon, but never two reads of the status within a second (events reach the pages at once anyway). */
   private sampleSoon(core: HacoreCore, log: Logger): void {
-    if ((this.hub?.size ?? 0) > 0) this.schedule(core, log, 50);
+    if ((this.hub?.size ?? 0) === 0 || this.sampling) return;
+    this.schedule(core, log, Math.max(50, this.lastSampleAt + LIVE_MS - Date.now()));
   }
 
   private async sample(core: HacoreCore, log: Logger): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    this.lastSampleAt = Date.now();
     try {
       const all = await core.statusAll();
       this.latest = all;
-      this.history?.ingest(all);
-      this.hub?.send('status', this.view());
+      const added = this.history?.ingest(all) ?? {};
+      // A page gets everything once (its first frame) and then only what each read changed:
+      // with thousands of checks the whole status every second would be megabytes per page.
+      const status = this.deltas.next(viewOf(all));
+      this.hub?.send('status', { now: Date.now(), status, historyAdd: added, historyMs: this.history?.keepMs });
     } catch (err) {
       log.debug({ err }, 'web: no status this time');
     } finally {
+      this.sampling = false;
       this.schedule(core, log, (this.hub?.size ?? 0) > 0 ? LIVE_MS : IDLE_MS);
     }
   }
 
   private view(): unknown {
-    return { now: Date.now(), status: this.latest ?? {}, history: this.history?.snapshot() ?? {} };
+    return { now: Date.now(), status: viewOf(this.latest ?? {}), history: this.history?.snapshot() ?? {}, historyMs: this.history?.keepMs };
   }
 
   private async handle(
@@ -180,7 +193,7 @@ export class WebPlugin implements HacorePlugin {
     const user = auth.configured ? auth.check(req) : 'anonymous';
     if (!user) {
       this.status!.refused++;
-      return sendJson(res, 401, { error: 'not authenticated' }, { 'www-authenticate': auth.schemes.includes('Bearer') ? 'Bearer realm="hacore"' : 'Basic realm="hacore"' });
+      return sendJson(res, 401, { error: 'not authenticated' }, { 'www-authenticate': challenge(req, auth) });
     }
     if (url.pathname === '/api/snapshot' && req.method === 'GET') {
       const all = this.latest ?? (await core.statusAll());
@@ -233,6 +246,28 @@ export class WebPlugin implements HacorePlugin {
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
+}
+
+/**
+ * The status as the page reads it: without the metrics plugin's per-check probe
+ * counters and histograms (`probes`), which the page does not show and which
+ * are most of the document's size with thousands of checks.
+ */
+function viewOf(all: Record<string, StatusReport>): Record<string, StatusReport> {
+  const out: Record<string, StatusReport> = {};
+  for (const [role, doc] of Object.entries(all)) {
+    if (doc && typeof doc === 'object' && 'probes' in doc) {
+      const { probes: _probes, ...rest } = doc as StatusReport & { probes?: unknown };
+      out[role] = rest as StatusReport;
+    } else out[role] = doc;
+  }
+  return out;
+}
+
+/** The console page signs in with its own form: a Basic challenge would make the browser prompt over it. */
+function challenge(req: http.IncomingMessage, auth: Auth): string {
+  if (req.headers['x-hacore-page'] === '1') return 'HacoreConsole realm="hacore"';
+  return auth.schemes.includes('Bearer') ? 'Bearer realm="hacore"' : 'Basic realm="hacore", charset="UTF-8"';
 }
 
 export default WebPlugin;

@@ -9,6 +9,7 @@ import { Auth, hashPassword } from '../src/auth.js';
 import { isLoopback, parseListen } from '../src/config.js';
 import { ProbeHistory } from '../src/history.js';
 import { actionAllowed, hostAllowed } from '../src/server.js';
+import { TargetDeltas } from '../src/target-deltas.js';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;
 
@@ -84,11 +85,34 @@ describe('probe history', () => {
     });
     h.ingest(doc(1000, true), 1000);
     h.ingest(doc(1000, true), 1500);
-    h.ingest(doc(2000, false), 2000);
+    assert.deepEqual(h.ingest(doc(2000, false), 2000), { a: [[2000, 0, 1.2]] }, 'a read returns only what it added');
+    assert.deepEqual(h.ingest(doc(2000, false), 2500), {}, 'nothing new, nothing added');
     assert.deepEqual(h.snapshot(), { a: [[1000, 1, 1.2], [2000, 0, 1.2]] });
     h.ingest(doc(13_000, true), 13_000);
     assert.deepEqual(h.snapshot().a, [[13_000, 1, 1.2]]);
     h.ingest(doc(14_000, true, ['b']), 14_000);
     assert.deepEqual(Object.keys(h.snapshot()), ['b']);
+  });
+});
+
+describe('live status deltas', () => {
+  const t = (check: string, lastProbeAt: number, state: 'up' | 'down' = 'up') => ({ check, type: 'tcp', target: { address: '127.0.0.1', port: 1 }, state, since: 0, lastProbeAt });
+  const doc = (targets: ReturnType<typeof t>[]) => ({ check: { version: '1', pid: 1, targets } }) as never;
+
+  it('sends a process whole first, then only the targets that changed, and whole again when its checks change', () => {
+    const d = new TargetDeltas();
+    const first = d.next(doc([t('a', 1), t('b', 1)]));
+    assert.equal((first.check as { targetsDelta?: true }).targetsDelta, undefined);
+    assert.deepEqual((first.check!.targets as { check: string }[]).map((x) => x.check), ['a', 'b']);
+    const second = d.next(doc([t('a', 2), t('b', 1)]));
+    assert.equal((second.check as { targetsDelta?: true }).targetsDelta, true);
+    assert.deepEqual((second.check!.targets as { check: string }[]).map((x) => x.check), ['a']);
+    const same = d.next(doc([t('a', 2), t('b', 1)]));
+    assert.deepEqual(same.check!.targets, []);
+    const flipped = d.next(doc([t('a', 2), t('b', 1, 'down')]));
+    assert.deepEqual((flipped.check!.targets as { check: string }[]).map((x) => x.check), ['b']);
+    const reloaded = d.next(doc([t('a', 2), t('c', 1)]));
+    assert.equal((reloaded.check as { targetsDelta?: true }).targetsDelta, undefined);
+    assert.deepEqual((reloaded.check!.targets as { check: string }[]).map((x) => x.check), ['a', 'c']);
   });
 });
