@@ -197,7 +197,30 @@ describe('cross-references are checked by check-config', () => {
       '  neighbors: [{ address: 198.51.100.1, remoteAs: 65000 }]',
       '  prefixes:',
       `    - { prefix: 203.0.113.10/32, when: { check: wbe } }${MARK}`,
-    ], 'bgp.prefixes[0].when: expected the name of a check under checks: (web), found "wbe"');
+    ], 'bgp.prefixes[0].when: expected the name of a check under checks: (web), found "wbe" (did you mean "web"?)');
+  });
+
+  const bgpSection = (when) => [
+    'bgp:',
+    '  localAs: 65001',
+    '  routerId: 198.51.100.11',
+    '  neighbors: [{ address: 198.51.100.1, remoteAs: 65000 }]',
+    '  prefixes:',
+    `    - { prefix: 203.0.113.10/32, when: ${when} }${MARK}`,
+  ];
+
+  test('bgp: a quorum condition names a virtual server', async () => {
+    await assertRefused('bgp-quorum', [
+      'plugins: ["@hacore/ipvs", "@hacore/bgp"]',
+      'virtualServers:',
+      '  - { name: web-vs, address: 203.0.113.10, port: 80, realServers: [{ address: 198.51.100.21 }] }',
+      ...bgpSection('{ all: [{ quorum: web-sv }] }'),
+    ], 'bgp.prefixes[0].when: expected the name of a virtual server under virtualServers: (its quorum) (web-vs), found "web-sv" (did you mean "web-vs"?)');
+  });
+
+  test('bgp: a vrrpMaster condition names a vrrp instance', async () => {
+    await assertRefused('bgp-vrrp', ['plugins: ["@hacore/vrrp", "@hacore/bgp"]', ...vrrpInstance([]), ...bgpSection('{ vrrpMaster: VI_2 }')],
+      'bgp.prefixes[0].when: expected the name of a vrrp instance (is the @hacore/vrrp plugin loaded?) (VI_1), found "VI_2" (did you mean "VI_1"?)');
   });
 });
 

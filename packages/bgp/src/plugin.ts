@@ -1,4 +1,4 @@
-import { definePlugin, HacoreError, isEvent, type ConfigIssue, type HacoreConfig } from '@hacore/core';
+import { definePlugin, HacoreError, isEvent, unknownNameIssue, type ConfigIssue, type HacoreConfig } from '@hacore/core';
 import { references } from './condition.js';
 import { bgpSectionSchema, type BgpSectionConfig } from './config-schema.js';
 import { BGP_EVENTS } from './events.js';
@@ -6,15 +6,35 @@ import { BgpRuntime } from './runtime.js';
 
 export const PLUGIN_NAME = '@hacore/bgp';
 
-/** What the schema cannot see: the checks a condition names must exist. */
-export function crossCheck(section: BgpSectionConfig, config: Pick<HacoreConfig, 'checks'>): ConfigIssue[] {
-  const names = new Set(config.checks.map((c) => c.name));
+/** The names another plugin's section gives its entries, read generically (this package depends on neither). */
+function namesIn(list: unknown): string[] {
+  return Array.isArray(list) ? list.map((x) => (x as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string') : [];
+}
+
+/**
+ * What the schema cannot see: the checks, virtual servers (`quorum`) and VRRP
+ * instances (`vrrpMaster`) that a condition names must exist.
+ */
+export function crossCheck(section: BgpSectionConfig, config: Pick<HacoreConfig, 'checks'> & Record<string, unknown>): ConfigIssue[] {
+  const checks = config.checks.map((c) => c.name);
+  const virtualServers = namesIn(config['virtualServers']);
+  const instances = namesIn((config['vrrp'] as { instances?: unknown } | undefined)?.instances);
   const issues: ConfigIssue[] = [];
   section.prefixes.forEach((p, i) => {
     const refs = references(p.when);
     if (p.degraded) references(p.degraded.when, refs);
+    const path = `bgp.prefixes[${i}].when`;
     for (const c of refs.checks) {
-      if (!names.has(c)) issues.push({ path: `bgp.prefixes[${i}].when`, expected: `the name of a check under checks: (${[...names].join(', ') || 'none defined'})`, found: JSON.stringify(c) });
+      const issue = unknownNameIssue(path, c, checks, 'the name of a check under checks:');
+      if (issue) issues.push(issue);
+    }
+    for (const v of refs.quorum) {
+      const issue = unknownNameIssue(path, v, virtualServers, 'the name of a virtual server under virtualServers: (its quorum)');
+      if (issue) issues.push(issue);
+    }
+    for (const v of refs.vrrpMaster) {
+      const issue = unknownNameIssue(path, v, instances, 'the name of a vrrp instance (is the @hacore/vrrp plugin loaded?)');
+      if (issue) issues.push(issue);
     }
   });
   return issues;
