@@ -380,6 +380,8 @@ export class VrrpInstance {
 
   // ---- receive -------------------------------------------------------------
 
+  private readonly isLocalAddress = (a: string): boolean => this.deps.reflector.hasAddress(this.ifindex, this.config.family, a);
+
   private expectations(): AdvertExpectations {
     const exp: AdvertExpectations = {
       vrid: this.config.vrid,
@@ -388,6 +390,7 @@ export class VrrpInstance {
       advertIntervalMs: this.config.advertInterval,
       vips: this.advertVips,
       localAddresses: this.source ? [this.source] : [],
+      isLocalAddress: this.isLocalAddress,
       unicast: this.config.unicastPeers.length > 0,
     };
     const master = this.state === 'BACKUP' ? this.sm?.masterAddress : undefined;

@@ -16,7 +16,7 @@
  */
 import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
 import { LINUX, attachFilter } from '@hacore/native';
-import { FILTER_SAMPLE, vrrpFilterIpv4 } from './vrrp-filter.js';
+import { FILTER_SAMPLE, vrrpFilterIpv4, vrrpFilterIpv6 } from './vrrp-filter.js';
 import { formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
 
 export const VRRP_PROTOCOL = 112;
@@ -77,7 +77,7 @@ const IP_MULTICAST_IF = 32;
 /** One socket of one family on one interface. */
 export class InterfaceTransport {
   readonly counters: TransportCounters = { received: 0, sent: 0, sendErrors: 0, drops: { short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 }, filteredEstimate: 0 };
-  /** A kernel filter is attached (IPv4): a packet of another VRID that arrives is a sample. */
+  /** A kernel filter is attached: a packet of another VRID that arrives is a sample. */
   private filtered = false;
   private readonly receivers = new Map<number, VrrpReceiver>();
   private raw4: RawSocket | undefined;
@@ -308,9 +308,11 @@ export class InterfaceTransport {
    * filter that cannot be attached is reported and the socket stays unfiltered.
    */
   private updateFilter(): void {
-    if (this.family !== 4 || !this.raw4 || this.closed || this.receivers.size === 0) return;
+    const sock = this.family === 4 ? this.raw4 : this.raw6;
+    if (!sock || this.closed || this.receivers.size === 0) return;
+    const vrids = [...this.receivers.keys()];
     try {
-      attachFilter(this.raw4.fd, vrrpFilterIpv4([...this.receivers.keys()]));
+      attachFilter(sock.fd, this.family === 4 ? vrrpFilterIpv4(vrids) : vrrpFilterIpv6(vrids));
       this.filtered = true;
     } catch (err) {
       this.filtered = false;
