@@ -22,7 +22,12 @@ export class TimerDriver {
       const fromDue = this.firingAdvertDue + ms - now;
       if (fromDue >= 0) delay = fromDue;
     }
+    // Whole milliseconds: Node's timers fire on a millisecond clock anyway, and each
+    // distinct fractional delay would build (and tear down) a timer list of its own.
+    // The advert timer rounds (its due time carries the fraction forward); the others
+    // round up, never firing before the RFC's bound.
     const due = now + delay;
+    delay = name === 'advert' ? Math.round(delay) : Math.ceil(delay);
     const t = setTimeout(() => {
       if (this.timers.get(name) === t) this.timers.delete(name);
       if (name === 'advert') this.firingAdvertDue = due;

@@ -16,6 +16,7 @@
 import type { Logger } from 'pino';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';
 import { AnnounceSender, type AnnounceTarget } from './announce-sender.js';
+import { AdvertPackets } from './advert-packets.js';
 import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordAuthData, VRRP_AUTH_SIMPLE, type VrrpMessageInit } from './codec.js';
 import type { VrrpInstanceConfig } from './config-schema.js';
 import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
@@ -89,6 +90,8 @@ export class VrrpInstance {
   private ifindex = 0;
   private source: string | undefined;
   private readonly ids = new Ipv4IdCounter();
+  private readonly packets: AdvertPackets;
+  private readonly destinationList: readonly string[];
   private readonly announcer: AnnounceSender;
   private readonly vips: VipInstaller;
   private queue: Promise<void> = Promise.resolve();
@@ -129,6 +132,8 @@ export class VrrpInstance {
     this.advertVips = config.virtualAddresses.map((v) => v.address);
     this.ownVips = new Set([...config.virtualAddresses, ...config.virtualAddressesExcluded].map((v) => normalizeIp(v.address) ?? v.address));
     this.peers = new Set(config.unicastPeers.map((p) => normalizeIp(p) ?? p));
+    this.packets = new AdvertPackets(config.family, (priority) => this.messageInit(priority));
+    this.destinationList = config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
     this.announcer = new AnnounceSender(
       (t) => (t.family === 4 ? gratuitousArpFrame(t.address, formatMac(t.mac)) : unsolicitedNeighborAdvertFrame(t.address, formatMac(t.mac))),
       (err, t) => this.log.warn({ err, vip: t.address, ifname: t.ifname }, 'could not send GARP/NA'),
@@ -596,8 +601,8 @@ export class VrrpInstance {
     );
   }
 
-  private destinations(): string[] {
-    return this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+  private destinations(): readonly string[] {
+    return this.destinationList;
   }
 
   private sendAdvert(priority: number): void {
@@ -611,13 +616,12 @@ export class VrrpInstance {
     const t = this.transport;
     const src = this.source;
     if (!t || !src) return;
-    const init = this.messageInit(priority);
-    const dsts = this.destinations();
-    for (const dst of dsts) {
+    for (const dst of this.destinations()) {
       try {
         if (this.config.family === 4) {
-          const pkt = encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init);
+          const pkt = this.packets.packet(priority, src, dst, this.ids.next());
           this.counters.advertsSent++;
+          if (t.trySend4(pkt, dst) !== undefined) continue;
           const p = t.send4(pkt, dst).then(
             () => undefined,
             (err: unknown) => {
@@ -630,7 +634,7 @@ export class VrrpInstance {
           this.pendingSends.add(p);
           void p.finally(() => this.pendingSends.delete(p));
         } else {
-          t.send6(encodeVrrp(init, { family: 6, src, dst }), dst, src);
+          t.send6(this.packets.packet(priority, src, dst, 0), dst, src);
           this.counters.advertsSent++;
         }
       } catch (err) {

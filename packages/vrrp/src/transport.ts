@@ -337,16 +337,36 @@ export class InterfaceTransport {
     return this.receivers.size;
   }
 
-  /**
-   * IPv4: sends a whole IP packet (header built by the caller) to `dst`.
-   * Resolves with the bytes sent; rejects on a socket error.
-   */
   /** The socket's file descriptor while open (stop-adverts.ts sends from it in the signal handler). */
   get fd(): number | undefined {
     if (this.closed) return undefined;
     return (this.family === 4 ? this.raw4 : this.raw6)?.fd;
   }
 
+  /**
+   * IPv4, the common case without a promise: sends `packet` now and returns the
+   * bytes sent, or undefined when it cannot leave now (a full send buffer, or
+   * adverts already queued); then send4() queues it. Throws on a socket error.
+   */
+  trySend4(packet: Uint8Array, dst: string): number | undefined {
+    const sock = this.raw4;
+    if (!sock || this.closed) throw new Error(`transport ${this.ifname}/4 is closed`);
+    if (this.queue4.length > 0) return undefined;
+    try {
+      const sent = sock.sendTo(packet, dst);
+      this.counters.sent++;
+      return sent;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EAGAIN') return undefined;
+      this.counters.sendErrors++;
+      throw err;
+    }
+  }
+
+  /**
+   * IPv4: sends a whole IP packet (header built by the caller) to `dst`.
+   * Resolves with the bytes sent; rejects on a socket error.
+   */
   send4(packet: Uint8Array, dst: string): Promise<number> {
     const sock = this.raw4;
     if (!sock || this.closed) return Promise.reject(new Error(`transport ${this.ifname}/4 is closed`));
