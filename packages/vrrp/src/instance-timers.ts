@@ -13,7 +13,8 @@
  * keepalived's were 0.3 ms (bench/failover/jitter.mjs). Without the addon's
  * timerfd (an older prebuild) the timers fall back to setTimeout.
  */
-import { MonotonicTimer, monotonicMs } from '@hacore/native';
+import { MonotonicTimer } from '@hacore/native';
+import { clockMs } from './clock.js';
 
 export type TimerName = 'advert' | 'masterDown' | 'preempt';
 
@@ -29,17 +30,20 @@ export class TimerDriver {
   private readonly fds = new Map<TimerName, MonotonicTimer>();
   /** When the advert timer now firing was due (only during its callback). */
   private firingAdvertDue: number | undefined;
-  private readonly now: () => number;
-
-  constructor() {
-    this.now = timerfdWorks === false ? () => performance.now() : safeMonotonic;
-  }
+  private readonly now = clockMs;
+  /**
+   * While an event is handled, when it happened (a packet's arrival): the
+   * Master_Down and preempt timers it arms count from then, not from when the
+   * handler ran, so the RFC bound holds from the advert itself.
+   */
+  eventTime: number | undefined;
 
   /** Arms (or re-arms) `name` to call `fire` after `ms`. */
   set(name: TimerName, ms: number, fire: () => void): void {
     this.armed.get(name)?.cancel();
     const now = this.now();
     let delay = Math.max(0, ms);
+    if (name !== 'advert' && this.eventTime !== undefined && this.eventTime <= now) delay = Math.max(0, this.eventTime + ms - now);
     if (name === 'advert' && this.firingAdvertDue !== undefined) {
       const fromDue = this.firingAdvertDue + ms - now;
       if (fromDue >= 0) delay = fromDue;
@@ -98,15 +102,5 @@ export class TimerDriver {
     this.armed.clear();
     for (const t of this.fds.values()) t.close();
     this.fds.clear();
-  }
-}
-
-function safeMonotonic(): number {
-  if (timerfdWorks === false) return performance.now();
-  try {
-    return monotonicMs();
-  } catch {
-    timerfdWorks = false;
-    return performance.now();
   }
 }

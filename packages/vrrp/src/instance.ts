@@ -349,7 +349,12 @@ export class VrrpInstance {
 
   /** Called by the transport for every packet with our VRID. Never throws. */
   onPacket(p: RawVrrpPacket): void {
-    this.intake.onPacket(p);
+    this.timers.eventTime = p.receivedAt;
+    try {
+      this.intake.onPacket(p);
+    } finally {
+      this.timers.eventTime = undefined;
+    }
   }
 
   // ---- machine -------------------------------------------------------------

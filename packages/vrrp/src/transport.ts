@@ -16,6 +16,7 @@
  */
 import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
 import { LINUX, attachFilter } from '@hacore/native';
+import { clockMs } from './clock.js';
 import { FILTER_SAMPLE, vrrpFilterIpv4, vrrpFilterIpv6 } from './vrrp-filter.js';
 import { formatIpv6, parseIpv4, parseIpv6 } from './ip-address.js';
 
@@ -34,6 +35,8 @@ export interface RawVrrpPacket {
   dst?: string;
   /** IPv6 hop limit from IPV6_HOPLIMIT (-1 if the kernel did not report it). */
   hopLimit?: number;
+  /** When the socket was found readable (clock.ts): timers armed for this packet count from then. */
+  receivedAt?: number;
 }
 
 export type ShellDropReason = 'short' | 'unknownVrid' | 'truncated' | 'notOurPeer';
@@ -145,6 +148,7 @@ export class InterfaceTransport {
   }
 
   private read4(sock: RawSocket): void {
+    const at = clockMs();
     for (let i = 0; i < 64 && this.raw4 === sock; i++) {
       let r;
       try {
@@ -155,7 +159,7 @@ export class InterfaceTransport {
       }
       if (!r) return;
       // A copy: the instance may keep the bytes beyond this read.
-      this.dispatch({ family: 4, bytes: Buffer.from(this.buf4.subarray(0, r.bytes)), src: r.src });
+      this.dispatch({ family: 4, bytes: Buffer.from(this.buf4.subarray(0, r.bytes)), src: r.src, receivedAt: at });
     }
   }
 
@@ -246,6 +250,7 @@ export class InterfaceTransport {
   }
 
   private read6(): void {
+    const at = clockMs();
     // Drain what is queued, bounded so one busy socket cannot starve the loop.
     for (let i = 0; i < 64 && this.raw6 !== undefined; i++) {
       let r;
@@ -266,6 +271,7 @@ export class InterfaceTransport {
         bytes: this.buf6.subarray(0, r.bytes),
         src: formatIpv6(r.srcBytes),
         hopLimit: r.hopLimit,
+        receivedAt: at,
       };
       if (r.dst) pkt.dst = formatIpv6(r.dst);
       this.dispatch(pkt);
