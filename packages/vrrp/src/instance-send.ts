@@ -99,6 +99,16 @@ export class AdvertOutput {
     this.disarmStop();
   }
 
+  /**
+   * A Backup encodes now the advert it would send on taking over: the takeover
+   * then only patches the IP ID and calls sendto, with no first-time encoding
+   * (nor V8's first compile of the encoder) between the timer and the wire.
+   */
+  prepare(priority: number, path: SendPath): void {
+    if (!path.source || priority < 1) return;
+    for (const dst of this.destinationList) this.packets.packet(priority, path.source, dst, 0);
+  }
+
   send(priority: number, path: SendPath): void {
     if (priority === 0 && this.zeroSentOnSignal) {
       this.zeroSentOnSignal = false;

@@ -422,6 +422,7 @@ export class VrrpInstance {
         if (a.to === 'MASTER') this.counters.becameMaster++;
         if (from === 'MASTER') this.announcer.stop();
         this.armStop();
+        if (a.to === 'BACKUP') this.output.prepare(this.priority, this.sendPath());
         const reason = this.reasonOverride ?? a.reason;
         this.log.info({ from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${from} -> ${a.to} (${reason})`);
         try {
