@@ -235,8 +235,8 @@ export class VrrpLab {
    * Starts hacore in a router through the CLI with a config file written for it.
    * @param {string} router
    * @param {object} config the config document, less controlSocket and pidFile (added here)
-   * @param {{ singleProcess?: boolean, env?: object, tag?: string }} [opts] tag: names the files
-   *   of a second daemon in the same router
+   * @param {{ singleProcess?: boolean, env?: object, tag?: string, nodeArgs?: string[] }} [opts] tag: names the files
+   *   of a second daemon in the same router; nodeArgs: node flags, inherited by the children (--cpu-prof)
    */
   async startHacore(router, config, opts = {}) {
     const base = `${router}-${opts.tag ?? 'hacore'}`;
@@ -245,7 +245,7 @@ export class VrrpLab {
     const pid = path.join(this.dir, `${base}.pid`);
     const doc = { logLevel: 'info', ...config, controlSocket: socket, pidFile: pid };
     await writeFile(file, JSON.stringify(doc, null, 2));
-    const args = [HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
+    const args = [...(opts.nodeArgs ?? []), HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
     const child = this.lab.spawn(router, process.execPath, args, { env: { ...process.env, ...(opts.env ?? {}) }, cwd: ROOT });
     const d = new Daemon('hacore', router, child, { config: file, socket, pid });
     this.#daemons.add(d);

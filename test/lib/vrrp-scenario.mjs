@@ -176,3 +176,12 @@ export async function inject(lab, args) {
   for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
   return lab.lab.exec(lab.client, process.execPath, argv);
 }
+
+/** Sends whole Ethernet frames from the client namespace (see vrrp-frame-inject.mjs): any source, TTL and destination. */
+export async function injectFrames(lab, args) {
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('./vrrp-frame-inject.mjs', import.meta.url));
+  const argv = [script];
+  for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
+  return lab.lab.exec(lab.client, process.execPath, argv);
+}

@@ -17,6 +17,10 @@
  *   event loop wakes; setSignalForward: pids the handler passes SIGTERM on to
  *   (the supervisor's children).
  * - attachFilter / detachFilter: a classic BPF program on a socket (SO_ATTACH_FILTER).
+ * - timerfdCreate / timerfdArm / timerfdRead / monotonicMs: a CLOCK_MONOTONIC
+ *   timerfd armed at an absolute deadline and polled like a socket: VRRP's timers
+ *   to the microsecond (libuv's own timers run on a millisecond clock that may be
+ *   the coarse one, a jiffy).
  *
  * Every function is synchronous and non-blocking; errors throw an Error whose
  * `code` is the errno name (EPERM, ENODEV, EAGAIN, ...).
@@ -38,6 +42,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <node_api.h>
 #include <uv.h>
@@ -860,6 +866,69 @@ static napi_value js_detach_filter(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* timerfdCreate() -> fd: CLOCK_MONOTONIC, non-blocking, close-on-exec. */
+static napi_value js_timerfd_create(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "timerfd_create", errno);
+  return make_i32(env, fd);
+}
+
+/* timerfdArm(fd, deadlineMs): one expiry at deadlineMs on monotonicMs()'s clock (absolute); 0 or less disarms. */
+static napi_value js_timerfd_arm(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  double ms;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || napi_get_value_double(env, argv[1], &ms) != napi_ok || ms != ms) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "timerfdArm(fd, deadlineMs)");
+    return NULL;
+  }
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (ms > 0) {
+    double sec = (double)(long long)(ms / 1000.0);
+    its.it_value.tv_sec = (time_t)sec;
+    its.it_value.tv_nsec = (long)((ms - sec * 1000.0) * 1e6);
+    if (its.it_value.tv_nsec >= 1000000000L) its.it_value.tv_nsec = 999999999L;
+    if (its.it_value.tv_nsec < 0) its.it_value.tv_nsec = 0;
+    /* An all-zero value would disarm: a deadline at the epoch of the clock is long past anyway. */
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1;
+  }
+  if (timerfd_settime(fd, ms > 0 ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0) return throw_errno(env, "timerfd_settime", errno);
+  return NULL;
+}
+
+/* timerfdRead(fd) -> expirations since the last read (0: none, the fd was not readable). */
+static napi_value js_timerfd_read(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !get_i32(env, argv[0], &fd)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "timerfdRead(fd)");
+    return NULL;
+  }
+  uint64_t n = 0;
+  ssize_t r = read(fd, &n, sizeof n);
+  if (r < 0) {
+    if (errno == EAGAIN) return make_i32(env, 0);
+    return throw_errno(env, "read(timerfd)", errno);
+  }
+  return make_i32(env, n > 0x7fffffff ? 0x7fffffff : (int32_t)n);
+}
+
+/* monotonicMs() -> CLOCK_MONOTONIC in milliseconds (fractional): the clock timerfdArm's deadlines are on. */
+static napi_value js_monotonic_ms(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  napi_value r;
+  napi_create_double(env, (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6, &r);
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -881,6 +950,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setSignalForward", NULL, js_set_signal_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, js_attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"detachFilter", NULL, js_detach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdCreate", NULL, js_timerfd_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdArm", NULL, js_timerfd_arm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdRead", NULL, js_timerfd_read, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -84,6 +84,14 @@ export interface AddonBinding {
   attachFilter(fd: number, program: Buffer): void;
   /** SO_DETACH_FILTER. */
   detachFilter(fd: number): void;
+  /** timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC). */
+  timerfdCreate(): number;
+  /** One expiry at an absolute deadline on monotonicMs()'s clock; 0 disarms. */
+  timerfdArm(fd: number, deadlineMs: number): void;
+  /** Expirations since the last read; 0 when none. */
+  timerfdRead(fd: number): number;
+  /** CLOCK_MONOTONIC in (fractional) milliseconds. */
+  monotonicMs(): number;
 }
 
 /** A datagram the SIGTERM/SIGINT handler sends itself (see {@link setStopFrames}). */
@@ -453,4 +461,69 @@ export function attachFilter(fd: number, program: readonly BpfInstruction[]): vo
 /** SO_DETACH_FILTER on `fd`. */
 export function detachFilter(fd: number): void {
   addon().detachFilter(fd);
+}
+
+/** CLOCK_MONOTONIC in fractional milliseconds: the clock of {@link MonotonicTimer} deadlines. */
+export function monotonicMs(): number {
+  return addon().monotonicMs();
+}
+
+/**
+ * One timer on a CLOCK_MONOTONIC timerfd, armed at an absolute deadline and
+ * polled by libuv like a socket, so it fires within microseconds of its due time
+ * (Node's setTimeout runs on libuv's millisecond loop clock). Unarmed, it keeps
+ * no poll handle, so an idle timer does not hold the event loop open.
+ */
+export class MonotonicTimer {
+  private poller: PollHandle | undefined;
+  private closed = false;
+
+  private constructor(readonly fd: number) {}
+
+  static open(): MonotonicTimer {
+    return new MonotonicTimer(addon().timerfdCreate());
+  }
+
+  /** Calls `onFire` once at `deadlineMs` (monotonicMs() clock); replaces any earlier deadline. */
+  arm(deadlineMs: number, onFire: () => void): void {
+    if (this.closed) throw Object.assign(new Error('the timer is closed'), { code: 'ERR_INVALID_STATE' });
+    const a = addon();
+    a.timerfdArm(this.fd, Math.max(deadlineMs, 1e-6));
+    this.fire = onFire;
+    this.poller ??= a.poll(this.fd, POLL_READABLE, () => {
+      if (a.timerfdRead(this.fd) === 0) return;
+      const f = this.fire;
+      this.fire = undefined;
+      // Disarmed and not re-armed by the callback: release the poll handle.
+      f?.();
+      if (this.fire === undefined) this.release();
+    });
+  }
+
+  private fire: (() => void) | undefined;
+
+  get armed(): boolean {
+    return this.fire !== undefined;
+  }
+
+  disarm(): void {
+    if (this.closed) return;
+    this.fire = undefined;
+    addon().timerfdArm(this.fd, 0);
+    this.release();
+  }
+
+  private release(): void {
+    if (!this.poller) return;
+    const p = this.poller;
+    this.poller = undefined;
+    addon().unpoll(p);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.disarm();
+    this.closed = true;
+    addon().close(this.fd);
+  }
 }

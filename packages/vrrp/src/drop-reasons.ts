@@ -9,6 +9,8 @@ export const DROP_REASONS = [
   'protocol',
   'family',
   'ttl',
+  'source',
+  'sourceScope',
   'version',
   'type',
   'addrCount',
@@ -32,6 +34,8 @@ export const DROP_REASON_TEXT: Readonly<Record<DropReason, string>> = {
   protocol: 'IP protocol / next header is not 112 (VRRP)',
   family: 'address family not the instance\'s, or VRRPv2 over IPv6',
   ttl: 'IPv4 TTL or IPv6 hop limit is not 255',
+  source: 'source address no router can send from: unspecified, loopback, multicast or broadcast',
+  sourceScope: 'IPv6 advert to the VRRP group whose source is not link-local (RFC 5798 5.1.2.1)',
   version: 'VRRP version is not 2 or 3, or not the instance\'s',
   type: 'VRRP type is not 1 (ADVERTISEMENT)',
   addrCount: 'VRRP length disagrees with the address count',
@@ -50,7 +54,7 @@ export const DROP_REASON_TEXT: Readonly<Record<DropReason, string>> = {
  * attack): each is logged, rate-limited per peer and reason, and shown in
  * `hacore status` as a misconfiguration.
  */
-export const MISCONFIG_REASONS = ['version', 'auth', 'interval', 'addrList', 'destination'] as const satisfies readonly DropReason[];
+export const MISCONFIG_REASONS = ['version', 'auth', 'interval', 'addrList', 'destination', 'sourceScope'] as const satisfies readonly DropReason[];
 
 export type MisconfigReason = (typeof MISCONFIG_REASONS)[number];
 

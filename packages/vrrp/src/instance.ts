@@ -8,51 +8,36 @@
  * queue, so that a removal never races an addition. A packet that fails decoding or validation is counted by reason
  * and never reaches the machine (so it never touches a timer or the state).
  *
- * Parts: the timers (instance-timers.ts), the VIP installation
- * (instance-vips.ts) and the source choice and interface checks
- * (instance-link.ts) live beside this file; packet intake and the reactions to
- * link and address events are still here.
+ * Parts beside this file: the timers (instance-timers.ts), the VIP
+ * installation (instance-vips.ts), the source choice and interface checks
+ * (instance-link.ts), packet intake (instance-receive.ts), what it sends and the
+ * priority-0 adverts armed for the stop signal (instance-send.ts), its counters
+ * (instance-counters.ts). Here: the machine's actions and the reactions to link
+ * and address events.
  */
 import type { Logger } from 'pino';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertFrame } from './announce-frames.js';
-import { AnnounceSender, type AnnounceTarget } from './announce-sender.js';
-import { encodeIpv4VrrpPacket, encodeVrrp, intervalMsToAdverInt, simplePasswordAuthData, VRRP_AUTH_SIMPLE, type VrrpMessageInit } from './codec.js';
+import { AnnounceSender } from './announce-sender.js';
 import type { VrrpInstanceConfig } from './config-schema.js';
-import { DROP_REASONS, emptyDropCounters, isMisconfigReason, type DropCounters, type DropReason, type MisconfigReason } from './drop-reasons.js';
-import { MisconfigReport, type MisconfigEntry } from './misconfig-report.js';
-import { normalizeIp, parseIpv6 } from '@hacore/core/ip-address';
-import { armStopAdverts, disarmStopAdverts, sentOnSignal, stopAdvertKey } from './stop-adverts.js';
-import { Ipv4IdCounter } from './ip-header.js';
+import { DROP_REASONS } from './drop-reasons.js';
+import type { MisconfigEntry } from './misconfig-report.js';
+import { normalizeIp } from '@hacore/core/ip-address';
 import { formatMac } from './mac.js';
 import type { NetlinkClient } from './netlink.js';
 import type { AddressInfo, LinkInfo, NetlinkReflector } from './netlink-reflector.js';
 import { VrrpStateMachine } from './state-machine.js';
 import type { VrrpAction, VrrpInput, VrrpStateName } from './state-machine-types.js';
 import { TrackingSet, type TrackItemState, type TrackKind } from './tracking.js';
-import { VRRP_GROUP_V4, VRRP_GROUP_V6, type InterfaceTransport, type RawVrrpPacket, type ShellDropReason, type TransportRegistry } from './transport.js';
-import { validateIpv4Packet, validateIpv6Packet, type AdvertExpectations } from './validate.js';
+import type { InterfaceTransport, RawVrrpPacket, TransportRegistry } from './transport.js';
 import { chooseSource, interfaceProblem } from './instance-link.js';
+import { emptyInstanceCounters, type InstanceCounters, type TransitionInfo } from './instance-counters.js';
+import { AdvertIntake } from './instance-receive.js';
+import { AdvertOutput, type SendPath } from './instance-send.js';
 import { TimerDriver } from './instance-timers.js';
 import { VipInstaller } from './instance-vips.js';
 
+export type { InstanceCounters, TransitionInfo } from './instance-counters.js';
 
-export interface InstanceCounters {
-  advertsSent: number;
-  advertsReceived: number;
-  sendErrors: number;
-  transitions: number;
-  becameMaster: number;
-  drops: DropCounters & Record<ShellDropReason, number>;
-  warnings: { intervalMismatch: number };
-  vipRemovedExternally: number;
-}
-
-export interface TransitionInfo {
-  from: VrrpStateName;
-  to: VrrpStateName;
-  reason: string;
-  priority: number;
-}
 
 export interface InstanceDeps {
   reflector: NetlinkReflector;
@@ -71,16 +56,7 @@ export interface InstanceDeps {
 
 /** A VIP placed on an interface. */
 export class VrrpInstance {
-  readonly counters: InstanceCounters = {
-    advertsSent: 0,
-    advertsReceived: 0,
-    sendErrors: 0,
-    transitions: 0,
-    becameMaster: 0,
-    drops: { ...emptyDropCounters(), short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 },
-    warnings: { intervalMismatch: 0 },
-    vipRemovedExternally: 0,
-  };
+  readonly counters: InstanceCounters = emptyInstanceCounters();
   readonly tracking: TrackingSet;
   group: string | undefined;
   private sm: VrrpStateMachine | undefined;
@@ -88,7 +64,6 @@ export class VrrpInstance {
   private transport: InterfaceTransport | undefined;
   private ifindex = 0;
   private source: string | undefined;
-  private readonly ids = new Ipv4IdCounter();
   private readonly announcer: AnnounceSender;
   private readonly vips: VipInstaller;
   private queue: Promise<void> = Promise.resolve();
@@ -102,21 +77,14 @@ export class VrrpInstance {
   private reasonOverride: string | undefined;
   /** Overrides the `from` of the next transition (a rebuilt machine starts from INIT). */
   private fromOverride: VrrpStateName | undefined;
-  private readonly misconfig = new MisconfigReport();
   private started = false;
   /** leave() ran: the machine is back in INIT and will not be fed again. */
   private left = false;
   private readonly log: Logger;
-  private readonly advertVips: string[];
   private readonly ownVips: ReadonlySet<string>;
-  private readonly peers: Set<string>;
   private readonly listeners: (() => void)[] = [];
-  private readonly pendingSends = new Set<Promise<void>>();
-  /** Our priority-0 frames in the stop signal's table (stop-adverts.ts). */
-  private readonly stopKey = stopAdvertKey();
-  /** The signal handler sent our priority-0 adverts: leave() must not send them again. */
-  private zeroSentOnSignal = false;
-  private stopArmed = false;
+  private readonly output: AdvertOutput;
+  private readonly intake: AdvertIntake;
 
   constructor(
     readonly config: VrrpInstanceConfig,
@@ -126,9 +94,16 @@ export class VrrpInstance {
     this.effective = config.priority;
     this.group = deps.group;
     this.log = deps.logger.child({ instance: config.name });
-    this.advertVips = config.virtualAddresses.map((v) => v.address);
     this.ownVips = new Set([...config.virtualAddresses, ...config.virtualAddressesExcluded].map((v) => normalizeIp(v.address) ?? v.address));
-    this.peers = new Set(config.unicastPeers.map((p) => normalizeIp(p) ?? p));
+    this.output = new AdvertOutput(config, this.counters, this.log);
+    this.intake = new AdvertIntake(config, this.counters, this.log, {
+      state: () => this.state,
+      masterAddress: () => this.sm?.masterAddress,
+      source: () => this.source,
+      isLocalAddress: (a) => this.deps.reflector.hasAddress(this.ifindex, this.config.family, a),
+      onDrop: (reason) => this.deps.onDrop?.(this, reason),
+      accept: (advert) => this.feed({ type: 'advert', advert }),
+    });
     this.announcer = new AnnounceSender(
       (t) => (t.family === 4 ? gratuitousArpFrame(t.address, formatMac(t.mac)) : unsolicitedNeighborAdvertFrame(t.address, formatMac(t.mac))),
       (err, t) => this.log.warn({ err, vip: t.address, ifname: t.ifname }, 'could not send GARP/NA'),
@@ -209,13 +184,7 @@ export class VrrpInstance {
     if (!this.started || this.left) return;
     this.left = true;
     this.timers.clearAll();
-    const sent = sentOnSignal(this.stopKey);
-    if (sent > 0) {
-      this.zeroSentOnSignal = true;
-      this.counters.advertsSent += sent;
-    }
-    this.stopArmed = false;
-    disarmStopAdverts(this.stopKey);
+    this.output.takeSentOnSignal();
     this.reasonOverride = reason === 'shutdown' ? undefined : reason;
     this.feed({ type: 'shutdown' });
     this.reasonOverride = undefined;
@@ -233,13 +202,12 @@ export class VrrpInstance {
     // Whatever the state, leave no VIP behind.
     this.enqueue(() => this.vips.remove());
     await this.queue;
-    await Promise.race([Promise.allSettled([...this.pendingSends]), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([Promise.allSettled([...this.output.pendingSends]), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.detach();
   }
 
   private attach(ifindex: number): void {
-    this.stopArmed = false;
-    disarmStopAdverts(this.stopKey);
+    this.output.disarmStop();
     this.ifindex = ifindex;
     try {
       this.transport = this.deps.transports.acquire(this.config.interface, ifindex, this.config.family, this.config.vrid, { onPacket: (p) => this.onPacket(p) }, this.config.unicastPeers.length === 0);
@@ -251,8 +219,7 @@ export class VrrpInstance {
   }
 
   private detach(): void {
-    this.stopArmed = false;
-    disarmStopAdverts(this.stopKey);
+    this.output.disarmStop();
     if (this.transport) this.deps.transports.release(this.transport, this.config.vrid);
     this.transport = undefined;
   }
@@ -380,65 +347,13 @@ export class VrrpInstance {
 
   // ---- receive -------------------------------------------------------------
 
-  private expectations(): AdvertExpectations {
-    const exp: AdvertExpectations = {
-      vrid: this.config.vrid,
-      version: this.config.version,
-      family: this.config.family,
-      advertIntervalMs: this.config.advertInterval,
-      vips: this.advertVips,
-      localAddresses: this.source ? [this.source] : [],
-      unicast: this.config.unicastPeers.length > 0,
-    };
-    const master = this.state === 'BACKUP' ? this.sm?.masterAddress : undefined;
-    if (master !== undefined) exp.followedMaster = master;
-    if (this.config.authentication) exp.auth = { type: 'pass', password: this.config.authentication.password };
-    return exp;
-  }
-
-  private drop(reason: DropReason | ShellDropReason, detail: string, source?: string): void {
-    this.counters.drops[reason]++;
-    this.deps.onDrop?.(this, reason);
-    if (source !== undefined && isMisconfigReason(reason)) this.noteMisconfig(source, reason, detail, 'dropped');
-    else this.log.debug({ reason, detail }, 'dropped a VRRP packet');
-  }
-
-  /** A peer configured unlike us: one line per peer and reason per minute, and a status warning. */
-  private noteMisconfig(peer: string, reason: MisconfigReason, detail: string, what: 'dropped' | 'accepted'): void {
-    const n = this.misconfig.note(peer, reason, detail);
-    if (!n.log) return;
-    this.log.warn(
-      { peer, reason, detail, ...(n.unlogged > 0 ? { unlogged: n.unlogged } : {}) },
-      `${this.config.name}: advert from ${peer} disagrees with our configuration (${reason}: ${detail}); ${what}` +
-        (n.unlogged > 0 ? ` (${n.unlogged} more since the last line)` : ''),
-    );
-  }
-
   /** Called by the transport for every packet with our VRID. Never throws. */
   onPacket(p: RawVrrpPacket): void {
+    this.timers.eventTime = p.receivedAt;
     try {
-      const exp = this.expectations();
-      const v =
-        p.family === 4
-          ? validateIpv4Packet(p.bytes, exp)
-          : validateIpv6Packet(p.bytes, { src: p.src, dst: p.dst ?? VRRP_GROUP_V6, hopLimit: p.hopLimit ?? -1 }, exp);
-      if (!v.ok) {
-        this.drop(v.reason, v.detail, v.source);
-        return;
-      }
-      if (this.config.checkUnicastSource && this.peers.size > 0 && !this.peers.has(normalizeIp(v.advert.source) ?? v.advert.source)) {
-        this.drop('notOurPeer', `source ${v.advert.source} is not a unicast peer`);
-        return;
-      }
-      this.counters.advertsReceived++;
-      if (v.warnings.includes('intervalMismatch')) {
-        this.counters.warnings.intervalMismatch++;
-        this.noteMisconfig(v.advert.source, 'interval', `advert interval ${v.advert.advertIntervalMs} ms, ours is ${this.config.advertInterval} ms`, 'accepted');
-      }
-      this.feed({ type: 'advert', advert: v.advert });
-    } catch (err) {
-      // The codec and validator never throw; this guards the shell's own code.
-      this.log.error({ err }, 'error while handling a received packet');
+      this.intake.onPacket(p);
+    } finally {
+      this.timers.eventTime = undefined;
     }
   }
 
@@ -507,6 +422,7 @@ export class VrrpInstance {
         if (a.to === 'MASTER') this.counters.becameMaster++;
         if (from === 'MASTER') this.announcer.stop();
         this.armStop();
+        if (a.to === 'BACKUP') this.output.prepare(this.priority, this.sendPath());
         const reason = this.reasonOverride ?? a.reason;
         this.log.info({ from, to: a.to, reason, priority: this.priority }, `${this.config.name}: ${from} -> ${a.to} (${reason})`);
         try {
@@ -552,89 +468,17 @@ export class VrrpInstance {
 
   // ---- send ----------------------------------------------------------------
 
-  private messageInit(priority: number): VrrpMessageInit {
-    const init: VrrpMessageInit = {
-      version: this.config.version,
-      vrid: this.config.vrid,
-      priority,
-      adverInt: intervalMsToAdverInt(this.config.version, this.config.advertInterval),
-      addresses: this.advertVips,
-    };
-    if (this.config.authentication) {
-      init.authType = VRRP_AUTH_SIMPLE;
-      init.authData = simplePasswordAuthData(this.config.authentication.password);
-    }
-    return init;
-  }
-
-  /**
-   * While Master, our priority-0 adverts wait ready-made in the stop signal's
-   * handler (stop-adverts.ts), which sends them before the event loop runs;
-   * otherwise nothing is armed.
-   */
+  /** While Master, our priority-0 adverts wait armed in the stop signal's handler (instance-send.ts). */
   private armStop(): void {
-    const t = this.transport;
-    const fd = t?.fd;
-    const src = this.source;
-    if (this.left || this.state !== 'MASTER' || !t || fd === undefined || !src) {
-      this.stopArmed = false;
-    disarmStopAdverts(this.stopKey);
-      return;
-    }
-    this.stopArmed = true;
-    const init = this.messageInit(0);
-    armStopAdverts(
-      this.stopKey,
-      this.destinations().map((dst) =>
-        this.config.family === 4
-          ? { fd, family: 4 as const, bytes: Buffer.from(encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init)), dst }
-          : { fd, family: 6 as const, bytes: Buffer.from(encodeVrrp(init, { family: 6, src, dst })), dst, ifindex: this.ifindex, src16: Buffer.from(parseIpv6(src)!) },
-      ),
-    );
+    this.output.armStop(!this.left && this.state === 'MASTER', this.sendPath());
   }
 
-  private destinations(): string[] {
-    return this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
+  private sendPath(): SendPath {
+    return { transport: this.transport, source: this.source, ifindex: this.ifindex };
   }
 
   private sendAdvert(priority: number): void {
-    if (priority === 0 && this.zeroSentOnSignal) {
-      this.zeroSentOnSignal = false;
-      return;
-    }
-    // The stop signal's handler already said goodbye for us: an advert timer that
-    // fires before the stop path runs must not undo it (the Backups would wait 3 intervals).
-    if (this.stopArmed && sentOnSignal(this.stopKey) > 0) return;
-    const t = this.transport;
-    const src = this.source;
-    if (!t || !src) return;
-    const init = this.messageInit(priority);
-    const dsts = this.destinations();
-    for (const dst of dsts) {
-      try {
-        if (this.config.family === 4) {
-          const pkt = encodeIpv4VrrpPacket({ src, dst, id: this.ids.next() }, init);
-          this.counters.advertsSent++;
-          const p = t.send4(pkt, dst).then(
-            () => undefined,
-            (err: unknown) => {
-              this.counters.sendErrors++;
-              this.log.warn({ err, dst }, 'could not send an advert');
-            },
-          );
-          // A full send buffer queues the advert until the socket is writable: stop() waits for these
-          // so the priority-0 advert leaves before the socket closes.
-          this.pendingSends.add(p);
-          void p.finally(() => this.pendingSends.delete(p));
-        } else {
-          t.send6(encodeVrrp(init, { family: 6, src, dst }), dst, src);
-          this.counters.advertsSent++;
-        }
-      } catch (err) {
-        this.counters.sendErrors++;
-        this.log.warn({ err, dst }, 'could not send an advert');
-      }
-    }
+    this.output.send(priority, this.sendPath());
   }
 
   // ---- addresses -----------------------------------------------------------
@@ -658,7 +502,7 @@ export class VrrpInstance {
 
   /** Peers whose adverts disagree with our configuration (seen in the last 10 minutes). */
   misconfigurations(): MisconfigEntry[] {
-    return this.misconfig.entries();
+    return this.intake.misconfigurations();
   }
 
   status(): Record<string, unknown> {
@@ -683,7 +527,7 @@ export class VrrpInstance {
       faults: snap?.faults,
       vips: this.vips.installed ? this.vips.placed().map((p) => `${p.vip.address}/${p.vip.prefix}`) : [],
       tracked: this.tracking.list().map((t) => ({ ...t })),
-      misconfigurations: this.misconfig.entries(),
+      misconfigurations: this.intake.misconfigurations(),
       counters: {
         ...this.counters,
         drops: { ...this.counters.drops },

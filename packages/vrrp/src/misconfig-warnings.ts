@@ -7,6 +7,7 @@ const WHAT: Readonly<Record<MisconfigEntry['reason'], string>> = {
   interval: 'advert interval',
   addrList: 'address list',
   destination: 'unicast/multicast',
+  sourceScope: 'source address scope (not link-local)',
 };
 
 /** `misconfiguration: VI_1: peer 198.51.100.3 differs in address list (missing ...), 42 adverts, last 2026-...`. */

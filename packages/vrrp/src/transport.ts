@@ -16,7 +16,8 @@
  */
 import { POLL_READABLE, POLL_WRITABLE, RawSocket, ipMreqn } from '@hacore/native';
 import { LINUX, attachFilter } from '@hacore/native';
-import { FILTER_SAMPLE, vrrpFilterIpv4 } from './vrrp-filter.js';
+import { clockMs } from './clock.js';
+import { FILTER_SAMPLE, vrrpFilterIpv4, vrrpFilterIpv6 } from './vrrp-filter.js';
 import { formatIpv6, parseIpv4, parseIpv6 } from '@hacore/core/ip-address';
 
 export const VRRP_PROTOCOL = 112;
@@ -34,6 +35,8 @@ export interface RawVrrpPacket {
   dst?: string;
   /** IPv6 hop limit from IPV6_HOPLIMIT (-1 if the kernel did not report it). */
   hopLimit?: number;
+  /** When the socket was found readable (clock.ts): timers armed for this packet count from then. */
+  receivedAt?: number;
 }
 
 export type ShellDropReason = 'short' | 'unknownVrid' | 'truncated' | 'notOurPeer';
@@ -77,7 +80,7 @@ const IP_MULTICAST_IF = 32;
 /** One socket of one family on one interface. */
 export class InterfaceTransport {
   readonly counters: TransportCounters = { received: 0, sent: 0, sendErrors: 0, drops: { short: 0, unknownVrid: 0, truncated: 0, notOurPeer: 0 }, filteredEstimate: 0 };
-  /** A kernel filter is attached (IPv4): a packet of another VRID that arrives is a sample. */
+  /** A kernel filter is attached: a packet of another VRID that arrives is a sample. */
   private filtered = false;
   private readonly receivers = new Map<number, VrrpReceiver>();
   private raw4: RawSocket | undefined;
@@ -145,6 +148,7 @@ export class InterfaceTransport {
   }
 
   private read4(sock: RawSocket): void {
+    const at = clockMs();
     for (let i = 0; i < 64 && this.raw4 === sock; i++) {
       let r;
       try {
@@ -155,7 +159,7 @@ export class InterfaceTransport {
       }
       if (!r) return;
       // A copy: the instance may keep the bytes beyond this read.
-      this.dispatch({ family: 4, bytes: Buffer.from(this.buf4.subarray(0, r.bytes)), src: r.src });
+      this.dispatch({ family: 4, bytes: Buffer.from(this.buf4.subarray(0, r.bytes)), src: r.src, receivedAt: at });
     }
   }
 
@@ -246,6 +250,7 @@ export class InterfaceTransport {
   }
 
   private read6(): void {
+    const at = clockMs();
     // Drain what is queued, bounded so one busy socket cannot starve the loop.
     for (let i = 0; i < 64 && this.raw6 !== undefined; i++) {
       let r;
@@ -266,6 +271,7 @@ export class InterfaceTransport {
         bytes: this.buf6.subarray(0, r.bytes),
         src: formatIpv6(r.srcBytes),
         hopLimit: r.hopLimit,
+        receivedAt: at,
       };
       if (r.dst) pkt.dst = formatIpv6(r.dst);
       this.dispatch(pkt);
@@ -308,9 +314,11 @@ export class InterfaceTransport {
    * filter that cannot be attached is reported and the socket stays unfiltered.
    */
   private updateFilter(): void {
-    if (this.family !== 4 || !this.raw4 || this.closed || this.receivers.size === 0) return;
+    const sock = this.family === 4 ? this.raw4 : this.raw6;
+    if (!sock || this.closed || this.receivers.size === 0) return;
+    const vrids = [...this.receivers.keys()];
     try {
-      attachFilter(this.raw4.fd, vrrpFilterIpv4([...this.receivers.keys()]));
+      attachFilter(sock.fd, this.family === 4 ? vrrpFilterIpv4(vrids) : vrrpFilterIpv6(vrids));
       this.filtered = true;
     } catch (err) {
       this.filtered = false;
@@ -335,16 +343,36 @@ export class InterfaceTransport {
     return this.receivers.size;
   }
 
-  /**
-   * IPv4: sends a whole IP packet (header built by the caller) to `dst`.
-   * Resolves with the bytes sent; rejects on a socket error.
-   */
   /** The socket's file descriptor while open (stop-adverts.ts sends from it in the signal handler). */
   get fd(): number | undefined {
     if (this.closed) return undefined;
     return (this.family === 4 ? this.raw4 : this.raw6)?.fd;
   }
 
+  /**
+   * IPv4, the common case without a promise: sends `packet` now and returns the
+   * bytes sent, or undefined when it cannot leave now (a full send buffer, or
+   * adverts already queued); then send4() queues it. Throws on a socket error.
+   */
+  trySend4(packet: Uint8Array, dst: string): number | undefined {
+    const sock = this.raw4;
+    if (!sock || this.closed) throw new Error(`transport ${this.ifname}/4 is closed`);
+    if (this.queue4.length > 0) return undefined;
+    try {
+      const sent = sock.sendTo(packet, dst);
+      this.counters.sent++;
+      return sent;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EAGAIN') return undefined;
+      this.counters.sendErrors++;
+      throw err;
+    }
+  }
+
+  /**
+   * IPv4: sends a whole IP packet (header built by the caller) to `dst`.
+   * Resolves with the bytes sent; rejects on a socket error.
+   */
   send4(packet: Uint8Array, dst: string): Promise<number> {
     const sock = this.raw4;
     if (!sock || this.closed) return Promise.reject(new Error(`transport ${this.ifname}/4 is closed`));

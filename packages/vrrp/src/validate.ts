@@ -2,7 +2,7 @@
  * Receive-side checks (RFC 5798 7.1, RFC 3768 7.1) of a decoded advert against
  * one instance's expectations. The codec already checked what needs no instance
  * (lengths, version 2/3, type, address count vs length, checksum); this adds
- * TTL/hop limit, version, VRID, destination (multicast vs unicast), our own
+ * TTL/hop limit, the source address (advert-source.ts), version, VRID, destination (multicast vs unicast), our own
  * looped-back adverts, v2 authentication and interval, the address list, and a
  * priority 0 from a router that is not the Master we follow.
  *
@@ -24,6 +24,7 @@ import type { IpFamily, ReceivedVrrp, VrrpMessage, VrrpVersion } from './codec.j
 import { VRRP_AUTH_NONE, VRRP_AUTH_SIMPLE, decodeIpv4Vrrp, decodeIpv6Vrrp, nearestAdverInt, simplePasswordAuthData } from './codec.js';
 import type { Ipv6ReceiveInfo } from './codec.js';
 import type { DropReason } from './drop-reasons.js';
+import { badSourceProblem, isLinkLocalIpv6 } from './advert-source.js';
 import { normalizeIp } from '@hacore/core/ip-address';
 import type { ReceivedAdvert } from './state-machine-types.js';
 
@@ -45,6 +46,8 @@ export interface AdvertExpectations {
   vips: readonly string[];
   /** Our own addresses on the interface: an advert from one of them is our own, looped back. */
   localAddresses?: readonly string[];
+  /** Any other address of ours (canonical text in, e.g. from the interface's address list): an advert from it is looped back too. */
+  isLocalAddress?: (address: string) => boolean;
   /** The instance sends to unicast peers: adverts must come unicast, not to the group (and the reverse). */
   unicast?: boolean;
   /**
@@ -131,6 +134,10 @@ export function validateReceived(rx: ReceivedVrrp, exp: AdvertExpectations): Val
   const src = rx.src;
   if (rx.family !== exp.family) return drop('family', `IPv${rx.family} packet for an IPv${exp.family} instance`, src);
   if (rx.ttl !== VRRP_REQUIRED_TTL) return drop('ttl', `${rx.family === 4 ? 'TTL' : 'hop limit'} ${rx.ttl}, must be 255`, src);
+  const badSource = badSourceProblem(rx.family, src);
+  if (badSource !== undefined) return drop('source', badSource, src);
+  // A unicast instance may send from a global address (keepalived's unicast_src_ip).
+  if (rx.family === 6 && exp.unicast !== true && !isLinkLocalIpv6(src)) return drop('sourceScope', `source ${src} is not link-local`, src);
   if (m.version !== exp.version) return drop('version', `VRRPv${m.version} advert for a VRRPv${exp.version} instance`, src);
   if (m.vrid !== exp.vrid) return drop('vrid', `VRID ${m.vrid}, ours is ${exp.vrid}`, src);
   const multicast = isMulticast(rx.family, rx.dst);
@@ -142,6 +149,7 @@ export function validateReceived(rx: ReceivedVrrp, exp: AdvertExpectations): Val
   if (exp.localAddresses && exp.localAddresses.length > 0) {
     if (srcNorm !== undefined && exp.localAddresses.some((a) => normalizeIp(a) === srcNorm)) return drop('loop', `source ${src} is ours`, src);
   }
+  if (srcNorm !== undefined && exp.isLocalAddress?.(srcNorm) === true) return drop('loop', `source ${src} is an address of this interface`, src);
   const authProblem = checkAuth(m, exp.auth);
   if (authProblem) return drop('auth', authProblem, src);
   const warnings: AdvertWarning[] = [];

@@ -10,7 +10,8 @@
  * Adverts for a VRID that runs here always pass, whatever else is wrong with
  * them (TTL, version of the instance, authentication...): validate.ts counts
  * each by reason exactly and logs a misconfigured peer, which a sample could not.
- * IPv6 sockets get no filter yet (docs/vrrp-protocol.md).
+ * IPv6 sockets get the same program over the VRRP message (the kernel runs a
+ * raw IPv6 socket's filter past the IPv6 header), for VRRPv3 only.
  */
 import type { BpfInstruction } from '@hacore/native';
 
@@ -32,15 +33,38 @@ const ins = (code: number, k = 0, jt = 0, jf = 0): BpfInstruction => ({ code, jt
  * instances run `vrids` (1..255, at most 255 of them).
  */
 export function vrrpFilterIpv4(vrids: readonly number[]): BpfInstruction[] {
+  return program(
+    [
+      ins(LDX | B | MSH, 0), // X = IP header length
+      ins(LD | B | IND, 0), // A = version << 4 | type
+    ],
+    IND,
+    [2, 3],
+    vrids,
+  );
+}
+
+/**
+ * The program for a raw IPv6 socket: the kernel hands the filter the VRRP
+ * message alone (the IPv6 header is behind the data pointer), and only VRRPv3
+ * runs over IPv6 (RFC 5798), so version 2 is sampled too.
+ */
+export function vrrpFilterIpv6(vrids: readonly number[]): BpfInstruction[] {
+  return program([ins(LD | B | ABS, 0)], ABS, [3], vrids);
+}
+
+/**
+ * `head` leaves version << 4 | type in A (and, for `mode` IND, the offset of the
+ * VRRP header in X); then: a version in `versions` and a VRID in `vrids` pass,
+ * everything else is sampled.
+ */
+function program(head: BpfInstruction[], mode: number, versions: readonly number[], vrids: readonly number[]): BpfInstruction[] {
   const ids = [...new Set(vrids)].filter((v) => Number.isInteger(v) && v >= 1 && v <= 255).sort((a, b) => a - b);
-  const p: BpfInstruction[] = [];
-  p.push(ins(LDX | B | MSH, 0)); // X = IP header length
-  p.push(ins(LD | B | IND, 0)); // A = version << 4 | type
+  const p: BpfInstruction[] = [...head];
   p.push(ins(ALU | RSH | K, 4));
-  p.push(ins(JMP | JEQ | K, 2, 2, 0)); // v2 -> the VRID check
-  p.push(ins(JMP | JEQ | K, 3, 1, 0)); // v3 -> the VRID check
+  versions.forEach((v, i) => p.push(ins(JMP | JEQ | K, v, versions.length - i, 0))); // a listed version -> the VRID check
   const toSample = p.push(ins(JMP | JA, 0)) - 1; // k set below
-  p.push(ins(LD | B | IND, 1)); // A = VRID
+  p.push(ins(LD | B | mode, 1)); // A = VRID
   ids.forEach((vrid, i) => {
     const last = i === ids.length - 1;
     p.push(ins(JMP | JEQ | K, vrid, ids.length - 1 - i, last ? 1 : 0));
@@ -57,10 +81,14 @@ export function vrrpFilterIpv4(vrids: readonly number[]): BpfInstruction[] {
   return p;
 }
 
-/** What the program lets through, run in JS (tests): true if accepted, 'sample' if only a sample would be. */
-export function filterVerdict(vrids: readonly number[], packet: Uint8Array): true | 'sample' {
-  const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
+/**
+ * What the program lets through, written out in JS (tests compare it with the
+ * program run by a BPF interpreter): true if accepted, 'sample' if only a sample
+ * would be. IPv4: the whole packet; IPv6: the VRRP message.
+ */
+export function filterVerdict(vrids: readonly number[], packet: Uint8Array, family: 4 | 6 = 4): true | 'sample' {
+  const ihl = family === 4 ? ((packet[0] ?? 0) & 0x0f) * 4 : 0;
   const version = (packet[ihl] ?? 0) >> 4;
-  if (version !== 2 && version !== 3) return 'sample';
+  if (family === 6 ? version !== 3 : version !== 2 && version !== 3) return 'sample';
   return vrids.includes(packet[ihl + 1] ?? -1) ? true : 'sample';
 }

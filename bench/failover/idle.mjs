@@ -1,0 +1,81 @@
+// Idle CPU of the VRRP process, keepalived 2.2.7 beside hacore in one lab and run
+// (issue 18): each is the Master of its own VRID (v3, --interval ms adverts, one VIP)
+// on the same bridge, nothing else happens. CPU is summed over every thread of the
+// process from /proc/PID/task/*/schedstat (nanoseconds on CPU, so no 10 ms ticks),
+// for keepalived's vrrp child and hacore's vrrp child, over --runs windows of
+// --seconds each.
+//   node bench/failover/idle.mjs [--runs 5] [--seconds 10] [--interval 100] [--profile DIR]
+// --profile: hacore runs with --cpu-prof (profiles written to DIR when it stops);
+// --threads: also the hacore vrrp child's CPU per thread over one more window;
+// --trace-gc: hacore's processes run with --trace-gc and the last GC lines are printed.
+// Root, after `npm run build`; on demand only.
+import { readdir, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { VrrpLab, VIP4, VIP4B, hacoreConfig, median } from '../../test/lib/vrrp-lab.mjs';
+import { vrrpChildPid } from '../../test/lib/vrrp-scenario.mjs';
+
+const { values: o } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '10' },
+    interval: { type: 'string', default: '100' },
+    profile: { type: 'string' },
+    'trace-gc': { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
+  },
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU ms per thread name of `pid`. */
+async function threadCpuMs(pid) {
+  const out = {};
+  for (const t of await readdir(`/proc/${pid}/task`)) {
+    const s = await readFile(`/proc/${pid}/task/${t}/schedstat`, 'utf8').catch(() => '0');
+    const comm = (await readFile(`/proc/${pid}/task/${t}/comm`, 'utf8').catch(() => '?')).trim();
+    out[comm] = (out[comm] ?? 0) + Number(s.split(' ')[0]) / 1e6;
+  }
+  return out;
+}
+
+/** CPU time of every thread of `pid`, ms. */
+export async function processCpuMs(pid) {
+  let ns = 0;
+  for (const t of await readdir(`/proc/${pid}/task`)) {
+    const s = await readFile(`/proc/${pid}/task/${t}/schedstat`, 'utf8').catch(() => '0');
+    ns += Number(s.split(' ')[0]);
+  }
+  return ns / 1e6;
+}
+
+const interval = Number(o.interval);
+const lab = await VrrpLab.create('hvid', { routers: 2 });
+try {
+  const ka = await lab.startKeepalived('r1', { vrid: 51, version: 3, priority: 150, advertInt: interval / 1000, vips: [`${VIP4}/24`] });
+  const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${o.profile}`] : []), ...(o['trace-gc'] ? ['--trace-gc'] : [])];
+  const hc = await lab.startHacore('r2', hacoreConfig([{ name: 'VI_1', vrid: 52, version: 3, priority: 150, advertInterval: `${interval}ms`, virtualAddresses: [`${VIP4B}/24`] }]), { nodeArgs });
+  await lab.waitHolder(VIP4, 'r1', 20000);
+  await lab.waitHolder(VIP4B, 'r2', 20000);
+  const pids = { keepalived: await lab.keepalivedVrrpPid(ka), hacore: await vrrpChildPid(lab, hc) };
+  await sleep(2000);
+  const idle = { keepalived: [], hacore: [] };
+  for (let run = 0; run < Number(o.runs); run++) {
+    const a = { keepalived: await processCpuMs(pids.keepalived), hacore: await processCpuMs(pids.hacore) };
+    await sleep(Number(o.seconds) * 1000);
+    const b = { keepalived: await processCpuMs(pids.keepalived), hacore: await processCpuMs(pids.hacore) };
+    for (const impl of ['keepalived', 'hacore']) idle[impl].push(b[impl] - a[impl]);
+    if (o.threads) {
+      const t1 = await threadCpuMs(pids.hacore);
+      await sleep(Number(o.seconds) * 1000);
+      const t2 = await threadCpuMs(pids.hacore);
+      console.log('hacore vrrp child, CPU ms per thread over the next window:', JSON.stringify(Object.fromEntries(Object.entries(t2).map(([k, v]) => [k, +(v - (t1[k] ?? 0)).toFixed(2)]))));
+    }
+    console.log(JSON.stringify({ run, keepalived: +idle.keepalived[run].toFixed(2), hacore: +idle.hacore[run].toFixed(2) }));
+  }
+  const fmt = (xs) => `${Math.min(...xs).toFixed(1)} / ${median(xs).toFixed(1)} / ${Math.max(...xs).toFixed(1)} ms`;
+  for (const impl of ['keepalived', 'hacore']) console.log(`${impl}: CPU per ${o.seconds} s idle (v3, ${interval} ms adverts, Master) min / median / max ${fmt(idle[impl])}`);
+  console.log(`ratio hacore / keepalived (medians): ${(median(idle.hacore) / median(idle.keepalived)).toFixed(2)}`);
+  if (o['trace-gc']) console.log(hc.output.split('\n').filter((l) => /Scavenge|Mark-Compact/.test(l)).slice(-40).join('\n'));
+  if (o.profile) await lab.stop(hc);
+} finally {
+  await lab.destroy();
+}
