@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { ConfigError, type CheckSpec, type ConfigDiff, type HacoreConfig, type HacoreCore, type HacorePlugin, type Logger, readOwnPackage } from '@hacore/core';
 import { AsyncParallelHook } from 'tapable';
 import { ipvsOptionsSchema, ipvsSchemas, type GroupMemberConfig, type IpvsOptionsConfig, type VirtualServerConfig } from './config-schema.js';
 import { openDataplane, type DataplaneSource } from './dataplane-source.js';
@@ -20,7 +19,8 @@ export { openNetlinkDataplane, type DataplaneSource } from './dataplane-source.j
 export type { IpvsStatus } from './ipvs-status.js';
 
 export const PLUGIN_NAME = '@hacore/ipvs';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 export interface IpvsPluginOptions {
   /** The backend to program. Default: the generic-netlink client, opened at start. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readOwnPackage } from '@hacore/core';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventRegistry, GenericEvent, HacoreCore, HacorePlugin, Logger, StatusReport } from '@hacore/core';
@@ -13,7 +13,8 @@ export { ProbeStats, LATENCY_BUCKETS, type CheckProbeStats } from './probe-stats
 export { mapStatus, STATUS_FAMILIES, VRRP_STATES, type Sample, type FamilyDef, type FamilyName } from './status-map.js';
 
 export const PLUGIN_NAME = '@hacore/metrics';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 /** The `metrics` section of the supervisor's status document. */
 export interface MetricsStatus {

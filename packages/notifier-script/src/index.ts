@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger, readOwnPackage } from '@hacore/core';
 import { notifySchema, type NotifyConfig } from './config.js';
 import { jobFor, scriptEnv, type Job } from './dispatch.js';
 import { FifoScriptRunner } from './fifo-script.js';
@@ -19,7 +18,8 @@ export { FifoWriter } from './fifo-writer.js';
 export { FifoScriptRunner } from './fifo-script.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-script';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 /** The `notify` section of the status document. */
 export interface NotifyStatus {

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger, readOwnPackage } from '@hacore/core';
 import { backoffDelay, type BackoffPolicy } from '@hacore/core/backoff';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -13,7 +12,8 @@ export { formatMail, type MailText } from './message.js';
 export const PLUGIN_NAME = '@hacore/notifier-smtp';
 
 const RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, jitter: true };
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 /** The `smtp` section of the status document. */
 export interface SmtpStatus {

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger } from '@hacore/core';
+import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger, readOwnPackage } from '@hacore/core';
 import { webhooksSchema, type WebhooksConfig } from './config.js';
 import { Endpoint, type EndpointStatus } from './endpoint.js';
 
@@ -9,7 +8,8 @@ export { SCHEMA_ID, makeDocument, serialize, signature, retryableStatus, type We
 export { Endpoint, redactUrl, type EndpointStatus } from './endpoint.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-webhook';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 /** The `webhooks` section of the status document. */
 export interface WebhooksStatus {

@@ -2,8 +2,7 @@
  * The vrrp plugin's contract with the core: its section, events, hooks and taps.
  * What runs in the vrrp process lives in runtime.ts.
  */
-import { readFileSync } from 'node:fs';
-import { isEvent, type HacoreCore, type HacorePlugin } from '@hacore/core';
+import { isEvent, type HacoreCore, type HacorePlugin, readOwnPackage } from '@hacore/core';
 import { VRRP_EVENTS } from './events.js';
 import { vrrpSectionSchema, type VrrpSectionConfig } from './config-schema.js';
 import { vrrpReferenceIssues } from './cross-references.js';
@@ -17,7 +16,8 @@ export { VrrpPluginError } from './plugin-error.js';
 export { crossCheck } from './cross-check.js';
 export type { VrrpHooks } from './plugin-hooks.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 /** VRRPv2/v3 (keepalived vrrp_instance / vrrp_sync_group) as a hacore plugin; runs in the `vrrp` child. */
 export class VrrpPlugin implements HacorePlugin {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { actionRequest, type GenericEvent, type HacoreCore, type HacorePlugin, type Logger, type StatusReport } from '@hacore/core';
+import { actionRequest, type GenericEvent, type HacoreCore, type HacorePlugin, type Logger, type StatusReport, readOwnPackage } from '@hacore/core';
 import { Auth } from './auth.js';
 import { DEFAULT_LISTEN, isLoopback, parseListen, webSchema, type WebConfig } from './config.js';
 import { ProbeHistory } from './history.js';
@@ -15,7 +15,8 @@ export { hashPassword, Auth } from './auth.js';
 export { ProbeHistory, type Sample } from './history.js';
 
 export const PLUGIN_NAME = '@hacore/web';
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; hacore: string };
+/** Name, version and API range from this package's own package.json (the header definePlugin reads). */
+const pkg = readOwnPackage(import.meta.url);
 
 const RECENT_EVENTS = 200;
 /** How often the status is read while a page is open, and while none is (for the sparklines). */
