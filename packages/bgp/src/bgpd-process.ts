@@ -6,6 +6,7 @@
  * the parent-death signal. It is restarted with capped exponential backoff;
  * each (re)start gets a fresh vty connection and `onReady` re-announces.
  */
+import { backoffDelay } from '@hacore/core/backoff';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -122,7 +123,7 @@ export class BgpdProcess {
     this.state = 'down';
     this.lastError = reason;
     this.o.onDown(reason);
-    const delay = Math.min(this.o.backoff.max, this.o.backoff.initial * 2 ** this.failures++);
+    const delay = backoffDelay(this.failures++, { initialMs: this.o.backoff.initial, maxMs: this.o.backoff.max });
     this.o.log.error({ reason, retryInMs: delay }, 'bgpd is down; restarting it');
     this.restarts++;
     this.timer = setTimeout(() => {

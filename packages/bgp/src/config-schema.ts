@@ -1,4 +1,5 @@
 /** The `bgp` section, with zod (the core reports its issues with file:line like its own). */
+import { prefixContains } from '@hacore/core/ip-address';
 import { parseDuration } from '@hacore/core';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -149,29 +150,9 @@ export type BgpSectionConfig = z.infer<typeof bgpSectionSchema>;
 export type BgpPrefixConfig = BgpSectionConfig['prefixes'][number];
 export type BgpNeighborConfig = BgpSectionConfig['neighbors'][number];
 
-function bytesOf(a: string): number[] {
-  if (isIP(a) === 4) return a.split('.').map(Number);
-  const [head, tail] = a.includes('::') ? (a.split('::') as [string, string]) : [a, ''];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.flatMap((g) => {
-    const n = parseInt(g, 16);
-    return [n >> 8, n & 255];
-  });
-}
-
 /** Whether `address` is inside `prefix`. */
 export function covers(prefix: { address: string; prefix: number; family: 4 | 6 }, address: string): boolean {
-  if (isIP(address) !== prefix.family) return false;
-  const a = bytesOf(prefix.address);
-  const b = bytesOf(address);
-  for (let bit = 0; bit < prefix.prefix; bit++) {
-    const i = bit >> 3;
-    const m = 0x80 >> (bit & 7);
-    if ((a[i]! & m) !== (b[i]! & m)) return false;
-  }
-  return true;
+  return isIP(address) === prefix.family && prefixContains(prefix.address, prefix.prefix, address);
 }
 
 /** The VIP of a prefix: its `vip`, or the prefix's address when it is a host route. */
