@@ -3,7 +3,8 @@
 // minAnnounceInterval at the router; a reload adds and removes a prefix and
 // changes one peer without touching the other announcements, an invalid one
 // changes nothing; bgpd killed under hacore is reported and restarted and the
-// route comes back; `hacore stop` in graceful-shutdown mode re-announces with
+// route comes back; a degraded prefix carries its AS-path prepend at the router;
+// `hacore stop` in graceful-shutdown mode re-announces with
 // the RFC 8326 community (read at the router) before withdrawing.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,6 +153,34 @@ test('a reload adds and removes a prefix and changes one peer without touching t
   const flips = d.hacore.lines.filter((l) => /^check web is /.test(l.msg ?? '')).map((l) => `${l.to}: ${l.reason}`);
   assert.deepEqual(seen.map((c) => c.present), [true], `the VIP's route from d2 never left the router's FIB during the reloads: ${JSON.stringify(seen)}; check flips: ${flips.slice(-6).join(' | ')}`);
   assert.equal((await upSince()).v4, before.v4, 'the IPv4 session stayed up through every reload');
+});
+
+test('a degraded prefix is announced with its AS-path prepend, as the router sees it', async () => {
+  const d = site.directors[1];
+  const config = JSON.parse(readFileSync(d.file, 'utf8'));
+  const DEGRADED = '203.0.113.21';
+  try {
+    // Degraded while `web` is up (a condition that holds now), prepend 3.
+    const withDegraded = { ...config, bgp: { ...config.bgp, prefixes: [...config.bgp.prefixes, { prefix: `${DEGRADED}/32`, when: 'web', degraded: { when: 'web', prepend: 3 } }] } };
+    writeFileSync(d.file, JSON.stringify(withDegraded, null, 2), { mode: 0o600 });
+    const r = await hacoreCli(['reload', '--config', d.file]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    let path;
+    await waitFor(async () => {
+      const route = await routerShow(site, `show bgp ipv4 unicast ${DEGRADED}/32 json`);
+      path = route.paths?.find((p) => p.nexthops?.some((n) => n.ip === dir4(1)));
+      return path !== undefined;
+    }, { timeoutMs: 10000, everyMs: 50, what: 'the degraded prefix at the router' });
+    assert.equal(path.aspath?.string, '65001 65001 65001 65001', JSON.stringify(path.aspath));
+    assert.equal(path.aspath?.length, 4);
+    const normal = (await routerShow(site, `show bgp ipv4 unicast ${VIP4}/32 json`)).paths.find((p) => p.nexthops?.some((n) => n.ip === dir4(1)));
+    assert.equal(normal?.aspath?.string, '65001', 'the healthy prefix has no prepend');
+    assert.equal((await status(d)).prefixes.find((p) => p.prefix === `${DEGRADED}/32`)?.flavour, 'degraded');
+  } finally {
+    writeFileSync(d.file, JSON.stringify(config, null, 2), { mode: 0o600 });
+    await hacoreCli(['reload', '--config', d.file]);
+  }
+  await timeUntilFib(site.lab, DEGRADED, (h) => h.length === 0, 5000);
 });
 
 test('bgpd killed under a running hacore: the router withdraws, hacore reports it, restarts bgpd and re-announces', async () => {
