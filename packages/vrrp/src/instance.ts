@@ -480,7 +480,7 @@ export class VrrpInstance {
         this.timers.clear(a.timer);
         break;
       case 'sendAdvert':
-        this.sendAdvert(a.priority);
+        this.sendAdvert(a.priority, a.intervalMs);
         break;
       case 'addVips':
         this.enqueue(() => this.vips.add());
@@ -498,6 +498,9 @@ export class VrrpInstance {
           refreshRepeat: this.config.garpRefreshRepeat,
           ...(this.config.garpRefresh !== undefined ? { refresh: this.config.garpRefresh } : {}),
         });
+        break;
+      case 'reannounce':
+        if (this.state === 'MASTER') this.announcer.announce(this.vips.announceTargets(), this.config.garpRepeat, this.config.garpInterval);
         break;
       case 'transition': {
         const from = this.fromOverride ?? a.from;
@@ -597,7 +600,7 @@ export class VrrpInstance {
     return this.config.unicastPeers.length > 0 ? this.config.unicastPeers : [this.config.family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6];
   }
 
-  private sendAdvert(priority: number): void {
+  private sendAdvert(priority: number, intervalMs?: number): void {
     if (priority === 0 && this.zeroSentOnSignal) {
       this.zeroSentOnSignal = false;
       return;
@@ -609,6 +612,7 @@ export class VrrpInstance {
     const src = this.source;
     if (!t || !src) return;
     const init = this.messageInit(priority);
+    if (intervalMs !== undefined) init.adverInt = intervalMsToAdverInt(this.config.version, intervalMs);
     const dsts = this.destinations();
     for (const dst of dsts) {
       try {
