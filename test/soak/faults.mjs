@@ -4,6 +4,7 @@
 // queued). One VRRP-side fault at a time, so each bound is the fault's own; real
 // servers stop, hang and return meanwhile on a loop of their own.
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sh, waitFor } from '../lib/vrrp-lab.mjs';
 import { childPids, procInfo } from './resources.mjs';
 import { worstMasterDown } from './topology.mjs';
@@ -13,13 +14,14 @@ const PROBE_MS = 10;
 const SLACK_MS = 50;
 
 /** Faults during which a router is cut off, stopped, lossy or dead: a VIP may be held twice. */
-const ISOLATING = new Set(['link-down', 'netem-loss', 'sigstop', 'kill-daemon', 'kill-vrrp']);
+const ISOLATING = new Set(['link-down', 'packet-loss', 'sigstop', 'kill-daemon', 'kill-vrrp']);
 /** Faults that may move a VIP: the client may lose it for a Master_Down_Interval. */
 const FAILOVER = new Set(['link-down', 'sigstop', 'kill-daemon', 'kill-vrrp']);
+export const LOSS_PERCENT = 30;
 
 export const VRRP_FAULT_WEIGHTS = {
   'link-down': 2,
-  'netem-loss': 2,
+  'packet-loss': 2,
   sigstop: 2,
   'reload-valid': 2,
   'reload-invalid': 2,
@@ -105,8 +107,13 @@ export class Faults {
       const end = (w.end ?? Date.now()) + md + 1000;
       if (w.start - 100 > to || end < from) continue;
       kinds.add(w.kind);
-      if (w.kind === 'netem-loss') bound = Infinity;
-      else if (FAILOVER.has(w.kind)) bound = Math.max(bound, md + 2 * PROBE_MS + SLACK_MS);
+      if (FAILOVER.has(w.kind)) bound = Math.max(bound, md + 2 * PROBE_MS + SLACK_MS);
+      // Under loss a Backup that misses three adverts takes over (and GARPs), then steps
+      // down without a word when the Master's next advert gets through; if the Master did
+      // not hear it meanwhile (it answers a lower-priority Master with a GARP/NA burst),
+      // the client keeps the loser's MAC until its neighbour entry fails (docs/vrrp.md).
+      // (A run of lost probes alone: p = 0.51 per probe, ~1e-12 for 40 in a row.)
+      else if (w.kind === 'packet-loss') bound = Math.max(bound, md + this.soak.neighFailMs + 2 * PROBE_MS + SLACK_MS);
     }
     return { bound, kinds: [...kinds].sort() };
   }
@@ -148,11 +155,27 @@ export class Faults {
 
   // ---- VRRP-side faults -----------------------------------------------------------------
 
+  /**
+   * The next VRRP-side fault: dealt from a seeded shuffle of a deck holding each kind in
+   * play `weight` times, so a run of n faults covers every kind once n reaches the deck.
+   */
+  nextKind() {
+    if (!this.deck?.length) {
+      const kinds = this.soak.opts.kinds ?? Object.keys(VRRP_FAULT_WEIGHTS);
+      this.deck = kinds.flatMap((k) => Array(VRRP_FAULT_WEIGHTS[k]).fill(k));
+      for (let i = this.deck.length - 1; i > 0; i--) {
+        const j = this.rng.int(0, i);
+        [this.deck[i], this.deck[j]] = [this.deck[j], this.deck[i]];
+      }
+    }
+    return this.deck.shift();
+  }
+
   async vrrpLoop(endAt) {
     const routers = this.soak.lab.routers;
     await sleep(2000);
     while (Date.now() < endAt - 15000 && !this.stopped) {
-      let kind = this.rng.weighted(VRRP_FAULT_WEIGHTS);
+      let kind = this.nextKind();
       // Kills spare r1, so that its processes live the whole run for the leak slopes; and
       // a child killed again within a minute would restart after a longer backoff.
       const pool = kind.startsWith('kill') ? routers.slice(1) : routers;
@@ -165,6 +188,8 @@ export class Faults {
         await this[`do_${kind.replace('-', '_')}`](router, hold);
       } catch (err) {
         this.soak.breach('fault', `${kind} on ${router} failed: ${err.stack ?? err}`);
+        // A window left open would excuse every later outage and double holding.
+        for (const w of this.windows) if (w.end === undefined) this.close(w);
       }
       await this.settle(kind);
       await sleep(this.rng.int(1500, 4000));
@@ -231,14 +256,37 @@ export class Faults {
     await moved;
   }
 
-  async do_netem_loss(router, hold) {
-    const w = this.open('netem-loss', router, { detail: '30% loss' });
-    await sh('tc', ['-n', this.soak.lab.ns(router), 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'loss', '30%']);
-    this.netem = router;
-    await sleep(3000 + hold * 5);
-    await sh('tc', ['-n', this.soak.lab.ns(router), 'qdisc', 'del', 'dev', 'eth0', 'root']);
-    this.netem = undefined;
-    this.close(w);
+  /** The nftables table that makes a router's link lossy: in the switch namespace, one per router, named exactly. */
+  lossTable(router) {
+    return `soak_loss_${router}`;
+  }
+
+  async do_packet_loss(router, hold) {
+    // This kernel has no sch_netem: drop at random on the router's bridge port instead,
+    // both ways, every frame (adverts, ARP, GARP, probes), as a lossy cable would.
+    const lab = this.soak.lab;
+    const port = `p${lab.hosts.indexOf(router)}`;
+    const table = this.lossTable(router);
+    const file = path.join(this.soak.dir, `${table}.nft`);
+    writeFileSync(
+      file,
+      `table bridge ${table} {\n  chain loss {\n    type filter hook forward priority 0; policy accept;\n` +
+        `    iifname "${port}" numgen random mod 100 < ${LOSS_PERCENT} drop\n    oifname "${port}" numgen random mod 100 < ${LOSS_PERCENT} drop\n  }\n}\n`,
+    );
+    const w = this.open('packet-loss', router, { detail: `${LOSS_PERCENT}% each way on ${port}` });
+    try {
+      await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', '-f', file]);
+      await sleep(3000 + hold * 5);
+    } finally {
+      await this.dropLossTable(router);
+      this.close(w);
+    }
+  }
+
+  async dropLossTable(router) {
+    const lab = this.soak.lab;
+    const tables = await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', 'list', 'tables']);
+    if (tables.split('\n').includes(`table bridge ${this.lossTable(router)}`)) await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', 'delete', 'table', 'bridge', this.lossTable(router)]);
   }
 
   async do_sigstop(router, hold) {
@@ -306,7 +354,11 @@ export class Faults {
     c.interval = c.interval === '250ms' ? (c.origInterval ?? '500ms') : ((c.origInterval ??= c.interval), '250ms');
     const w = this.open('reload-valid', router, { detail: `${c.name} interval ${c.interval}` });
     await this.soak.writeConfig(router, st.doc);
-    await this.sighup(router, (r) => r.msg === 'config reloaded', 'config reloaded').catch((err) => this.soak.breach('reload', `a valid reload on ${router} was not applied: ${err.message}`));
+    const from = st.lines.length;
+    await this.sighup(router, (r) => r.msg === 'config reloaded', 'config reloaded').catch((err) => {
+      const said = st.lines.slice(from).filter((l) => /reload/i.test(`${l.msg}`) || (l.level ?? 30) >= 40).map((l) => `${l.role ?? 'main'}: ${l.msg}${l.err ? ` (${l.err})` : ''}`);
+      this.soak.breach('reload', `a valid reload on ${router} was not applied: ${err.message}; the daemon said: ${said.join(' | ') || 'nothing about it'}`);
+    });
     this.close(w);
   }
 
@@ -351,7 +403,7 @@ export class Faults {
     }
     for (const r of this.soak.lab.routers) {
       await this.soak.lab.restore(r).catch(() => {});
-      await sh('tc', ['-n', this.soak.lab.ns(r), 'qdisc', 'del', 'dev', 'eth0', 'root']).catch(() => {});
+      await this.dropLossTable(r).catch((err) => this.soak.breach('leftover', `could not remove ${this.lossTable(r)}: ${err.message}`));
     }
     for (const [i, m] of this.serverMode) if (m !== 'up') await this.farm('up', i);
     for (const w of this.windows) if (w.end === undefined) w.end = Date.now();
