@@ -63,6 +63,8 @@ export interface InstanceDeps {
   onTransition(instance: VrrpInstance, t: TransitionInfo): void;
   /** Every VIP of every instance of the process (never a source address). */
   allVips?: ReadonlySet<string>;
+  /** Called when the instance's own fault (interface, tracking, priority) clears, whatever its state then. */
+  onOwnFaultCleared?(instance: VrrpInstance): void;
   /** Called for each dropped packet (the plugin's `drop` hook). */
   onDrop?(instance: VrrpInstance, reason: string): void;
   /** Whether the instance is in a sync group (set by SyncGroup). */
@@ -304,8 +306,10 @@ export class VrrpInstance {
       if (this.fault) this.sm?.handle({ type: 'fault', on: true, reason: this.faultReason });
       return;
     }
+    const hadOwnFault = this.ownFault;
     if (priorityChanged) this.feed({ type: 'priority', effective: this.effective });
     if (faultChanged) this.feed({ type: 'fault', on: this.fault, reason: this.fault ? this.faultReason : 'tracking' });
+    if (hadOwnFault && !this.ownFault) this.deps.onOwnFaultCleared?.(this);
   }
 
   private onLink(l: LinkInfo): void {
