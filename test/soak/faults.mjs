@@ -351,7 +351,11 @@ export class Faults {
   async do_reload_valid(router) {
     const st = this.soak.routers.get(router);
     const c = st.doc.checks[this.rng.int(0, st.doc.checks.length - 1)];
-    c.interval = c.interval === '250ms' ? (c.origInterval ?? '500ms') : ((c.origInterval ??= c.interval), '250ms');
+    // The original interval is kept here, not in the document: any unknown key makes the config invalid.
+    this.origIntervals ??= new Map();
+    if (!this.origIntervals.has(c.name)) this.origIntervals.set(c.name, c.interval);
+    c.interval = c.interval === '250ms' ? this.origIntervals.get(c.name) : '250ms';
+    if (c.interval === '250ms' && this.origIntervals.get(c.name) === '250ms') c.interval = '300ms';
     const w = this.open('reload-valid', router, { detail: `${c.name} interval ${c.interval}` });
     await this.soak.writeConfig(router, st.doc);
     const from = st.lines.length;
