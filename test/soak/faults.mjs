@@ -235,6 +235,17 @@ export class Faults {
     );
   }
 
+  /**
+   * Resolves when every VRRP instance of `router` has started again (logged its INIT ->
+   * transition): only then has a restarted vrrp child removed the VIPs its killed
+   * predecessor left (the isolation window of a kill lasts until here). Arm it before the kill.
+   */
+  vrrpRestarted(router) {
+    return Promise.all(
+      this.soak.insts.map((i) => this.soak.nextLog(router, (r) => typeof r.msg === 'string' && r.msg.startsWith(`${i.name}: INIT ->`), 90000, `${i.name} started again`)),
+    ).catch((err) => this.soak.breach('restart', `${router}: ${err.message}`));
+  }
+
   async daemonPids(router) {
     const d = this.soak.routers.get(router).d;
     return [d.pid, ...(await childPids(d.pid))];
@@ -309,12 +320,14 @@ export class Faults {
     if (!pid) throw new Error(`no ${role} child on ${router}`);
     const w = this.open(kind, router, { detail: `pid ${pid}` });
     const moved = role === 'vrrp' ? this.watchTakeover(kind, router, w.start) : Promise.resolve();
+    const restarted = role === 'vrrp' ? this.vrrpRestarted(router) : Promise.resolve();
     process.kill(pid, 'SIGKILL');
     const next = await waitFor(async () => {
       const p = await this.childOf(router, role);
       return p && p !== pid ? p : false;
     }, { timeoutMs: 40000, everyMs: 50, what: `a new ${role} child on ${router}` });
     await this.soak.nextLog(router, (r) => r.pid === next && r.msg === 'hacore started', 30000, `the new ${role} child started`).catch(() => {});
+    await restarted;
     this.close(w);
     await moved;
   }
@@ -336,7 +349,9 @@ export class Faults {
     for (const p of pids) process.kill(p, 'SIGKILL');
     await st.d.exited;
     await sleep(2000); // RestartSec=2s in the systemd unit
+    const restarted = this.vrrpRestarted(router);
     await this.soak.startDaemon(router);
+    await restarted;
     this.close(w);
     await moved;
   }
