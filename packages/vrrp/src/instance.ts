@@ -477,7 +477,20 @@ export class VrrpInstance {
     switch (a.type) {
       case 'setTimer': {
         const timer = a.timer;
-        this.timers.set(timer, a.ms, () => this.feed({ type: 'timer', timer }));
+        if (timer === 'advert') {
+          this.timers.set(timer, a.ms, () => this.feed({ type: 'timer', timer }));
+          break;
+        }
+        // Master_Down and preempt expire one turn of the loop late, after the sockets are
+        // read: libuv runs timers before it polls, so after a stall (SIGSTOP, a starved
+        // CPU) the overdue timer would make us Master while the Master's adverts still wait
+        // in the socket (the soak saw that takeover and its GARP/NA, undone 20-80 ms later).
+        // An advert read meanwhile re-arms the timer, and this late expiry is then dropped.
+        this.timers.set(timer, a.ms, () =>
+          setImmediate(() => {
+            if (!this.timers.has(timer)) this.feed({ type: 'timer', timer });
+          }),
+        );
         break;
       }
       case 'clearTimer':
