@@ -384,9 +384,10 @@ export class Faults {
   async snapshot(router) {
     const st = await this.soak.lab.hacoreStatus(this.soak.routers.get(router).d);
     const vrrp = Object.values(st).flatMap((doc) => doc?.vrrp?.instances ?? []).map((i) => `${i.name}:${i.state}:${i.priority}`).sort();
-    const checks = Object.values(st).flatMap((doc) => (doc?.checks ?? []).map((c) => `${c.name ?? c.check}`)).sort();
+    // The check process's targets (hacore status: `targets`; their states move with the server faults).
+    const checks = Object.values(st).flatMap((doc) => (doc?.targets ?? []).map((t) => `${t.check}:${t.type}:${JSON.stringify(t.target)}`)).sort();
     const holders = this.soak.vips.map((v) => `${v}:${this.soak.watch.holders(v).join('+')}`);
-    return { vrrp, checks: checks.length, holders };
+    return { vrrp, checks, holders };
   }
 
   async do_reload_invalid(router) {
@@ -404,6 +405,7 @@ export class Faults {
     await sleep(300);
     const after = await this.snapshot(router);
     this.soak.counts.invalidReloadChecks++;
+    if (before.checks.length === 0) this.soak.breach('invalid-reload', `hacore status on ${router} listed no check target: the comparison would prove nothing`);
     const same = JSON.stringify(before) === JSON.stringify(after);
     if (!same) this.soak.breach('invalid-reload', `an invalid reload (${name}) on ${router} changed something: before ${JSON.stringify(before)} after ${JSON.stringify(after)}`);
     if (refused && !this.firstRefusal) this.firstRefusal = refused.msg;
