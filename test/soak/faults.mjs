@@ -111,8 +111,10 @@ export class Faults {
       // Under loss a Backup that misses three adverts takes over (and GARPs), then steps
       // down without a word when the Master's next advert gets through; if the Master did
       // not hear it meanwhile (it answers a lower-priority Master with a GARP/NA burst),
-      // the client keeps the loser's MAC until its neighbour entry fails (docs/vrrp.md).
-      // (A run of lost probes alone: p = 0.51 per probe, ~1e-12 for 40 in a row.)
+      // the client keeps the loser's MAC until its neighbour entry fails (docs/vrrp.md); and the
+      // client's own neighbour probes cross the lossy link too (3 lost in a row: p = 0.13), so
+      // its entry for the right router can fail and need resolving again. Not a hard bound:
+      // a resolution can fail again (p = 0.13 per try). (Lost probes alone: p = 0.51 each.)
       else if (w.kind === 'packet-loss') bound = Math.max(bound, md + this.soak.neighFailMs + 2 * PROBE_MS + SLACK_MS);
     }
     return { bound, kinds: [...kinds].sort() };

@@ -159,12 +159,13 @@ export class Soak {
       }, { timeoutMs: 90000, everyMs: 50, what: `${i.name} (${i.vip}) held by ${top} alone` });
     }
     this.log(`first election done: ${this.insts.map((i) => `${i.name}@${this.watch.holders(i.vip)}`).join(' ')}`);
-    // How long the client keeps a neighbour entry that stopped answering: the first probe
-    // after delay_first_probe_time, then ucast_solicit probes retrans_time apart, then a
-    // broadcast one (the bound of a loss fault, faults.mjs).
+    // How long the client keeps a neighbour entry that stopped answering, and then finds
+    // the VIP again: the first probe after delay_first_probe_time, ucast_solicit probes
+    // retrans_time apart, then a new resolution of mcast_solicit probes (the bound of a loss
+    // fault, faults.mjs: under loss the client's own probes and their answers get lost too).
     const neigh = async (fam) => {
       const r = (k) => this.lab.lab.exec('c', 'cat', [`/proc/sys/net/${fam}/neigh/eth0/${k}`]).then(Number);
-      return (await r('delay_first_probe_time')) * 1000 + ((await r('ucast_solicit')) + 1) * (await r('retrans_time_ms'));
+      return (await r('delay_first_probe_time')) * 1000 + ((await r('ucast_solicit')) + (await r('mcast_solicit'))) * (await r('retrans_time_ms'));
     };
     this.neighFailMs = Math.max(await neigh('ipv4'), await neigh('ipv6'));
     // The client: probes every VIP every 10 ms; the advert trickle.
