@@ -235,8 +235,9 @@ export class VrrpLab {
    * Starts hacore in a router through the CLI with a config file written for it.
    * @param {string} router
    * @param {object} config the config document, less controlSocket and pidFile (added here)
-   * @param {{ singleProcess?: boolean, env?: object, tag?: string, nodeArgs?: string[] }} [opts] tag: names the files
-   *   of a second daemon in the same router; nodeArgs: node flags, inherited by the children (--cpu-prof)
+   * @param {{ singleProcess?: boolean, env?: object, tag?: string, nodeArgs?: string[], wrap?: string[] }} [opts] tag: names the files
+   *   of a second daemon in the same router; nodeArgs: node flags, inherited by the children (--cpu-prof);
+   *   wrap: a command that execs the daemon (e.g. nsenter into a time namespace), so the PID is still the daemon's
    */
   async startHacore(router, config, opts = {}) {
     const base = `${router}-${opts.tag ?? 'hacore'}`;
@@ -246,7 +247,8 @@ export class VrrpLab {
     const doc = { logLevel: 'info', ...config, controlSocket: socket, pidFile: pid };
     await writeFile(file, JSON.stringify(doc, null, 2));
     const args = [...(opts.nodeArgs ?? []), HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
-    const child = this.lab.spawn(router, process.execPath, args, { env: { ...process.env, ...(opts.env ?? {}) }, cwd: ROOT });
+    const [cmd, ...argv] = [...(opts.wrap ?? []), process.execPath, ...args];
+    const child = this.lab.spawn(router, cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, cwd: ROOT });
     const d = new Daemon('hacore', router, child, { config: file, socket, pid });
     this.#daemons.add(d);
     d.exited.then(() => this.#daemons.delete(d));

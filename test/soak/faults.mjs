@@ -4,6 +4,7 @@
 // queued). One VRRP-side fault at a time, so each bound is the fault's own; real
 // servers stop, hang and return meanwhile on a loop of their own.
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sh, waitFor } from '../lib/vrrp-lab.mjs';
 import { childPids, procInfo } from './resources.mjs';
 import { worstMasterDown } from './topology.mjs';
@@ -13,13 +14,14 @@ const PROBE_MS = 10;
 const SLACK_MS = 50;
 
 /** Faults during which a router is cut off, stopped, lossy or dead: a VIP may be held twice. */
-const ISOLATING = new Set(['link-down', 'netem-loss', 'sigstop', 'kill-daemon', 'kill-vrrp']);
+const ISOLATING = new Set(['link-down', 'packet-loss', 'sigstop', 'kill-daemon', 'kill-vrrp']);
 /** Faults that may move a VIP: the client may lose it for a Master_Down_Interval. */
 const FAILOVER = new Set(['link-down', 'sigstop', 'kill-daemon', 'kill-vrrp']);
+export const LOSS_PERCENT = 30;
 
 export const VRRP_FAULT_WEIGHTS = {
   'link-down': 2,
-  'netem-loss': 2,
+  'packet-loss': 2,
   sigstop: 2,
   'reload-valid': 2,
   'reload-invalid': 2,
@@ -105,8 +107,15 @@ export class Faults {
       const end = (w.end ?? Date.now()) + md + 1000;
       if (w.start - 100 > to || end < from) continue;
       kinds.add(w.kind);
-      if (w.kind === 'netem-loss') bound = Infinity;
-      else if (FAILOVER.has(w.kind)) bound = Math.max(bound, md + 2 * PROBE_MS + SLACK_MS);
+      if (FAILOVER.has(w.kind)) bound = Math.max(bound, md + 2 * PROBE_MS + SLACK_MS);
+      // Under loss a Backup that misses three adverts takes over (and GARPs), then steps
+      // down without a word when the Master's next advert gets through; if the Master did
+      // not hear it meanwhile (it answers a lower-priority Master with a GARP/NA burst),
+      // the client keeps the loser's MAC until its neighbour entry fails (docs/vrrp.md); and the
+      // client's own neighbour probes cross the lossy link too (3 lost in a row: p = 0.13), so
+      // its entry for the right router can fail and need resolving again. Not a hard bound:
+      // a resolution can fail again (p = 0.13 per try). (Lost probes alone: p = 0.51 each.)
+      else if (w.kind === 'packet-loss') bound = Math.max(bound, md + this.soak.neighFailMs + 2 * PROBE_MS + SLACK_MS);
     }
     return { bound, kinds: [...kinds].sort() };
   }
@@ -148,11 +157,27 @@ export class Faults {
 
   // ---- VRRP-side faults -----------------------------------------------------------------
 
+  /**
+   * The next VRRP-side fault: dealt from a seeded shuffle of a deck holding each kind in
+   * play `weight` times, so a run of n faults covers every kind once n reaches the deck.
+   */
+  nextKind() {
+    if (!this.deck?.length) {
+      const kinds = this.soak.opts.kinds ?? Object.keys(VRRP_FAULT_WEIGHTS);
+      this.deck = kinds.flatMap((k) => Array(VRRP_FAULT_WEIGHTS[k]).fill(k));
+      for (let i = this.deck.length - 1; i > 0; i--) {
+        const j = this.rng.int(0, i);
+        [this.deck[i], this.deck[j]] = [this.deck[j], this.deck[i]];
+      }
+    }
+    return this.deck.shift();
+  }
+
   async vrrpLoop(endAt) {
     const routers = this.soak.lab.routers;
     await sleep(2000);
     while (Date.now() < endAt - 15000 && !this.stopped) {
-      let kind = this.rng.weighted(VRRP_FAULT_WEIGHTS);
+      let kind = this.nextKind();
       // Kills spare r1, so that its processes live the whole run for the leak slopes; and
       // a child killed again within a minute would restart after a longer backoff.
       const pool = kind.startsWith('kill') ? routers.slice(1) : routers;
@@ -165,6 +190,8 @@ export class Faults {
         await this[`do_${kind.replace('-', '_')}`](router, hold);
       } catch (err) {
         this.soak.breach('fault', `${kind} on ${router} failed: ${err.stack ?? err}`);
+        // A window left open would excuse every later outage and double holding.
+        for (const w of this.windows) if (w.end === undefined) this.close(w);
       }
       await this.settle(kind);
       await sleep(this.rng.int(1500, 4000));
@@ -210,6 +237,17 @@ export class Faults {
     );
   }
 
+  /**
+   * Resolves when every VRRP instance of `router` has started again (logged its INIT ->
+   * transition): only then has a restarted vrrp child removed the VIPs its killed
+   * predecessor left (the isolation window of a kill lasts until here). Arm it before the kill.
+   */
+  vrrpRestarted(router) {
+    return Promise.all(
+      this.soak.insts.map((i) => this.soak.nextLog(router, (r) => typeof r.msg === 'string' && r.msg.startsWith(`${i.name}: INIT ->`), 90000, `${i.name} started again`)),
+    ).catch((err) => this.soak.breach('restart', `${router}: ${err.message}`));
+  }
+
   async daemonPids(router) {
     const d = this.soak.routers.get(router).d;
     return [d.pid, ...(await childPids(d.pid))];
@@ -231,14 +269,37 @@ export class Faults {
     await moved;
   }
 
-  async do_netem_loss(router, hold) {
-    const w = this.open('netem-loss', router, { detail: '30% loss' });
-    await sh('tc', ['-n', this.soak.lab.ns(router), 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'loss', '30%']);
-    this.netem = router;
-    await sleep(3000 + hold * 5);
-    await sh('tc', ['-n', this.soak.lab.ns(router), 'qdisc', 'del', 'dev', 'eth0', 'root']);
-    this.netem = undefined;
-    this.close(w);
+  /** The nftables table that makes a router's link lossy: in the switch namespace, one per router, named exactly. */
+  lossTable(router) {
+    return `soak_loss_${router}`;
+  }
+
+  async do_packet_loss(router, hold) {
+    // This kernel has no sch_netem: drop at random on the router's bridge port instead,
+    // both ways, every frame (adverts, ARP, GARP, probes), as a lossy cable would.
+    const lab = this.soak.lab;
+    const port = `p${lab.hosts.indexOf(router)}`;
+    const table = this.lossTable(router);
+    const file = path.join(this.soak.dir, `${table}.nft`);
+    writeFileSync(
+      file,
+      `table bridge ${table} {\n  chain loss {\n    type filter hook forward priority 0; policy accept;\n` +
+        `    iifname "${port}" numgen random mod 100 < ${LOSS_PERCENT} drop\n    oifname "${port}" numgen random mod 100 < ${LOSS_PERCENT} drop\n  }\n}\n`,
+    );
+    const w = this.open('packet-loss', router, { detail: `${LOSS_PERCENT}% each way on ${port}` });
+    try {
+      await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', '-f', file]);
+      await sleep(3000 + hold * 5);
+    } finally {
+      await this.dropLossTable(router);
+      this.close(w);
+    }
+  }
+
+  async dropLossTable(router) {
+    const lab = this.soak.lab;
+    const tables = await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', 'list', 'tables']);
+    if (tables.split('\n').includes(`table bridge ${this.lossTable(router)}`)) await sh('ip', ['netns', 'exec', lab.lab.bridgeNs, 'nft', 'delete', 'table', 'bridge', this.lossTable(router)]);
   }
 
   async do_sigstop(router, hold) {
@@ -261,12 +322,14 @@ export class Faults {
     if (!pid) throw new Error(`no ${role} child on ${router}`);
     const w = this.open(kind, router, { detail: `pid ${pid}` });
     const moved = role === 'vrrp' ? this.watchTakeover(kind, router, w.start) : Promise.resolve();
+    const restarted = role === 'vrrp' ? this.vrrpRestarted(router) : Promise.resolve();
     process.kill(pid, 'SIGKILL');
     const next = await waitFor(async () => {
       const p = await this.childOf(router, role);
       return p && p !== pid ? p : false;
     }, { timeoutMs: 40000, everyMs: 50, what: `a new ${role} child on ${router}` });
     await this.soak.nextLog(router, (r) => r.pid === next && r.msg === 'hacore started', 30000, `the new ${role} child started`).catch(() => {});
+    await restarted;
     this.close(w);
     await moved;
   }
@@ -288,7 +351,9 @@ export class Faults {
     for (const p of pids) process.kill(p, 'SIGKILL');
     await st.d.exited;
     await sleep(2000); // RestartSec=2s in the systemd unit
+    const restarted = this.vrrpRestarted(router);
     await this.soak.startDaemon(router);
+    await restarted;
     this.close(w);
     await moved;
   }
@@ -303,19 +368,28 @@ export class Faults {
   async do_reload_valid(router) {
     const st = this.soak.routers.get(router);
     const c = st.doc.checks[this.rng.int(0, st.doc.checks.length - 1)];
-    c.interval = c.interval === '250ms' ? (c.origInterval ?? '500ms') : ((c.origInterval ??= c.interval), '250ms');
+    // The original interval is kept here, not in the document: any unknown key makes the config invalid.
+    this.origIntervals ??= new Map();
+    if (!this.origIntervals.has(c.name)) this.origIntervals.set(c.name, c.interval);
+    c.interval = c.interval === '250ms' ? this.origIntervals.get(c.name) : '250ms';
+    if (c.interval === '250ms' && this.origIntervals.get(c.name) === '250ms') c.interval = '300ms';
     const w = this.open('reload-valid', router, { detail: `${c.name} interval ${c.interval}` });
     await this.soak.writeConfig(router, st.doc);
-    await this.sighup(router, (r) => r.msg === 'config reloaded', 'config reloaded').catch((err) => this.soak.breach('reload', `a valid reload on ${router} was not applied: ${err.message}`));
+    const from = st.lines.length;
+    await this.sighup(router, (r) => r.msg === 'config reloaded', 'config reloaded').catch((err) => {
+      const said = st.lines.slice(from).filter((l) => /reload/i.test(`${l.msg}`) || (l.level ?? 30) >= 40).map((l) => `${l.role ?? 'main'}: ${l.msg}${l.err ? ` (${l.err})` : ''}`);
+      this.soak.breach('reload', `a valid reload on ${router} was not applied: ${err.message}; the daemon said: ${said.join(' | ') || 'nothing about it'}`);
+    });
     this.close(w);
   }
 
   async snapshot(router) {
     const st = await this.soak.lab.hacoreStatus(this.soak.routers.get(router).d);
     const vrrp = Object.values(st).flatMap((doc) => doc?.vrrp?.instances ?? []).map((i) => `${i.name}:${i.state}:${i.priority}`).sort();
-    const checks = Object.values(st).flatMap((doc) => (doc?.checks ?? []).map((c) => `${c.name ?? c.check}`)).sort();
+    // The check process's targets (hacore status: `targets`; their states move with the server faults).
+    const checks = Object.values(st).flatMap((doc) => (doc?.targets ?? []).map((t) => `${t.check}:${t.type}:${JSON.stringify(t.target)}`)).sort();
     const holders = this.soak.vips.map((v) => `${v}:${this.soak.watch.holders(v).join('+')}`);
-    return { vrrp, checks: checks.length, holders };
+    return { vrrp, checks, holders };
   }
 
   async do_reload_invalid(router) {
@@ -333,6 +407,7 @@ export class Faults {
     await sleep(300);
     const after = await this.snapshot(router);
     this.soak.counts.invalidReloadChecks++;
+    if (before.checks.length === 0) this.soak.breach('invalid-reload', `hacore status on ${router} listed no check target: the comparison would prove nothing`);
     const same = JSON.stringify(before) === JSON.stringify(after);
     if (!same) this.soak.breach('invalid-reload', `an invalid reload (${name}) on ${router} changed something: before ${JSON.stringify(before)} after ${JSON.stringify(after)}`);
     if (refused && !this.firstRefusal) this.firstRefusal = refused.msg;
@@ -351,7 +426,7 @@ export class Faults {
     }
     for (const r of this.soak.lab.routers) {
       await this.soak.lab.restore(r).catch(() => {});
-      await sh('tc', ['-n', this.soak.lab.ns(r), 'qdisc', 'del', 'dev', 'eth0', 'root']).catch(() => {});
+      await this.dropLossTable(r).catch((err) => this.soak.breach('leftover', `could not remove ${this.lossTable(r)}: ${err.message}`));
     }
     for (const [i, m] of this.serverMode) if (m !== 'up') await this.farm('up', i);
     for (const w of this.windows) if (w.end === undefined) w.end = Date.now();

@@ -1,6 +1,9 @@
-// RSS and open descriptors of every daemon process, sampled from /proc, with a
+// RSS and open descriptors of every daemon process (the supervisor and all its
+// descendants but the short-lived notify scripts), sampled from /proc, with a
 // least-squares slope per process (in % of its mean per hour) over the samples
-// taken after the warm-up; and zombies among the daemons' children.
+// taken after the warm-up; and zombies among the daemons' children. The slope is
+// judged (LEAK_SLOPE_PCT_PER_HOUR) only over a window long enough to resolve it: in a
+// minute, garbage collection alone moves RSS by more than 1 % of an hour's worth.
 import { readdir, readFile } from 'node:fs/promises';
 
 export async function childPids(pid) {
@@ -18,9 +21,16 @@ export async function procInfo(pid) {
   if (!stat) return null;
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  const role = /--role\0([a-z]+)/.exec(cmdline)?.[1] ?? (cmdline.includes('hacore') ? 'main' : cmdline.split('\0')[0].split('/').pop());
+  const argv = cmdline.split('\0');
+  const script = argv[0]?.endsWith('node') ? argv[1]?.split('/').pop()?.replace(/\.js$/, '') : undefined;
+  const role = /--role\0([a-z]+)/.exec(cmdline)?.[1] ?? (cmdline.includes('hacore') ? 'main' : script ?? argv[0].split('/').pop());
   return { pid, state, rss, fds: fds?.length ?? 0, role };
 }
+
+/** The issue's bound: RSS and descriptors may grow by under 1 % of their mean per hour. */
+export const LEAK_SLOPE_PCT_PER_HOUR = 1;
+/** The shortest window (after warm-up) over which a slope is judged. */
+export const LEAK_MIN_WINDOW_MIN = 20;
 
 /** Least-squares slope of ys over xs. */
 export function slope(xs, ys) {
@@ -50,8 +60,10 @@ export class ResourceTracker {
   async sample(supervisors, t = Date.now()) {
     for (const [router, pid] of Object.entries(supervisors)) {
       if (!pid) continue;
-      const kids = await childPids(pid);
-      for (const p of [pid, ...kids]) {
+      // Every process of the daemon, children of children too (the script notifier's spawner).
+      const all = [pid];
+      for (let i = 0; i < all.length; i++) all.push(...(await childPids(all[i])));
+      for (const p of all) {
         const info = await procInfo(p);
         if (!info) continue;
         if (info.state === 'Z') {
@@ -62,7 +74,7 @@ export class ResourceTracker {
           continue;
         }
         this.zombieSeen.delete(p);
-        if (p !== pid && !['vrrp', 'check', 'main'].includes(info.role)) continue; // notify scripts come and go
+        if (p !== pid && ['sh', 'dash', 'bash', 'date'].includes(info.role)) continue; // notify scripts come and go
         const key = `${router}/${p === pid ? 'supervisor' : info.role}/${p}`;
         if (!this.series.has(key)) this.series.set(key, []);
         this.series.get(key).push({ t, rss: info.rss, fds: info.fds });

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { HACORE_CLI, ROOT, VrrpLab, sh, waitFor } from '../lib/vrrp-lab.mjs';
 import { Faults } from './faults.mjs';
 import { NotifierLedger } from './notifier-ledger.mjs';
-import { ResourceTracker } from './resources.mjs';
+import { LEAK_MIN_WINDOW_MIN, LEAK_SLOPE_PCT_PER_HOUR, ResourceTracker } from './resources.mjs';
 import { Rng } from './rng.mjs';
+import { StallMeter } from './stall-meter.mjs';
+import { TimeNamespace, timeNamespacesMissing } from './time-namespace.mjs';
 import { ECHO_PORT, WEBHOOK_PORT, checks, instances, routerConfig, servers, worstMasterDown } from './topology.mjs';
 import { VipWatch } from './vip-watch.mjs';
 
@@ -75,10 +77,23 @@ export class Soak {
     this.maxOutage = {};
     this.t0 = Date.now();
     this.stopping = false;
+    this.clockRng = this.rng.fork('clock');
+    this.stalls = new StallMeter();
+    this.stalls.start();
+    /** Bounds that held only thanks to the measured scheduling delay (stall-meter.mjs). */
+    this.heldByStallAllowance = 0;
+    /** Offsets (s) of the clock router's monotonic and boottime clocks, one per daemon start. */
+    this.clockOffsets = [];
   }
 
   log(s) {
     this.opts.log(`[soak +${((Date.now() - this.t0) / 1000).toFixed(1)}s seed=${this.seed}] ${s}`);
+    this.trace(s);
+  }
+
+  /** A line of the run's trace (opts.trace: a file), for replaying a breach by eye. */
+  trace(s, t = Date.now()) {
+    if (this.opts.trace) appendFileSync(this.opts.trace, `${new Date(t).toISOString()} +${((t - this.t0) / 1000).toFixed(3)} ${s}\n`);
   }
 
   breach(kind, what, t = Date.now()) {
@@ -92,6 +107,11 @@ export class Soak {
     this.faults = new Faults(this);
     this.lab = await VrrpLab.create('soak', { routers: n, extra: ['srv'] });
     const lab = this.lab;
+    // The last router's daemon runs in a time namespace of its own, days ahead of the
+    // others, and every restart (kill -9 of the daemon) moves it days forward or back.
+    const noClock = await timeNamespacesMissing();
+    this.clockRouter = noClock ? undefined : lab.routers.at(-1);
+    if (noClock) this.log(`clock steps skipped: ${noClock}`);
     this.log(`lab ${lab.lab.prefix}: ${lab.hosts.map((h) => `${h}=${lab.addr4(h)}`).join(' ')}`);
     this.dir = lab.dir;
     // The real servers.
@@ -136,9 +156,18 @@ export class Soak {
       await waitFor(() => {
         const h = this.watch.holders(i.vip);
         return h.length === 1 && h[0] === top;
-      }, { timeoutMs: 30000, everyMs: 50, what: `${i.name} (${i.vip}) held by ${top} alone` });
+      }, { timeoutMs: 90000, everyMs: 50, what: `${i.name} (${i.vip}) held by ${top} alone` });
     }
     this.log(`first election done: ${this.insts.map((i) => `${i.name}@${this.watch.holders(i.vip)}`).join(' ')}`);
+    // How long the client keeps a neighbour entry that stopped answering, and then finds
+    // the VIP again: the first probe after delay_first_probe_time, ucast_solicit probes
+    // retrans_time apart, then a new resolution of mcast_solicit probes (the bound of a loss
+    // fault, faults.mjs: under loss the client's own probes and their answers get lost too).
+    const neigh = async (fam) => {
+      const r = (k) => this.lab.lab.exec('c', 'cat', [`/proc/sys/net/${fam}/neigh/eth0/${k}`]).then(Number);
+      return (await r('delay_first_probe_time')) * 1000 + ((await r('ucast_solicit')) + (await r('mcast_solicit'))) * (await r('retrans_time_ms'));
+    };
+    this.neighFailMs = Math.max(await neigh('ipv4'), await neigh('ipv6'));
     // The client: probes every VIP every 10 ms; the advert trickle.
     const maxS = Math.ceil(this.opts.minutes * 60 + 120);
     this.prober = lab.lab.spawn('c', process.execPath, [script('udp-prober.mjs'), String(ECHO_PORT), '10', '200', String(maxS), ...this.vips]);
@@ -157,10 +186,27 @@ export class Soak {
     st.good = text;
   }
 
-  /** Starts (or restarts, as systemd would) the daemon of a router; resolves when its VRRP and checks run. */
+  /**
+   * Starts (or restarts, as systemd would) the daemon of a router; resolves when its VRRP and
+   * checks run. Up to 90 s: a Node daemon loading its plugins took 38 s on this 2-core machine
+   * at a load average of 17 (the start is not what the soak measures).
+   */
   async startDaemon(r) {
     const st = this.routers.get(r);
-    st.d = await this.lab.startHacore(r, st.doc);
+    let wrap;
+    if (r === this.clockRouter) {
+      const prev = st.tns;
+      await prev?.release(); // its daemon is gone (a restart follows a kill)
+      const offsetS = this.clockRng.int(1, 400) * 86400 + this.clockRng.int(0, 86399);
+      st.tns = await TimeNamespace.create(path.join(this.dir, `${r}-time-${(st.generation ?? 0) + 1}`), offsetS);
+      this.clockOffsets.push(offsetS);
+      if (prev) {
+        this.faults.count('clock-step');
+        this.log(`clock step on ${r}: monotonic and boottime ${offsetS > prev.offsetS ? '+' : ''}${offsetS - prev.offsetS} s from the last daemon's`);
+      }
+      wrap = st.tns.wrap;
+    }
+    st.d = await this.lab.startHacore(r, st.doc, wrap ? { wrap } : {});
     st.good = readFileSync(st.d.files.config, 'utf8');
     st.lines = [];
     st.generation = (st.generation ?? 0) + 1;
@@ -170,7 +216,7 @@ export class Soak {
       if (!this.stopping && st.generation === gen && !this.faults?.expectsExit(r)) this.breach('daemon-exit', `${r} hacore exited unexpectedly (${signal ?? code}): ${st.d.output.slice(-800)}`);
     });
     await waitFor(() => st.lines.some((l) => /hacore started|ready/i.test(l.msg ?? '') && l.role === undefined) || st.lines.filter((l) => l.msg === 'hacore started').length >= 2, {
-      timeoutMs: 30000,
+      timeoutMs: 90000,
       everyMs: 50,
       what: `${r} hacore started`,
     }).catch((err) => {
@@ -182,6 +228,8 @@ export class Soak {
     const st = this.routers.get(r);
     st.lines.push(rec);
     if (st.lines.length > 2000) st.lines.splice(0, 1000);
+    if (rec.reason !== undefined && rec.to !== undefined && rec.from !== undefined) this.trace(`${r} ${rec.msg}`, rec.time ?? Date.now());
+    else if ((rec.level ?? 30) >= 40) this.trace(`${r} warn: ${rec.msg}`, rec.time ?? Date.now());
     const m = /^check (\S+) is (up|down)$/.exec(rec.msg ?? '');
     if (m && rec.check) this.ledger.logged(r, rec.check, rec.to, rec.time ?? Date.now());
     for (const w of [...(st.waiters ?? [])]) if (w.pred(rec)) w.resolve(rec);
@@ -226,6 +274,7 @@ export class Soak {
 
   onHolderChange(vip, router, on, t) {
     const h = this.watch.holders(vip);
+    this.trace(`holder ${vip} ${on ? '+' : '-'}${router} now [${h}]`, t);
     const cur = this.overlaps.get(vip);
     if (h.length >= 2 && !cur) this.overlaps.set(vip, { start: t, routers: h, reported: false });
     if (h.length < 2 && cur) {
@@ -237,7 +286,7 @@ export class Soak {
     }
   }
 
-  /** Allowed length of a dual holding that started at `start`, judged at `now`. */
+  /** Allowed length of a dual holding that started at `start`, judged at `now` (before the stall allowance). */
   overlapAllowed(vip, start, now) {
     const inst = this.insts.find((i) => i.vip === vip);
     const takeover = inst.intervalMs + SLACK_MS;
@@ -250,10 +299,13 @@ export class Soak {
 
   checkOverlap(vip, cur, now, closing = false) {
     this.counts.holderChecks++;
-    const allowed = this.overlapAllowed(vip, cur.start, now);
+    const strict = this.overlapAllowed(vip, cur.start, now);
+    if (now - cur.start <= strict) return;
+    const allowed = strict + this.stalls.worst(cur.start - 1000, now);
+    if (closing && now - cur.start <= allowed) this.heldByStallAllowance++;
     if (now - cur.start > allowed) {
       cur.reported = true;
-      this.breach('two-holders', `${vip} held by ${this.watch.holders(vip).join('+') || cur.routers.join('+')} for ${now - cur.start} ms${closing ? '' : ' (and counting)'}, allowed ${Math.round(allowed)} ms; faults near: ${this.faults.describeNear(cur.start)}`, now);
+      this.breach('two-holders', `${vip} held by ${this.watch.holders(vip).join('+') || cur.routers.join('+')} for ${now - cur.start} ms${closing ? '' : ' (and counting)'}, allowed ${Math.round(strict)} ms + ${Math.round(allowed - strict)} ms measured stall; faults near: ${this.faults.describeNear(cur.start)}`, now);
     }
   }
 
@@ -275,18 +327,22 @@ export class Soak {
     }
     if (!r.outage) return;
     const o = r.outage;
+    this.trace(`outage ${o.vip} ${o.ms} ms ${o.before} -> ${o.after} from +${((o.from - this.t0) / 1000).toFixed(3)}`, o.to);
     this.counts.clientOutages++;
     const inst = this.insts.find((i) => i.vip === o.vip);
-    const { bound, kinds } = this.faults.clientBound(inst, o.from, o.to);
+    const { bound: strict, kinds } = this.faults.clientBound(inst, o.from, o.to);
     const key = kinds.join('+') || 'none';
     this.maxOutage[key] = Math.max(this.maxOutage[key] ?? 0, o.ms);
-    if (o.ms > bound) this.breach('client-loss', `${o.vip} (${inst.name}) unreachable for ${o.ms} ms (${o.lost} probes, ${o.before} -> ${o.after}), bound ${Math.round(bound)} ms for ${key}`, o.to);
+    const bound = strict + this.stalls.worst(o.from - 1000, o.to);
+    if (o.ms > strict && o.ms <= bound) this.heldByStallAllowance++;
+    if (o.ms > bound) this.breach('client-loss', `${o.vip} (${inst.name}) unreachable for ${o.ms} ms (${o.lost} probes, ${o.before} -> ${o.after}), bound ${Math.round(strict)} ms + ${Math.round(bound - strict)} ms measured stall for ${key}`, o.to);
   }
 
   // ---- run ---------------------------------------------------------------------------
 
   async run() {
-    const endAt = this.t0 + this.opts.minutes * 60000;
+    // The faults run for the whole duration asked, however long the lab took to come up.
+    const endAt = Date.now() + this.opts.minutes * 60000;
     const tick = setInterval(() => this.holderTick(), 10);
     this.resources = new ResourceTracker();
     const sampleRes = async () => {
@@ -326,11 +382,20 @@ export class Soak {
     for (const b of this.ledger.reconcile(Date.now(), 0)) this.breach('notifier', b.what, b.t);
     this.counts.notifierChecks = this.ledger.stats.checks;
     this.counts.resourceSamples = this.resources.samples;
+    // Flat RSS and descriptors: judged where the window after warm-up can resolve the bound.
+    for (const p of this.resources.report(this.warmupMs())) {
+      if (p.minutes < LEAK_MIN_WINDOW_MIN) continue;
+      this.counts.leakChecks = (this.counts.leakChecks ?? 0) + 1;
+      for (const [what, v] of [['RSS', p.rssSlopePctPerHour], ['open descriptors', p.fdSlopePctPerHour]]) {
+        if (v > LEAK_SLOPE_PCT_PER_HOUR) this.breach('leak', `${p.key}: ${what} grow ${v} % of their mean per hour over ${p.minutes} min after warm-up (bound ${LEAK_SLOPE_PCT_PER_HOUR} %)`);
+      }
+    }
   }
 
   /** Graceful stop of every daemon, then: no VIP, no nftables rule left in any router; then the lab goes. */
   async teardown() {
     this.stopping = true;
+    this.stalls.stop();
     try {
       this.faults?.stopAll();
       if (this.prober && this.prober.exitCode === null) {
@@ -339,6 +404,12 @@ export class Soak {
         await done;
       }
       for (const [r, st] of this.routers) if (st.d?.alive) await this.lab.stop(st.d, 'SIGTERM', 15000);
+      for (const st of this.routers.values()) await st.tns?.release().catch((err) => this.breach('leftover', `time namespace ${st.tns.file} not released: ${err.message}`));
+      if (this.dir) {
+        this.counts.cleanupChecks++;
+        const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.dir));
+        if (mounts.length) this.breach('leftover', `mounts left: ${mounts.join('; ')}`);
+      }
       await this.watch?.stop();
       if (this.lab) {
         for (const r of this.lab.routers) {
@@ -348,6 +419,9 @@ export class Soak {
           const rules = await this.lab.lab.exec(r, 'nft', ['list', 'ruleset']).catch((e) => `nft failed: ${e.message}`);
           if (rules.trim()) this.breach('leftover', `${r} has nftables rules after hacore stopped: ${rules.trim().slice(0, 200)}`);
         }
+        this.counts.cleanupChecks++;
+        const swRules = await sh('ip', ['netns', 'exec', this.lab.lab.bridgeNs, 'nft', 'list', 'ruleset']).catch((e) => `nft failed: ${e.message}`);
+        if (swRules.trim()) this.breach('leftover', `the switch has nftables rules after the run: ${swRules.trim().slice(0, 200)}`);
       }
     } finally {
       const prefix = this.lab?.lab.prefix;
@@ -360,12 +434,18 @@ export class Soak {
     }
   }
 
+  /** Warm-up before the leak slopes: a quarter of the run, at most 10 minutes (the V8 heap grows to its working size). */
+  warmupMs() {
+    return Math.min(600000, (this.opts.minutes * 60000) / 4);
+  }
+
   report() {
     return {
       seed: this.seed,
       profile: this.opts.profile,
       minutes: this.opts.minutes,
       ranSeconds: Math.round((Date.now() - this.t0) / 1000),
+      lab: { prefix: this.lab?.lab.prefix, dir: this.dir },
       faults: this.faults?.counts ?? {},
       counts: this.counts,
       holderChanges: this.watch?.changes,
@@ -374,10 +454,12 @@ export class Soak {
       maxOverlapMs: this.maxOverlap,
       maxClientOutageMs: this.maxOutage,
       maxTakeoverMs: this.faults?.maxTakeover ?? {},
+      stalls: { ...this.stalls.report(), heldByStallAllowance: this.heldByStallAllowance },
+      clock: this.clockRouter ? { router: this.clockRouter, offsetsS: this.clockOffsets } : 'time namespaces unavailable',
       notifiers: this.ledger?.stats,
       trickle: this.trickleSent,
       probes: this.probeStats,
-      resources: this.resources?.report(Math.min(120000, (this.opts.minutes * 60000) / 4)),
+      resources: this.resources?.report(this.warmupMs()),
       breaches: this.breaches,
     };
   }

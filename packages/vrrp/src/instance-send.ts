@@ -109,7 +109,16 @@ export class AdvertOutput {
     for (const dst of this.destinationList) this.packets.packet(priority, path.source, dst, 0);
   }
 
-  send(priority: number, path: SendPath): void {
+  /** One advert encoded afresh: the cache holds the configured interval only. */
+  private encodeOnce(init: VrrpMessageInit, src: string, dst: string, id: number): Uint8Array {
+    return this.config.family === 4 ? encodeIpv4VrrpPacket({ src, dst, id }, init) : encodeVrrp(init, { family: 6, src, dst });
+  }
+
+  /**
+   * `intervalMs`: advertise another interval than the configured one (a Master
+   * stepping down for a higher priority sends its last advert with the winner's).
+   */
+  send(priority: number, path: SendPath, intervalMs?: number): void {
     if (priority === 0 && this.zeroSentOnSignal) {
       this.zeroSentOnSignal = false;
       return;
@@ -122,8 +131,11 @@ export class AdvertOutput {
     if (!t || !src) return;
     for (const dst of this.destinationList) {
       try {
+        const other = intervalMs !== undefined && intervalMs !== this.config.advertInterval;
+        const init = other ? { ...this.messageInit(priority), adverInt: intervalMsToAdverInt(this.config.version, intervalMs) } : undefined;
         if (this.config.family === 4) {
-          const pkt = this.packets.packet(priority, src, dst, this.ids.next());
+          const id = this.ids.next();
+          const pkt = init ? this.encodeOnce(init, src, dst, id) : this.packets.packet(priority, src, dst, id);
           this.counters.advertsSent++;
           if (t.trySend4(pkt, dst) !== undefined) continue;
           const p = t.send4(pkt, dst).then(
@@ -138,7 +150,7 @@ export class AdvertOutput {
           this.pendingSends.add(p);
           void p.finally(() => this.pendingSends.delete(p));
         } else {
-          t.send6(this.packets.packet(priority, src, dst, 0), dst, src);
+          t.send6(init ? this.encodeOnce(init, src, dst, 0) : this.packets.packet(priority, src, dst, 0), dst, src);
           this.counters.advertsSent++;
         }
       } catch (err) {

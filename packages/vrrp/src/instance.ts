@@ -48,6 +48,8 @@ export interface InstanceDeps {
   onTransition(instance: VrrpInstance, t: TransitionInfo): void;
   /** Every VIP of every instance of the process (never a source address). */
   allVips?: ReadonlySet<string>;
+  /** Called when the instance's own fault (interface, tracking, priority) clears, whatever its state then. */
+  onOwnFaultCleared?(instance: VrrpInstance): void;
   /** Called for each dropped packet (the plugin's `drop` hook). */
   onDrop?(instance: VrrpInstance, reason: string): void;
   /** Whether the instance is in a sync group (set by SyncGroup). */
@@ -271,8 +273,10 @@ export class VrrpInstance {
       if (this.fault) this.sm?.handle({ type: 'fault', on: true, reason: this.faultReason });
       return;
     }
+    const hadOwnFault = this.ownFault;
     if (priorityChanged) this.feed({ type: 'priority', effective: this.effective });
     if (faultChanged) this.feed({ type: 'fault', on: this.fault, reason: this.fault ? this.faultReason : 'tracking' });
+    if (hadOwnFault && !this.ownFault) this.deps.onOwnFaultCleared?.(this);
   }
 
   private onLink(l: LinkInfo): void {
@@ -388,14 +392,27 @@ export class VrrpInstance {
     switch (a.type) {
       case 'setTimer': {
         const timer = a.timer;
-        this.timers.set(timer, a.ms, () => this.feed({ type: 'timer', timer }));
+        if (timer === 'advert') {
+          this.timers.set(timer, a.ms, () => this.feed({ type: 'timer', timer }));
+          break;
+        }
+        // Master_Down and preempt expire one turn of the loop late, after the sockets are
+        // read: after a stall (SIGSTOP, a starved CPU) the timer and the Master's queued
+        // adverts are ready at once, and the timer must not win (the soak saw that takeover
+        // and its GARP/NA, undone 20-80 ms later). An advert read meanwhile re-arms the
+        // timer, and this late expiry is then dropped.
+        this.timers.set(timer, a.ms, () =>
+          setImmediate(() => {
+            if (!this.timers.has(timer)) this.feed({ type: 'timer', timer });
+          }),
+        );
         break;
       }
       case 'clearTimer':
         this.timers.clear(a.timer);
         break;
       case 'sendAdvert':
-        this.sendAdvert(a.priority);
+        this.sendAdvert(a.priority, a.intervalMs);
         break;
       case 'addVips':
         this.enqueue(() => this.vips.add());
@@ -403,6 +420,9 @@ export class VrrpInstance {
       case 'removeVips':
         this.announcer.stop();
         this.enqueue(() => this.vips.remove());
+        break;
+      case 'reannounce':
+        if (this.state === 'MASTER') this.announcer.announce(this.vips.announceTargets(), this.config.garpRepeat, this.config.garpInterval);
         break;
       case 'announce':
         if (this.state !== 'MASTER') break;
@@ -477,8 +497,8 @@ export class VrrpInstance {
     return { transport: this.transport, source: this.source, ifindex: this.ifindex };
   }
 
-  private sendAdvert(priority: number): void {
-    this.output.send(priority, this.sendPath());
+  private sendAdvert(priority: number, intervalMs?: number): void {
+    this.output.send(priority, this.sendPath(), intervalMs);
   }
 
   // ---- addresses -----------------------------------------------------------

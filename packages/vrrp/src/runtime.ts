@@ -113,6 +113,9 @@ export class VrrpRuntime {
         allVips,
         onTransition: (i, t) => this.onTransition(i, t),
         onDrop: (i, reason) => this.hooks.drop.call(i.name, reason),
+        onOwnFaultCleared: (i) => {
+          if (i.group !== undefined) this.groups.get(i.group)?.memberFaultCleared(i);
+        },
       });
       this.instances.set(cfg.name, inst);
     }

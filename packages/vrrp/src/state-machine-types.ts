@@ -44,10 +44,13 @@ export type VrrpInput =
   | { type: 'force'; state: 'BACKUP' | 'FAULT'; reason: string };
 
 export type VrrpAction =
-  | { type: 'sendAdvert'; priority: number }
+  /** `intervalMs`: the interval to write in it, when not ours (a Master stepping down writes the new Master's). */
+  | { type: 'sendAdvert'; priority: number; intervalMs?: number }
   | { type: 'setTimer'; timer: 'advert' | 'masterDown' | 'preempt'; ms: number }
   | { type: 'clearTimer'; timer: 'advert' | 'masterDown' | 'preempt' }
   | { type: 'addVips' }
   | { type: 'removeVips' }
   | { type: 'announce' }
+  /** One GARP/NA burst for the VIPs now, no second one (a lower-priority Master was heard: win its neighbours back). */
+  | { type: 'reannounce' }
   | { type: 'transition'; from: VrrpStateName; to: VrrpStateName; reason: string };

@@ -355,15 +355,25 @@ export class VrrpStateMachine {
       return;
     }
     if (advert.priority > local || (advert.priority === local && compareIp(advert.source, this.params.primaryAddress) > 0)) {
+      // One last advert at our priority (keepalived's vrrp_higher_prio_send_advert), so
+      // the winner hears us and answers with its GARP/NA burst (below) even when it spoke
+      // first after a split brain: our GARP/NA were the neighbours' last word. It carries
+      // the winner's interval, so Backups that take it in keep the winner's timing (with
+      // ours, a v3 Backup of a slower Master would time out early and flap).
+      out.push({ type: 'sendAdvert', priority: local, ...(this.params.version === 3 && advert.advertIntervalMs > 0 ? { intervalMs: advert.advertIntervalMs } : {}) });
       this.#learn(advert);
       this.#masterToBackup(out, advert.priority > local ? TRANSITION_REASONS.higherPriority : TRANSITION_REASONS.equalPriorityHigherAddress);
       return;
     }
     // A lower-priority router thinks it is Master: tell it at once (as keepalived
-    // does) so it steps down, but at most once per window, and with no GARP.
+    // does) so it steps down, but at most once per window. After a split brain its
+    // GARP/NA were the last the neighbours heard, and it stops answering for the VIPs
+    // when it steps down: one GARP/NA burst wins them back at once, where they would
+    // otherwise wait for their neighbour entry to fail (about 8 s on Linux).
     if (this.#limiter.tryAcquire(this.#now())) {
       this.#answersSent++;
       out.push({ type: 'sendAdvert', priority: local });
+      out.push({ type: 'reannounce' });
     } else {
       this.#answersSuppressed++;
     }

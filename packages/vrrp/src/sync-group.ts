@@ -59,6 +59,17 @@ export class SyncGroup {
     }
   }
 
+  /**
+   * A member's own fault cleared. If it left Fault, propagate() has already done the
+   * rest; if the group still holds it in Fault (its link came back after a peer's, whose
+   * return the group refused while this one was still down), nothing else will release
+   * it: once no member has a fault of its own, every member held in Fault goes Backup.
+   */
+  memberFaultCleared(member: VrrpInstance): void {
+    if (this.members.some((m) => m.ownFault)) return;
+    for (const m of this.members) if (m.state === 'FAULT') m.force('BACKUP', `${member.name} fault cleared`);
+  }
+
   private propagate(member: VrrpInstance, t: TransitionInfo): void {
     const others = this.members.filter((m) => m !== member);
     if (t.to === 'FAULT' && member.ownFault) {

@@ -56,6 +56,28 @@ describe('sync groups', () => {
     assert.equal(group.current, 'MASTER');
   });
 
+  it('both members lose their link and get it back one after the other: the group leaves Fault (found by the soak)', () => {
+    const { members, group } = setup(2);
+    const [a, b] = members as [FakeMember, FakeMember];
+    a.move('MASTER', 'master-down');
+    // eth0 down: a sees it first and the group forces b; then b's own fault is set too.
+    a.ownFault = true;
+    a.move('FAULT', 'fault: interface eth0 down');
+    b.ownFault = true;
+    assert.deepEqual(members.map((m) => m.state), ['FAULT', 'FAULT']);
+    // eth0 up: a's fault clears first, while b still has its own; the group holds a in Fault.
+    a.ownFault = false;
+    a.move('BACKUP', 'fault-cleared: tracking');
+    group.memberFaultCleared(a as unknown as VrrpInstance);
+    assert.deepEqual(members.map((m) => m.state), ['FAULT', 'FAULT']);
+    assert.equal(a.log.at(-1), 'force FAULT: group fault');
+    // b's clears: b is still held by the group, so it makes no transition of its own.
+    b.ownFault = false;
+    group.memberFaultCleared(b as unknown as VrrpInstance);
+    assert.deepEqual(members.map((m) => m.state), ['BACKUP', 'BACKUP']);
+    assert.equal(group.current, 'BACKUP');
+  });
+
   it('one member becoming Master takes the Backups with it', () => {
     const { members, group, groupLog } = setup(3);
     members[0]!.move('MASTER', 'master-down');

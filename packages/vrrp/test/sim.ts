@@ -55,6 +55,8 @@ export class Router {
   readonly sent: Sent[] = [];
   readonly transitions: Transition[] = [];
   readonly announces: number[] = [];
+  /** Times of the GARP/NA bursts sent on answering a lower-priority Master. */
+  readonly reannounces: number[] = [];
   readonly actionLog: { t: number; actions: VrrpAction[] }[] = [];
   readonly drops: DropCounters = emptyDropCounters();
   readonly warnings: AdvertWarning[] = [];
@@ -109,7 +111,7 @@ export class Router {
         this.timers.delete(a.timer);
         break;
       case 'sendAdvert': {
-        const bytes = this.encode(a.priority);
+        const bytes = this.encode(a.priority, a.intervalMs === undefined ? {} : { adverInt: intervalMsToAdverInt(this.params.version, a.intervalMs) });
         this.sent.push({ t, priority: a.priority, bytes });
         if (this.linkUp) this.net.broadcast(this, bytes);
         break;
@@ -122,6 +124,9 @@ export class Router {
         break;
       case 'announce':
         this.announces.push(t);
+        break;
+      case 'reannounce':
+        this.reannounces.push(t);
         break;
       case 'transition':
         this.transitions.push({ t, from: a.from, to: a.to, reason: a.reason });

@@ -9,10 +9,6 @@ const skew2 = (p: number): number => ((256 - p) * 1000) / 256;
 const mdi2 = (p: number): number => 3000 + skew2(p);
 const start = (net: Net, r: Router, t = 0): void => net.at(t, () => r.input({ type: 'startup' }));
 const transitionsOf = (r: Router): string[] => r.transitions.map((x) => `${x.from}>${x.to}@${x.t}:${x.reason}`);
-const one = <T>(xs: T[]): T => {
-  assert.equal(xs.length, 1, `expected exactly one, got ${xs.length}`);
-  return xs[0] as T;
-};
 
 describe('timer formulas', () => {
   it('v2: skew = (256 - prio)/256 s, MDI = 3 * interval + skew', () => {
@@ -102,8 +98,11 @@ const scenarios: Scenario[] = [
       start(net, b);
       start(net, o, 5000);
       net.run(5000);
-      const first = one(o.actionLog);
-      assert.deepEqual(first.actions, [
+      // b steps down at once, with one last advert at its priority, which the owner answers.
+      const [first, answer] = o.actionLog;
+      assert.equal(o.actionLog.length, 2);
+      assert.deepEqual(answer?.actions, [{ type: 'sendAdvert', priority: 255 }, { type: 'reannounce' }]);
+      assert.deepEqual(first?.actions, [
         { type: 'sendAdvert', priority: 255 },
         { type: 'addVips' },
         { type: 'announce' },
@@ -354,7 +353,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'a Master answers lower-priority adverts with one advert per interval at most, and no announce',
+    name: 'a Master answers lower-priority adverts with one advert and one GARP/NA burst per interval at most',
     run: () => {
       const net = new Net();
       const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
@@ -367,7 +366,8 @@ const scenarios: Scenario[] = [
       assert.deepEqual(answers, [10_000, 11_000], 'answered at once, then once more a full interval later');
       assert.equal(a.sm.snapshot().answersSent, 2);
       assert.equal(a.sm.snapshot().answersSuppressed, 18);
-      assert.equal(a.announces.length, 1, 'GARP/NA only on becoming Master');
+      assert.equal(a.announces.length, 1, 'the full GARP/NA bursts only on becoming Master');
+      assert.deepEqual(a.reannounces, [10_000, 11_000], 'one GARP/NA burst with each answer');
       assert.equal(a.state, 'MASTER');
     },
   },
@@ -382,10 +382,36 @@ const scenarios: Scenario[] = [
       start(net, b);
       net.run(10_000);
       assert.equal(net.masters().length, 2);
-      net.at(10_000, () => (a.linkUp = true));
+      // Heal just after a's next advert (1 s after its last), so that b speaks first and a hears it
+      // (the other order is the next test).
+      const heal = (a.sent.at(-1)?.t ?? 0) + 1000 + 1;
+      net.at(heal, () => (a.linkUp = true));
       net.run(12_000);
       assert.deepEqual(net.masters(), [a]);
       assert.deepEqual(net.vipHolders(), [a]);
+      // b's GARPs were the neighbours' last word: a wins them back on hearing b.
+      const bSpoke = b.sent.find((x) => x.t >= heal)?.t;
+      assert.deepEqual(a.reannounces, [bSpoke]);
+    },
+  },
+  {
+    name: 'split brain heals when the winner speaks first: the loser steps down with one last advert, which the winner answers with GARP/NA',
+    run: () => {
+      const net = new Net();
+      const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
+      const b = net.add({ name: 'b', address: '198.51.100.12', priority: 100 });
+      a.linkUp = false;
+      start(net, a);
+      start(net, b);
+      net.run(10_000);
+      // Heal just before a's next advert: b hears a first.
+      const aNext = (a.sent.at(-1)?.t ?? 0) + 1000;
+      net.at(aNext - 1, () => (a.linkUp = true));
+      net.run(12_000);
+      assert.deepEqual(net.masters(), [a]);
+      const down = b.actionLog.find((l) => l.t === aNext);
+      assert.deepEqual(down?.actions.slice(0, 1), [{ type: 'sendAdvert', priority: 100 }], 'b says its last word');
+      assert.deepEqual(a.reannounces, [aNext], 'a answers it at once with GARP/NA');
     },
   },
   {
