@@ -185,3 +185,20 @@ export async function injectFrames(lab, args) {
   for (const [k, v] of Object.entries(args)) argv.push(`--${k}`, String(v));
   return lab.lab.exec(lab.client, process.execPath, argv);
 }
+
+/** Gaps between consecutive adverts (ms, sorted): count, median, p90, max and the longest few. */
+export function advertGapStats(adverts) {
+  const gaps = adverts.slice(1).map((a, i) => a.t - adverts[i].t).sort((a, b) => a - b);
+  const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
+  return { n: gaps.length, median: q(0.5), p90: q(0.9), max: gaps[gaps.length - 1], top: gaps.slice(-4).map((g) => Math.round(g)) };
+}
+
+/**
+ * The best p90 of `count` windows of `ms` from `t0`: the machine's own stalls (other work
+ * on a shared 2-core box) hit either router at random; a cause in hacore would show in every window.
+ */
+export function bestWindowP90(adverts, t0, ms = 2000, count = 3) {
+  return Math.min(...Array.from({ length: count }, (_, i) => advertGapStats(adverts.filter((a) => a.t >= t0 + i * ms && a.t < t0 + (i + 1) * ms)).p90));
+}
+
+export const formatGaps = (s) => `median ${s.median.toFixed(1)}ms p90 ${s.p90.toFixed(1)}ms max ${s.max.toFixed(1)}ms (${s.n} gaps; longest ${s.top.join(', ')})`;

@@ -10,28 +10,12 @@ import { writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { VIP4, VrrpLab, advertsFrom, hacoreConfig, instance, nowMs, skipHacore, sleep } from '../lib/vrrp-scenario.mjs';
+import { VIP4, VrrpLab, advertGapStats as stats, advertsFrom, bestWindowP90, formatGaps as fmt, hacoreConfig, instance, nowMs, skipHacore, sleep } from '../lib/vrrp-scenario.mjs';
 import { VIP4B, waitForLine } from '../lib/vrrp-lab.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const skip = skipHacore();
 const [STEADY, FLAP, HANG, REFUSED] = [8101, 8102, 8103, 8104];
-
-function stats(adverts) {
-  const gaps = adverts.slice(1).map((a, i) => a.t - adverts[i].t).sort((a, b) => a - b);
-  const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
-  return { n: gaps.length, median: q(0.5), p90: q(0.9), max: gaps[gaps.length - 1], top: gaps.slice(-4).map((g) => Math.round(g)) };
-}
-
-/**
- * Best of three windows: the machine's own stalls (other work on a shared 2-core box)
- * hit either router at random; a notifier that delayed adverts would show in every window.
- */
-function windows(adverts, t0, ms, count) {
-  return Array.from({ length: count }, (_, i) => stats(adverts.filter((a) => a.t >= t0 + i * ms && a.t < t0 + (i + 1) * ms)));
-}
-
-const fmt = (s) => `median ${s.median.toFixed(1)}ms p90 ${s.p90.toFixed(1)}ms max ${s.max.toFixed(1)}ms (${s.n} gaps; longest ${s.top.join(', ')})`;
 
 test('VRRP advert timing is the same with dead notifier endpoints', { skip, timeout: 60_000 }, async () => {
   const lab = await VrrpLab.create('ntvt', { routers: 2 });
@@ -70,8 +54,7 @@ test('VRRP advert timing is the same with dead notifier endpoints', { skip, time
     const r1 = await advertsFrom(lab, cap.file, 'r1', { vrid: 51, since: t0 });
     const r2 = await advertsFrom(lab, cap.file, 'r2', { vrid: 52, since: t0 });
     const [down, base] = [stats(r1), stats(r2)];
-    const bestP90 = (adverts) => Math.min(...windows(adverts, t0, 2000, 3).map((w) => w.p90));
-    const [downBest, baseBest] = [bestP90(r1), bestP90(r2)];
+    const [downBest, baseBest] = [bestWindowP90(r1, t0), bestWindowP90(r2, t0)];
     process.stdout.write(`# advert gaps, no notifiers (r2):     ${fmt(base)}; best 2 s window p90 ${baseBest.toFixed(1)}ms\n`);
     process.stdout.write(`# advert gaps, notifiers failing (r1): ${fmt(down)}; best 2 s window p90 ${downBest.toFixed(1)}ms; webhook dropped ${st.webhooks.dropped}, queued ${st.webhooks.queued}; scripts run ${st.notify.delivered}\n`);
     // The notifiers really were busy and failing.

@@ -139,4 +139,9 @@ export function passesIpv4Filter(m, vrids) {
   return m.length >= 2 && [2, 3].includes(m[0] >> 4) && vrids.includes(m[1]);
 }
 
+/** The IPv6 VRRP socket's BPF program (packages/vrrp/src/vrrp-filter.ts): VRRPv3 only, one of our VRIDs. */
+export function passesIpv6Filter(m, vrids) {
+  return m.length >= 2 && m[0] >> 4 === 3 && vrids.includes(m[1]);
+}
+
 export { ip4bytes };

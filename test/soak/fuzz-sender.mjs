@@ -1,12 +1,12 @@
 // In the fuzzer's client namespace: sends the fuzz frames through a packet socket, in
 // chunks the runner asks for on stdin ({"d": INDEX, "n": COUNT}), and answers each with
 // {"d", "sent", "filtered"} (filtered: frames a kernel filter drops before the process
-// sees them: the IPv4 VRRP socket's BPF program, the ICMP socket's ICMP_FILTER). {"report": true} prints the counts per class and ends.
+// sees them: the VRRP sockets' BPF programs, the ICMP socket's ICMP_FILTER). {"report": true} prints the counts per class and ends.
 //   node fuzz-sender.mjs JSON   ({seed, srcMac, decoders: [{kind: 'vrrp'|'icmp', ...}]})
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PacketSocket } from '@hacore/native';
-import { icmpFuzzer, passesIcmpFilter, passesIpv4Filter, vrrpFuzzer } from './fuzz-frames.mjs';
+import { icmpFuzzer, passesIcmpFilter, passesIpv4Filter, passesIpv6Filter, vrrpFuzzer } from './fuzz-frames.mjs';
 import { Rng } from './rng.mjs';
 
 const spec = JSON.parse(process.argv[2]);
@@ -18,7 +18,8 @@ const fuzzers = spec.decoders.map((d, i) =>
     ? icmpFuzzer(root.fork(`icmp-${i}`), { src: d.src, srcMac: spec.srcMac, dst: d.dst, dstMac: d.dstMac })
     : vrrpFuzzer(root.fork(`vrrp-${i}`), d, { src: d.src, srcMac: spec.srcMac }),
 );
-const ipv4Vrids = spec.decoders.filter((d) => d.kind === 'vrrp' && d.family === 4).map((d) => d.vrid);
+const vridsOf = (family) => spec.decoders.filter((d) => d.kind === 'vrrp' && d.family === family).map((d) => d.vrid);
+const [ipv4Vrids, ipv6Vrids] = [vridsOf(4), vridsOf(6)];
 const errors = fuzzers.map(() => 0);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
@@ -34,7 +35,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   let sent = 0;
   for (let k = 0; k < cmd.n; k++) {
     const { frame, vrrp, icmp } = f.next();
-    const dropped = d.kind === 'icmp' ? !passesIcmpFilter(icmp) : d.family === 4 && !passesIpv4Filter(vrrp, ipv4Vrids);
+    const dropped = d.kind === 'icmp' ? !passesIcmpFilter(icmp) : d.family === 4 ? !passesIpv4Filter(vrrp, ipv4Vrids) : !passesIpv6Filter(vrrp, ipv6Vrids);
     try {
       sock.sendFrame(ifindex, frame);
       sent++;
