@@ -6,10 +6,9 @@
 // counter every 50 ms and checking the echo. The master is then cut off (link
 // down) or its daemon killed with SIGKILL. With `ipvs.syncDaemon` the backup's
 // kernel already has the 20 connection entries (asserted with `ipvsadm -Lnc`
-// before the takeover) and at least 19 of 20 connections carry on without a reset
-// or a gap longer than the failover time plus 1 s (the failover time as the client
-// sees it: the shortest gap of all, when the data path works again; TCP's backed-off
-// retransmissions make the others resume a little later); without it they are lost.
+// before the takeover) and at least 19 of 20 connections carry on without a reset,
+// each resuming at its first TCP retransmission after the data path works again
+// (see `survived` below); without it they are lost.
 // The first scenario also compares `hacore ipvs list -c` with `ipvsadm -Lnc` and
 // asserts the per-destination Prometheus metrics move with the traffic.
 // keepalived with `lvs_sync_daemon` runs the same scenario for comparison.
@@ -315,17 +314,21 @@ describe('director failover: established connections with and without the IPVS s
         await new Promise((r) => setTimeout(r, 250));
         conns = await report();
       } while (performance.now() < settleEnd && conns.some((c) => !c.error && c.sinceLast > 200));
-      // The failover as the client sees it: the shortest gap, i.e. when the data path worked again.
-      // TCP's retransmissions back off (200 ms, 400 ms, 800 ms, ...), so a connection resumes
-      // at its next retransmission after that: it survives when it resumed within 1 s of the
-      // first one, with no reset, and is still flowing.
+      // The failover as the client sees it: the shortest gap, i.e. when the data path worked again
+      // (R). TCP's retransmissions back off (each RTO doubles: r, 3r, 7r, ... after the cut), so a
+      // connection resumes at its first retransmission after R, which comes before 2R + r (r, the
+      // RTO, is at most about 1 s here): it survives when it resumed by then, with no reset, and is
+      // still flowing. How many resumed within R + 1 s is a figure too (TCP's timing, not the
+      // director's, decides it: keepalived's run once had 18 of 20 there, all 20 alive).
       const alive = conns.filter((c) => !c.error);
       const restoreMs = alive.length ? Math.min(...alive.map((c) => c.maxGap)) : undefined;
-      const survived = alive.filter((c) => c.sinceLast < 1000 && c.maxGap <= restoreMs + 1000).length;
+      const flowing = alive.filter((c) => c.sinceLast < 1000);
+      const survived = flowing.filter((c) => c.maxGap <= 2 * restoreMs + 1000).length;
+      const withinRestorePlus1s = flowing.filter((c) => c.maxGap <= restoreMs + 1000).length;
       const lost = conns.filter((c) => c.error).length;
       const gaps = conns.filter((c) => !c.error).map((c) => c.maxGap).sort((a, b) => a - b);
       const fig = {
-        daemon, forwarding, sync, kill, survived, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore, suspendedBefore, haSuspendMs,
+        daemon, forwarding, sync, kill, survived, withinRestorePlus1s, lost, of: CONNS, takeoverMs, restoreMs, switchMs, syncLagMs, syncedBefore, suspendedBefore, haSuspendMs,
         medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)] : undefined,
         maxGapMs: gaps.length ? gaps[gaps.length - 1] : undefined,
         errors: [...new Set(conns.map((c) => c.error).filter(Boolean))],
