@@ -1,5 +1,6 @@
-// The soak and chaos suite in CI (docs/reliability.md): one short run per fixed seed,
-// about three minutes of faults in all. Each run must end with no invariant breached
+// The soak and chaos suite in CI (docs/reliability.md): one short run per fixed seed
+// (one test file per seed, soak-*.test.mjs, so that each file stays inside the test
+// runner's per-file timeout), about three minutes of faults in all. Each run must end with no invariant breached
 // (the bounds are the RFC's plus the slack stated in faults.mjs and scenario.mjs, not
 // tuned to this machine), with faults of every planned kind actually injected, and
 // with nothing left behind: no namespace of its lab, no process it started, no
@@ -34,7 +35,8 @@ async function leftoverProcesses(prefix, dir) {
   return out;
 }
 
-for (const { seed, profile, minutes, kinds } of CI_SEEDS) {
+/** The CI test of one entry of CI_SEEDS. */
+export function soakTest({ seed, profile, minutes, kinds }) {
   test(`soak seed ${seed}, ${profile} routers, ${minutes} min${kinds ? `, ${kinds.join(' ')}` : ''}: no invariant breached, nothing left behind`, { skip, timeout: 175000 }, async () => {
     const report = await runSoak({ seed, profile, minutes, servers: 20, ...(kinds ? { kinds } : {}), log: (s) => process.stdout.write(`# ${s}\n`) });
     const summary = JSON.stringify({ faults: report.faults, counts: report.counts, maxTakeoverMs: report.maxTakeoverMs, maxClientOutageMs: report.maxClientOutageMs }, null, 1);

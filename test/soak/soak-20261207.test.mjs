@@ -1,0 +1,4 @@
+// The CI soak run of seed 20261207 (test/soak/soak-ci.mjs).
+import { CI_SEEDS, soakTest } from './soak-ci.mjs';
+
+soakTest(CI_SEEDS[1]);
