@@ -469,7 +469,10 @@ export class Soak {
 export async function runSoak(opts) {
   const soak = new Soak(opts);
   const onSig = () => void soak.teardown().finally(() => process.exit(130));
+  // SIGTERM too: the test runner ends a file that outlives its timeout with it, and the
+  // lab (namespaces, daemons, a time namespace's mount) must not outlive the file.
   process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
   // A bug in the runner must not leave the lab behind.
   const onCrash = (err) => {
     soak.breach('runner', `the soak itself crashed: ${err?.stack ?? err}`);
@@ -484,6 +487,7 @@ export async function runSoak(opts) {
   } finally {
     await soak.teardown().catch((err) => soak.breach('runner', `teardown failed: ${err.stack ?? err}`));
     process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
     process.off('uncaughtException', onCrash);
   }
   return soak.report();
