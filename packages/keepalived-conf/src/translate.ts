@@ -97,6 +97,8 @@ class Ctx {
   vrrpSection: Obj = {};
   /** bfd_instance blocks, and what track_bfd needs resolved once the whole file is read. */
   readonly bfdInstances: Obj[] = [];
+  /** global_defs keys of the bfd section (bfd_priority, bfd_rt_priority). */
+  bfdSection: Obj = {};
   readonly bfdDefaults = new Map<string, { weight: number; reverse: boolean }>();
   readonly bfdRefs: { ref: Obj; explicit: boolean }[] = [];
   readonly groupBfd: { group: Obj; names: string[]; source: Source }[] = [];
@@ -315,6 +317,22 @@ function globalDefs(n: KaNode, t: Ctx): void {
         t.vrrpSection.realtimePriority = v;
         t.sources.set('vrrp.realtimePriority', src(c));
         t.noted(c, 'vrrp.realtimePriority');
+      }
+    },
+    bfd_priority: (c) => {
+      const v = int(c, t, -20, 19);
+      if (v !== undefined) {
+        t.bfdSection.nice = v;
+        t.sources.set('bfd.nice', src(c));
+        t.noted(c, 'bfd.nice');
+      }
+    },
+    bfd_rt_priority: (c) => {
+      const v = int(c, t, 1, 99);
+      if (v !== undefined) {
+        t.bfdSection.realtimePriority = v;
+        t.sources.set('bfd.realtimePriority', src(c));
+        t.noted(c, 'bfd.realtimePriority');
       }
     },
   };
@@ -957,7 +975,8 @@ const PLUGIN_ORDER = ['@hacore/checker-tcp', '@hacore/checker-http', '@hacore/ch
  * and track_bfd refs written as plain names where nothing else is set.
  */
 function finishBfd(t: Ctx): void {
-  if (t.bfdInstances.length > 0) t.doc.bfd = { instances: t.bfdInstances };
+  // Process settings without a session are left out: the bfd plugin runs nothing then.
+  if (t.bfdInstances.length > 0) t.doc.bfd = { ...t.bfdSection, instances: t.bfdInstances };
   const instances = (t.vrrpSection.instances as Obj[] | undefined) ?? [];
   for (const g of t.groupBfd) {
     for (const member of (g.group.instances as string[] | undefined) ?? []) {

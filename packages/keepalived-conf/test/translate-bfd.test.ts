@@ -101,3 +101,21 @@ ${vi('VI_1', 51, '  track_bfd {\n    b1 weight 300\n  }\n')}`);
   assert.match(m, /keepalived\.conf:6: .*a bfd_instance needs neighbor_ip/);
   assert.match(m, /b1 \[weight -253\.\.253/);
 });
+
+test('global_defs bfd_priority and bfd_rt_priority become the bfd process settings', () => {
+  const { doc } = tr(`global_defs {
+  bfd_priority -5
+  bfd_rt_priority 50
+}
+bfd_instance b1 {
+  neighbor_ip 198.51.100.2
+}
+`);
+  assert.deepEqual(doc.bfd, { nice: -5, realtimePriority: 50, instances: [{ name: 'b1', neighbor: '198.51.100.2' }] });
+  const e = refused(`global_defs {
+  bfd_rt_priority 100
+}
+`);
+  assert.equal(e.line, 2);
+  assert.match(e.message, /1 to 99, found "100"/);
+});
