@@ -256,6 +256,14 @@ function lvsSyncDaemon(c: KaNode, t: Ctx): void {
 function globalDefs(n: KaNode, t: Ctx): void {
   const smtp: Obj = {};
   const smtpSrc = src(n);
+  /** A process's scheduling key of global_defs (vrrp_priority, bfd_rt_priority, ...): an integer in [min, max] at `section.key`. */
+  const processSetting = (name: string, section: Obj, key: string, min: number, max: number) => (c: KaNode) => {
+    const v = int(c, t, min, max);
+    if (v === undefined) return;
+    section[key] = v;
+    t.sources.set(`${name}.${key}`, src(c));
+    t.noted(c, `${name}.${key}`);
+  };
   const table: Table = {
     router_id: (c) => {
       arg(c, t);
@@ -303,38 +311,10 @@ function globalDefs(n: KaNode, t: Ctx): void {
       t.plugins.add('@hacore/notifier-script');
       t.set('notify', ensure(t.doc, 'notify'), 'fifoScript', command(c, t), c);
     },
-    vrrp_priority: (c) => {
-      const v = int(c, t, -20, 19);
-      if (v !== undefined) {
-        t.vrrpSection.nice = v;
-        t.sources.set('vrrp.nice', src(c));
-        t.noted(c, 'vrrp.nice');
-      }
-    },
-    vrrp_rt_priority: (c) => {
-      const v = int(c, t, 1, 99);
-      if (v !== undefined) {
-        t.vrrpSection.realtimePriority = v;
-        t.sources.set('vrrp.realtimePriority', src(c));
-        t.noted(c, 'vrrp.realtimePriority');
-      }
-    },
-    bfd_priority: (c) => {
-      const v = int(c, t, -20, 19);
-      if (v !== undefined) {
-        t.bfdSection.nice = v;
-        t.sources.set('bfd.nice', src(c));
-        t.noted(c, 'bfd.nice');
-      }
-    },
-    bfd_rt_priority: (c) => {
-      const v = int(c, t, 1, 99);
-      if (v !== undefined) {
-        t.bfdSection.realtimePriority = v;
-        t.sources.set('bfd.realtimePriority', src(c));
-        t.noted(c, 'bfd.realtimePriority');
-      }
-    },
+    vrrp_priority: processSetting('vrrp', t.vrrpSection, 'nice', -20, 19),
+    vrrp_rt_priority: processSetting('vrrp', t.vrrpSection, 'realtimePriority', 1, 99),
+    bfd_priority: processSetting('bfd', t.bfdSection, 'nice', -20, 19),
+    bfd_rt_priority: processSetting('bfd', t.bfdSection, 'realtimePriority', 1, 99),
   };
   for (const [kw, [key, kind]] of Object.entries(VRRP_DEFAULT_KEYS)) {
     table[kw] = (c) => {
