@@ -15,8 +15,7 @@
  */
 import { MonotonicTimer } from '@hacore/native';
 import { clockMs } from './clock.js';
-
-export type TimerName = 'advert' | 'masterDown' | 'preempt';
+import type { VrrpTimerName as TimerName } from './state-machine-types.js';
 
 interface Armed {
   due: number;

@@ -557,6 +557,7 @@ export class VrrpInstance {
         announceErrors: this.announcer.counters.errors,
         answersSent: snap?.answersSent ?? 0,
         answersSuppressed: snap?.answersSuppressed ?? 0,
+        answersDeferred: snap?.answersDeferred ?? 0,
       },
     };
   }

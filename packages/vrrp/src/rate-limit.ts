@@ -2,7 +2,7 @@
  * A pure rate limiter, time passed in. keepalived 2.2.7's Master answers every
  * valid lower-priority advert with an advert plus gratuitous ARPs, which turns a
  * misconfigured or hostile peer into an amplifier; hacore answers with at most
- * one advert per window (the advert interval) and sends no GARP for it.
+ * one advert (and one GARP/NA burst) per window, the advert interval.
  */
 export class IntervalRateLimiter {
   #windowMs: number;
@@ -32,6 +32,13 @@ export class IntervalRateLimiter {
     if (last !== undefined && now >= last && now - last < this.#windowMs) return false;
     this.#lastGrant = now;
     return true;
+  }
+
+  /** How long from `now` until tryAcquire would grant (0: it would now). */
+  msUntilNextGrant(now: number): number {
+    const last = this.#lastGrant;
+    if (last === undefined || now < last) return 0;
+    return Math.max(0, last + this.#windowMs - now);
   }
 
   /** Forget the last grant (e.g. on leaving or re-entering Master). */

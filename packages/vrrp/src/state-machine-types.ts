@@ -31,11 +31,14 @@ export interface ReceivedAdvert {
   advertIntervalMs: number;
 }
 
+/** The timers the state machine arms; `answer` sends a rate-limited answer when its window ends. */
+export type VrrpTimerName = 'advert' | 'masterDown' | 'preempt' | 'answer';
+
 export type VrrpInput =
   | { type: 'startup' }
   | { type: 'shutdown' }
   | { type: 'advert'; advert: ReceivedAdvert }
-  | { type: 'timer'; timer: 'advert' | 'masterDown' | 'preempt' }
+  | { type: 'timer'; timer: VrrpTimerName }
   /** The effective priority changed (tracking); 0 or below means fault. */
   | { type: 'priority'; effective: number }
   /** A tracked interface or the instance's own interface went down (true) or up (false). */
@@ -46,8 +49,8 @@ export type VrrpInput =
 export type VrrpAction =
   /** `intervalMs`: the interval to write in it, when not ours (a Master stepping down writes the new Master's). */
   | { type: 'sendAdvert'; priority: number; intervalMs?: number }
-  | { type: 'setTimer'; timer: 'advert' | 'masterDown' | 'preempt'; ms: number }
-  | { type: 'clearTimer'; timer: 'advert' | 'masterDown' | 'preempt' }
+  | { type: 'setTimer'; timer: VrrpTimerName; ms: number }
+  | { type: 'clearTimer'; timer: VrrpTimerName }
   | { type: 'addVips' }
   | { type: 'removeVips' }
   | { type: 'announce' }

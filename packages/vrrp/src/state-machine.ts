@@ -13,11 +13,11 @@
 import { nearestAdverInt, wireAdvertIntervalMs } from './codec.js';
 import { compareIp, parseAnyIp } from '@hacore/core/ip-address';
 import { IntervalRateLimiter } from './rate-limit.js';
-import type { ReceivedAdvert, VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName } from './state-machine-types.js';
+import type { ReceivedAdvert, VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName, VrrpTimerName } from './state-machine-types.js';
 
 export const VRRP_OWNER_PRIORITY = 255;
 
-type TimerName = 'advert' | 'masterDown' | 'preempt';
+type TimerName = VrrpTimerName;
 
 /** Stable transition reasons (the `reason` of transition actions starts with one of these). */
 export const TRANSITION_REASONS = {
@@ -87,9 +87,12 @@ export interface VrrpStateSnapshot {
   masterPriority: number | undefined;
   faults: { interface: boolean; syncGroup: boolean; priority: boolean };
   preemptPending: boolean;
-  /** Lower-priority adverts not answered because of the rate limit. */
+  /** Lower-priority adverts not answered at once because of the rate limit. */
   answersSuppressed: number;
+  /** Answers sent, at once or when the window of a suppressed one ended. */
   answersSent: number;
+  /** Of answersSent, those sent when the window ended (a lower-priority advert came inside it). */
+  answersDeferred: number;
 }
 
 export class VrrpStateMachine {
@@ -110,6 +113,7 @@ export class VrrpStateMachine {
   #masterPriority: number | undefined;
   #answersSuppressed = 0;
   #answersSent = 0;
+  #answersDeferred = 0;
 
   constructor(params: VrrpInstanceParams, options: VrrpStateMachineOptions = {}) {
     checkParams(params);
@@ -163,6 +167,7 @@ export class VrrpStateMachine {
       preemptPending: this.#armed.has('preempt'),
       answersSuppressed: this.#answersSuppressed,
       answersSent: this.#answersSent,
+      answersDeferred: this.#answersDeferred,
     };
   }
 
@@ -264,6 +269,7 @@ export class VrrpStateMachine {
 
   #masterToBackup(out: VrrpAction[], reason: string): void {
     this.#clearTimer(out, 'advert');
+    this.#clearTimer(out, 'answer');
     out.push({ type: 'removeVips' });
     this.#setTimer(out, 'masterDown', this.masterDownIntervalMs);
     this.#transition(out, 'BACKUP', reason);
@@ -273,6 +279,7 @@ export class VrrpStateMachine {
     if (this.#state === 'MASTER') {
       // Like shutdown: tell the Backups to take over after Skew_Time, not 3 intervals.
       this.#clearTimer(out, 'advert');
+      this.#clearTimer(out, 'answer');
       out.push({ type: 'sendAdvert', priority: 0 });
       out.push({ type: 'removeVips' });
     } else {
@@ -308,6 +315,7 @@ export class VrrpStateMachine {
         return;
       case 'MASTER':
         this.#clearTimer(out, 'advert');
+        this.#clearTimer(out, 'answer');
         out.push({ type: 'sendAdvert', priority: 0 });
         out.push({ type: 'removeVips' });
         break;
@@ -370,13 +378,24 @@ export class VrrpStateMachine {
     // GARP/NA were the last the neighbours heard, and it stops answering for the VIPs
     // when it steps down: one GARP/NA burst wins them back at once, where they would
     // otherwise wait for their neighbour entry to fail (about 8 s on Linux).
-    if (this.#limiter.tryAcquire(this.#now())) {
-      this.#answersSent++;
-      out.push({ type: 'sendAdvert', priority: local });
-      out.push({ type: 'reannounce' });
-    } else {
-      this.#answersSuppressed++;
+    const now = this.#now();
+    if (this.#limiter.tryAcquire(now)) {
+      this.#clearTimer(out, 'answer');
+      this.#answer(out);
+      return;
     }
+    this.#answersSuppressed++;
+    // Inside the window the advert may be the last word of a router that took over
+    // and steps down again before the window ends (an earlier answer, or a trickle of
+    // lower-priority adverts, used the window): answer when the window ends, so its
+    // GARP/NA are never the neighbours' last. Still at most one answer per window.
+    if (!this.#armed.has('answer')) this.#setTimer(out, 'answer', this.#limiter.msUntilNextGrant(now));
+  }
+
+  #answer(out: VrrpAction[]): void {
+    this.#answersSent++;
+    out.push({ type: 'sendAdvert', priority: this.priority });
+    out.push({ type: 'reannounce' });
   }
 
   #timer(out: VrrpAction[], timer: TimerName): void {
@@ -389,6 +408,14 @@ export class VrrpStateMachine {
       this.#becomeMaster(out, TRANSITION_REASONS.masterDown);
     } else if (timer === 'preempt' && this.#state === 'BACKUP') {
       this.#becomeMaster(out, TRANSITION_REASONS.preemptDelay);
+    } else if (timer === 'answer' && this.#state === 'MASTER') {
+      const now = this.#now();
+      if (this.#limiter.tryAcquire(now)) {
+        this.#answersDeferred++;
+        this.#answer(out);
+      } else {
+        this.#setTimer(out, 'answer', this.#limiter.msUntilNextGrant(now));
+      }
     }
   }
 

@@ -11,11 +11,11 @@ import type { DropCounters } from '../src/drop-reasons.js';
 import { Ipv4IdCounter } from '../src/ip-header.js';
 import { VrrpStateMachine } from '../src/state-machine.js';
 import type { VrrpStateMachineOptions } from '../src/state-machine.js';
-import type { VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName } from '../src/state-machine-types.js';
+import type { VrrpAction, VrrpInput, VrrpInstanceParams, VrrpStateName, VrrpTimerName } from '../src/state-machine-types.js';
 import { validateIpv4Packet, validateIpv6Packet } from '../src/validate.js';
 import type { AdvertExpectations, AdvertWarning, VrrpAuthConfig } from '../src/validate.js';
 
-type TimerName = 'advert' | 'masterDown' | 'preempt';
+type TimerName = VrrpTimerName;
 
 export interface RouterSpec {
   name: string;

@@ -363,12 +363,45 @@ const scenarios: Scenario[] = [
       net.run(12_500);
       const periodic = (t: number): boolean => (t - mdi2(150)) % 1000 === 0;
       const answers = a.sent.filter((s) => s.t >= 10_000 && !periodic(s.t)).map((s) => s.t);
-      assert.deepEqual(answers, [10_000, 11_000], 'answered at once, then once more a full interval later');
-      assert.equal(a.sm.snapshot().answersSent, 2);
-      assert.equal(a.sm.snapshot().answersSuppressed, 18);
+      assert.deepEqual(answers, [10_000, 11_000, 12_000], 'answered at once, then once a window while they come, and once when the last window ends');
+      assert.equal(a.sm.snapshot().answersSent, 3);
+      assert.equal(a.sm.snapshot().answersSuppressed + a.sm.snapshot().answersSent - a.sm.snapshot().answersDeferred, 20, 'every advert answered at once or suppressed');
       assert.equal(a.announces.length, 1, 'the full GARP/NA bursts only on becoming Master');
-      assert.deepEqual(a.reannounces, [10_000, 11_000], 'one GARP/NA burst with each answer');
+      assert.deepEqual(a.reannounces, [10_000, 11_000, 12_000], 'one GARP/NA burst with each answer');
       assert.equal(a.state, 'MASTER');
+    },
+  },
+  {
+    name: 'a lower-priority advert inside the answer window is answered once when the window ends (a short takeover must not have the last word)',
+    run: () => {
+      const net = new Net();
+      const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
+      start(net, a);
+      const rogue = new Net().add({ name: 'rogue', address: '198.51.100.99', priority: 100 });
+      net.inject(10_000, rogue.encode(100), '198.51.100.99');
+      // A Backup that took over and will step down: its advert (and GARP/NA) 300 ms into the window.
+      net.inject(10_300, rogue.encode(100), '198.51.100.99');
+      net.run(13_000);
+      assert.deepEqual(a.reannounces, [10_000, 11_000], 'answered at once, then once at the end of the window, not again');
+      assert.equal(a.sm.snapshot().answersDeferred, 1);
+      assert.equal(a.sm.snapshot().answersSuppressed, 1);
+    },
+  },
+  {
+    name: 'a Master that steps down drops its pending answer',
+    run: () => {
+      const net = new Net();
+      const a = net.add({ name: 'a', address: '198.51.100.11', priority: 150 });
+      start(net, a);
+      const rogue = new Net().add({ name: 'rogue', address: '198.51.100.99', priority: 100 });
+      const winner = new Net().add({ name: 'winner', address: '198.51.100.98', priority: 200 });
+      net.inject(10_000, rogue.encode(100), '198.51.100.99');
+      net.inject(10_300, rogue.encode(100), '198.51.100.99');
+      net.inject(10_500, winner.encode(200), '198.51.100.98');
+      net.run(13_000);
+      assert.equal(a.state, 'BACKUP');
+      assert.deepEqual(a.reannounces, [10_000], 'no answer after stepping down');
+      assert.equal(a.sm.snapshot().answersDeferred, 0);
     },
   },
   {
@@ -391,7 +424,9 @@ const scenarios: Scenario[] = [
       assert.deepEqual(net.vipHolders(), [a]);
       // b's GARPs were the neighbours' last word: a wins them back on hearing b.
       const bSpoke = b.sent.find((x) => x.t >= heal)?.t;
-      assert.deepEqual(a.reannounces, [bSpoke]);
+      // b's last advert as it steps down falls inside a's answer window: answered once more when
+      // the window ends (a cannot tell it from a short takeover's last word).
+      assert.deepEqual(a.reannounces, [bSpoke, bSpoke! + 1000]);
     },
   },
   {
