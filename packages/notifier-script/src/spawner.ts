@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { forkExecArgv } from '@hacore/core/young-generation';
 import type { CommandResult, CommandSpec } from './run-command.js';
 
 const CHILD = new URL('./spawner-child.js', import.meta.url);
@@ -48,7 +49,7 @@ export class ScriptSpawner {
 
   private ensure(): ChildProcess {
     if (this.child?.connected) return this.child;
-    const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [], serialization: 'json' });
+    const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: forkExecArgv('spawner', []), serialization: 'json' });
     this.child = child;
     this.starts++;
     child.on('message', (msg: { id: number; result: CommandResult }) => {

@@ -8,6 +8,7 @@ import type { ActionReply, ActionRequest, GenericEvent, Role, StatusReport } fro
 import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 import { forwardSignalsTo } from './signal-forward.js';
+import { forkExecArgv } from '../young-generation.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
 
@@ -34,24 +35,6 @@ interface Pending {
 }
 
 /**
- * keepalived's watchdog: forks one child per role, restarts a child that dies
- * (capped exponential backoff), relays events across roles, and coordinates
- * reload, status and stop.
- */
-/**
- * V8's young generation is sized for throughput (16 MiB semi-spaces): a child
- * that allocates little pays it in resident memory for nothing. 1 MiB for the
- * protocol children (shorter scavenges too), 2 MiB for the check child; in
- * bench/footprint that took a 1,000-check daemon from 167 to 137 MiB RSS with
- * no change in CPU per probe. An operator's own flag (execArgv or NODE_OPTIONS) wins.
- */
-export function childExecArgv(role: string, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const own = [...execArgv];
-  if ([...own, nodeOptions].some((a) => a.includes('--max-semi-space-size'))) return own;
-  return [...own, `--max-semi-space-size=${role === 'check' ? 2 : 1}`];
-}
-
-/**
  * The document as the IPC channel (JSON) carries it, or undefined when JSON
  * would lose part of it (a code config with functions): then the child reads the file.
  */
@@ -65,6 +48,11 @@ function handOverable(doc: { file: string; value: unknown } | undefined): { file
   return lossy ? undefined : doc;
 }
 
+/**
+ * keepalived's watchdog: forks one child per role, restarts a child that dies
+ * (capped exponential backoff), relays events across roles, and coordinates
+ * reload, status and stop.
+ */
 export class Supervisor {
   private readonly slots = new Map<Role, Slot>();
   private readonly pending = new Map<number, Pending>();
@@ -99,7 +87,7 @@ export class Supervisor {
   private spawn(slot: Slot, first: boolean): Promise<void> {
     const source = this.opts.format ? formatArgs(this.opts.format) : ['--config', this.opts.configFile];
     const args = ['--role', slot.role, ...source, '--log-level', this.opts.logLevel, ...(this.opts.allowCode === false ? [] : ['--allow-code'])];
-    const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: childExecArgv(slot.role) });
+    const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: forkExecArgv(slot.role) });
     slot.proc = proc;
     slot.startedAt = Date.now();
     this.forwardSignals();
