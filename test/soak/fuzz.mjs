@@ -30,8 +30,8 @@ async function udpSockets(pid, port) {
     .map((c) => ({ rxQueue: parseInt(c[4].split(':')[1], 16), drops: Number(c.at(-1)) }));
 }
 
-/** A child that answers each line written to its stdin with one JSON line. */
-function lineClient(child) {
+/** A child that answers each line written to its stdin with one JSON line (undefined: write nothing, take the next line). */
+export function lineClient(child) {
   let buf = '';
   const waiting = [];
   child.stdout.on('data', (x) => {
@@ -50,7 +50,7 @@ function lineClient(child) {
     new Promise((resolve, reject) => {
       if (child.exitCode !== null) return reject(new Error(`child exited (${child.exitCode})`));
       waiting.push({ resolve, reject });
-      child.stdin.write(`${line}\n`);
+      if (line !== undefined) child.stdin.write(`${line}\n`);
     });
 }
 
