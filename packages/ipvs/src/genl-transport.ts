@@ -88,14 +88,22 @@ export class GenlTransport {
       for (const p of [...this.#pending.values()]) p.fail(e);
       this.#pending.clear();
     });
+    // A malformed acknowledgement fails its batch: thrown here, in the socket's
+    // callback, it would be an uncaught exception that ends the process.
     this.#nl.on('message', (msgs) => {
       for (const m of msgs) {
         if (m.type !== NLMSG_ERROR) continue;
         const p = this.#pending.get(m.seq);
-        if (p) {
-          this.#pending.delete(m.seq);
-          p.resolve(readErrno(m));
+        if (!p) continue;
+        this.#pending.delete(m.seq);
+        let errno: number;
+        try {
+          errno = readErrno(m);
+        } catch (err) {
+          p.fail(err as Error);
+          continue;
         }
+        p.resolve(errno);
       }
     });
   }
