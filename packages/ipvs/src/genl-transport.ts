@@ -79,6 +79,13 @@ export class GenlTransport {
     this.family = family;
     this.#timeoutMs = timeoutMs;
     this.#port = this.#nl.address().port;
+    // The `netlink` package's GenericNetlinkSocket parses every unsolicited message
+    // (a reply that came after its request timed out, one with another sequence
+    // number) in its own listener, and throws on a generic-netlink header shorter
+    // than 4 octets: from a socket callback, that is an uncaught exception that ends
+    // the process (found by the netlink fuzzer). Nothing here reads its events, so
+    // its listener goes; ours below read only NLMSG_ERROR, bounds-checked.
+    this.#nl.removeAllListeners('message');
     // Replies nobody awaits through NetlinkSocket.request: the errors and
     // acknowledgements of batched commands, dispatched here by sequence.
     // A receive error (ENOBUFS: replies lost) must never go unhandled: it
