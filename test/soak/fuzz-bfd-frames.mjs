@@ -1,5 +1,5 @@
 // Mutated and random BFD control packets (RFC 5880 4.1) for the packet fuzzer (fuzz.mjs):
-// whole Ethernet frames of IPv4/UDP to the router's single-hop port 3784, from a seeded
+// whole Ethernet frames of IPv4 or IPv6 / UDP to the router's single-hop port 3784, from a seeded
 // Rng, sent through a packet socket so that the source address and the TTL are the
 // fuzzer's to choose. The UDP checksum is right, so the kernel delivers every one.
 //
@@ -11,7 +11,7 @@
 // the session with a live peer, half become an exact copy of what that peer sends; the
 // rest, and all of those for the session without a peer, get a Your Discriminator that
 // no session has.
-import { ethernet, fold, ip4bytes, ipv4Header, sum16 } from './vrrp-frames.mjs';
+import { ethernet, fold, ip4bytes, ip6bytes, ipv4Header, ipv6Header, sum16 } from './vrrp-frames.mjs';
 
 export const BFD_CLASSES = ['flip', 'field', 'truncate', 'extend', 'random', 'ttl', 'auth', 'valid'];
 export const BFD_PORT = 3784;
@@ -54,15 +54,20 @@ export function bfdOutcome(m, src, ttl, sessions) {
   return { outcome: 'take', session: s };
 }
 
-function udpChecksum(src, dst, udp) {
-  const pseudo = Buffer.concat([ip4bytes(src), ip4bytes(dst), Buffer.from([0, 17, udp.length >> 8, udp.length & 0xff])]);
+function udpChecksum(src, dst, udp, family) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(udp.length);
+  const pseudo =
+    family === 6
+      ? Buffer.concat([ip6bytes(src), ip6bytes(dst), len, Buffer.from([0, 0, 0, 17])])
+      : Buffer.concat([ip4bytes(src), ip4bytes(dst), Buffer.from([0, 17, udp.length >> 8, udp.length & 0xff])]);
   const c = fold(sum16(udp, sum16(pseudo)));
   return c === 0 ? 0xffff : c;
 }
 
 /**
  * @param {import('./rng.mjs').Rng} rng
- * @param {{dst: string, dstMac: string, srcMac: string, sessions: {name: string, discr: number, peer: string}[],
+ * @param {{family: 4|6, dst: string, dstMac: string, srcMac: string, sessions: {name: string, discr: number, peer: string}[],
  *          sources: string[], echo: {session: string, packet: number[]}}} d
  *   sources: the addresses frames come from (each session's peer among them);
  *   echo: the session with a live peer, and the exact 24 octets that peer sends it
@@ -171,9 +176,9 @@ export function bfdFuzzer(rng, d) {
       udp.writeUInt16BE(BFD_PORT, 2);
       udp.writeUInt16BE(udp.length, 4);
       m.copy(udp, 8);
-      udp.writeUInt16BE(udpChecksum(src, d.dst, udp), 6);
-      const ip = ipv4Header({ src, dst: d.dst, ttl, protocol: 17, length: udp.length, tos: 0xc0 });
-      return { frame: ethernet({ dstMac: d.dstMac, srcMac: d.srcMac, v6: false }, Buffer.concat([ip, udp])), bfd: m };
+      udp.writeUInt16BE(udpChecksum(src, d.dst, udp, d.family), 6);
+      const ip = d.family === 6 ? ipv6Header({ src, dst: d.dst, hopLimit: ttl, next: 17, length: udp.length }) : ipv4Header({ src, dst: d.dst, ttl, protocol: 17, length: udp.length, tos: 0xc0 });
+      return { frame: ethernet({ dstMac: d.dstMac, srcMac: d.srcMac, v6: d.family === 6 }, Buffer.concat([ip, udp])), bfd: m };
     },
   };
 }

@@ -1,6 +1,7 @@
 // The packet fuzzer (docs/reliability.md): a router running hacore (three VRRP instances,
-// one per decoder: v2 IPv4, v3 IPv4, v3 IPv6, all Master, an ICMP check, and two BFD
-// sessions: one Up with a live peer in the client namespace, one to an absent neighbour)
+// one per decoder: v2 IPv4, v3 IPv4, v3 IPv6, all Master, an ICMP check, and three BFD
+// sessions: one Up with a live peer in the client namespace per family, one to an
+// absent IPv4 neighbour)
 // and a client that sends it mutated and random frames through a packet socket, so that
 // they take the daemon's real receive path (kernel, raw or UDP socket, kernel filter,
 // transport, decoder, validation). The runner sends in chunks and waits for the socket's queue to empty
@@ -18,9 +19,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PRIORITY = 200;
 const CHUNK = 200;
 
-/** Rows of /proc/PID/net/udp for one local port: [{rxQueue, drops}]. */
-async function udpSockets(pid, port) {
-  const text = await readFile(`/proc/${pid}/net/udp`, 'utf8').catch(() => '');
+/** Rows of /proc/PID/net/udp{,6} for one local port: [{rxQueue, drops}]. */
+async function udpSockets(pid, family, port) {
+  const text = await readFile(`/proc/${pid}/net/udp${family === 6 ? '6' : ''}`, 'utf8').catch(() => '');
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   return text
     .split('\n')
@@ -56,6 +57,7 @@ export function lineClient(child) {
 
 const BFD_ABSENT = '198.51.100.240';
 const BFD_STRANGER = '198.51.100.241';
+const BFD_STRANGER6 = '2001:db8::f1';
 const BFD_PEER_DISCR = 0x46555a5a;
 
 /** Rows of /proc/PID/net/raw{,6} for one IP protocol: [{rxQueue, drops}]. */
@@ -107,6 +109,7 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
           instances: [
             { name: 'F_BFD_LIVE', neighbor: lab.addr4('c'), source: lab.addr4(r), minRx: '300ms', minTx: '300ms', multiplier: 10 },
             { name: 'F_BFD_ABSENT', neighbor: BFD_ABSENT, source: lab.addr4(r), minRx: '300ms', minTx: '300ms', multiplier: 10 },
+            { name: 'F_BFD_LIVE6', neighbor: lab.addr6('c'), source: lab.addr6(r), minRx: '300ms', minTx: '300ms', multiplier: 10 },
           ],
         },
       },
@@ -138,14 +141,22 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
       const bfd = Object.values(st).find((x) => x?.bfd?.sessions)?.bfd;
       return { vrrp, icmp, bfd };
     };
-    const bfdPeer = lab.lab.spawn('c', process.execPath, [path.join(here, 'fuzz-bfd-peer.mjs'), JSON.stringify({ peer: lab.addr4(r), local: lab.addr4('c'), localDiscr: BFD_PEER_DISCR, desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 10 })], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const askPeer = lineClient(bfdPeer);
-    // Up on both sides and past the slow start and its Poll Sequence: the peer sends the same packet from now on.
+    // The live peers, one per family, in the client namespace.
+    const peers = {};
+    for (const [family, session, peer, local] of [[4, 'F_BFD_LIVE', lab.addr4(r), lab.addr4('c')], [6, 'F_BFD_LIVE6', lab.addr6(r), lab.addr6('c')]]) {
+      const child = lab.lab.spawn('c', process.execPath, [path.join(here, 'fuzz-bfd-peer.mjs'), JSON.stringify({ peer, local, localDiscr: BFD_PEER_DISCR + family, desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 10 })], { stdio: ['pipe', 'pipe', 'pipe'] });
+      peers[session] = lineClient(child);
+    }
+    // Up on both sides and past the slow start and its Poll Sequence: each peer sends the same packet from now on.
     await waitFor(async () => {
-      const p = await askPeer('status');
-      const live = (await statusOf()).bfd?.sessions?.find((x) => x.name === 'F_BFD_LIVE');
-      return p.up && !p.variables.pollActive && p.variables.txInterval === 300_000 && live?.state === 'Up' && live.txIntervalMs === 300;
-    }, { timeoutMs: 60000, everyMs: 200, what: 'the live BFD session Up at 300 ms' });
+      const st = (await statusOf()).bfd;
+      for (const [session, ask] of Object.entries(peers)) {
+        const p = await ask('status');
+        const live = st?.sessions?.find((x) => x.name === session);
+        if (!(p.up && !p.variables.pollActive && p.variables.txInterval === 300_000 && live?.state === 'Up' && live.txIntervalMs === 300)) return false;
+      }
+      return true;
+    }, { timeoutMs: 60000, everyMs: 200, what: 'the live BFD sessions Up at 300 ms' });
     await waitFor(async () => (await statusOf()).vrrp?.instances?.every((i) => i.state === 'MASTER'), { timeoutMs: 60000, everyMs: 200, what: 'every fuzz instance Master' });
     await waitFor(() => records.some((l) => l.msg === 'check ping-c is up'), { timeoutMs: 30000, everyMs: 100, what: 'the ICMP check up' });
     const kids = await childPids(d.pid);
@@ -161,14 +172,22 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
       { kind: 'icmp', name: 'icmp-echo-reply-ipv4', family: 4, src: lab.addr4('c'), dst: lab.addr4(r), dstMac: lab.mac(r) },
     ];
     const bfdAtStart = (await statusOf()).bfd;
-    const peerAtStart = await askPeer('status');
-    const bfdSessions = bfdAtStart.sessions.map((x) => ({ name: x.name, discr: x.localDiscr, peer: x.neighbor }));
-    decoders.push({
-      kind: 'bfd', name: 'bfd-control-ipv4', family: 4, dst: lab.addr4(r), dstMac: lab.mac(r), sessions: bfdSessions,
-      // Most from the live peer's address (where a mistake could change the session), the rest from the absent neighbour's and a stranger's.
-      sources: [lab.addr4('c'), lab.addr4('c'), lab.addr4('c'), BFD_ABSENT, BFD_STRANGER],
-      echo: { session: 'F_BFD_LIVE', packet: peerAtStart.packet },
-    });
+    const peersAtStart = {};
+    for (const [session, ask] of Object.entries(peers)) peersAtStart[session] = await ask('status');
+    const bfdSessions = (family) => bfdAtStart.sessions.filter((x) => x.neighbor.includes(':') === (family === 6)).map((x) => ({ name: x.name, discr: x.localDiscr, peer: x.neighbor }));
+    decoders.push(
+      {
+        kind: 'bfd', name: 'bfd-control-ipv4', family: 4, dst: lab.addr4(r), dstMac: lab.mac(r), sessions: bfdSessions(4),
+        // Most from the live peer's address (where a mistake could change the session), the rest from the absent neighbour's and a stranger's.
+        sources: [lab.addr4('c'), lab.addr4('c'), lab.addr4('c'), BFD_ABSENT, BFD_STRANGER],
+        echo: { session: 'F_BFD_LIVE', packet: peersAtStart.F_BFD_LIVE.packet },
+      },
+      {
+        kind: 'bfd', name: 'bfd-control-ipv6', family: 6, dst: lab.addr6(r), dstMac: lab.mac(r), sessions: bfdSessions(6),
+        sources: [lab.addr6('c'), lab.addr6('c'), lab.addr6('c'), BFD_STRANGER6],
+        echo: { session: 'F_BFD_LIVE6', packet: peersAtStart.F_BFD_LIVE6.packet },
+      },
+    );
     const sender = lab.lab.spawn('c', process.execPath, [path.join(here, 'fuzz-sender.mjs'), JSON.stringify({ seed, srcMac: lab.mac('c'), decoders })], { stdio: ['pipe', 'pipe', 'pipe'] });
     let sbuf = '';
     const replies = [];
@@ -202,9 +221,9 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
     for (const [di, dec] of decoders.entries()) {
       const pid = dec.kind === 'icmp' ? pidsBefore.check : dec.kind === 'bfd' ? pidsBefore.bfd : pidsBefore.vrrp;
       const proto = dec.kind === 'icmp' ? 1 : 112;
-      const sockets = () => (dec.kind === 'bfd' ? udpSockets(pid, 3784) : rawSockets(pid, dec.family, proto));
+      const sockets = () => (dec.kind === 'bfd' ? udpSockets(pid, dec.family, 3784) : rawSockets(pid, dec.family, proto));
       const kernelBefore = sum((await sockets()).map((s) => s.drops));
-      const peer0 = dec.kind === 'bfd' ? await askPeer('status') : undefined;
+      const peer0 = dec.kind === 'bfd' ? await peers[dec.echo.session]('status') : undefined;
       const st0 = await statusOf();
       const started = Date.now();
       let sent = 0;
@@ -220,7 +239,7 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
       }
       await new Promise((res) => setTimeout(res, 300));
       const st1 = await statusOf();
-      const peer1 = dec.kind === 'bfd' ? await askPeer('status') : undefined;
+      const peer1 = dec.kind === 'bfd' ? await peers[dec.echo.session]('status') : undefined;
       const kernelDrops = sum((await sockets()).map((s) => s.drops)) - kernelBefore;
       const res = { decoder: dec.name, sent, seconds: Math.round((Date.now() - started) / 100) / 10, kernelRcvbufDrops: kernelDrops };
       if (dec.kind === 'vrrp') {
@@ -245,7 +264,7 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
         const expected = sent - filtered - kernelDrops;
         if (read < expected || read > expected + filtered) breaches.push(`${dec.name}: sent ${sent}, kernel filter ${filtered}, buffer drops ${kernelDrops}, but hacore read ${read}`);
       } else if (dec.kind === 'bfd') {
-        const rx = (st) => st.bfd.receivers.find((x) => x.port === 3784);
+        const rx = (st) => st.bfd.receivers.find((x) => x.port === 3784 && x.family === dec.family);
         const sess = (st, name) => st.bfd.sessions.find((x) => x.name === name);
         const rx0 = rx(st0).counters;
         const rx1 = rx(st1).counters;
@@ -266,7 +285,7 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
         if (counted !== read) breaches.push(`${dec.name}: the BFD socket read ${read} datagrams but counted ${counted} by reason`);
         const sessDecode = sum(Object.values(sessions).map((x) => x.decode)) + (rx1.droppedDecode - rx0.droppedDecode);
         if (sessDecode !== sumValues(decodeErrors)) breaches.push(`${dec.name}: ${sumValues(decodeErrors)} decode errors by reason, but ${sessDecode} counted by sessions and receiver`);
-        pending.set(res, { read: sent + peerSent - kernelDrops, sessions, decodeErrors, unknownSession, peerSent, kernelDrops });
+        pending.set(res, { read: sent + peerSent - kernelDrops, sessions, decodeErrors, unknownSession, peerSent, kernelDrops, echoSession: dec.echo.session });
       } else {
         const s0 = Object.values(st0.icmp.sockets).find((x) => x.family === 4);
         const s1 = Object.values(st1.icmp.sockets).find((x) => x.family === 4);
@@ -295,7 +314,7 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
       for (const [name, x] of Object.entries(got.sessions)) {
         check(`${name} TTL below 255`, e.ttl[name] ?? 0, x.ttl);
         for (const k of new Set([...Object.keys(x.discards), ...Object.keys(e.discards).filter((q) => q.startsWith(`${name}:`)).map((q) => q.slice(name.length + 1))])) check(`${name} discard ${k}`, e.discards[`${name}:${k}`] ?? 0, x.discards[k] ?? 0);
-        const want = (e.echoed[name] ?? 0) + (name === 'F_BFD_LIVE' ? got.peerSent : 0);
+        const want = (e.echoed[name] ?? 0) + (name === got.echoSession ? got.peerSent : 0);
         if (Math.abs(x.accepted - want) > 3) breaches.push(`${res.decoder}: ${name} accepted ${x.accepted}, expected ${want} (the peer's and the fuzzer's copies of them)`);
         if (x.other) breaches.push(`${res.decoder}: ${name} droppedOther ${x.other}`);
       }
@@ -315,8 +334,11 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
     for (const i of inst) if (!(await lab.holders(i.vip)).includes(r)) breaches.push(`${i.vip} no longer held`);
     const bfdStates = (b) => b.sessions.map((x) => `${x.name}:${x.state}:${x.transitions}:${x.remoteDiscr}`).join(' ');
     if (bfdStates(after.bfd) !== bfdStates(bfdAtStart)) breaches.push(`BFD sessions changed: ${bfdStates(bfdAtStart)} -> ${bfdStates(after.bfd)}`);
-    const peerEnd = await askPeer('status');
-    if (peerEnd.transitions !== peerAtStart.transitions || !peerEnd.up) breaches.push(`the live BFD peer left Up: ${peerAtStart.state}/${peerAtStart.transitions} -> ${peerEnd.state}/${peerEnd.transitions}`);
+    for (const [session, ask] of Object.entries(peers)) {
+      const a = peersAtStart[session];
+      const b = await ask('status');
+      if (b.transitions !== a.transitions || !b.up) breaches.push(`the live BFD peer of ${session} left Up: ${a.state}/${a.transitions} -> ${b.state}/${b.transitions}`);
+    }
     return { seed, perDecoder, seconds: Math.round((Date.now() - t0) / 1000), decoders: results, breaches };
   } finally {
     await lab.destroy();
