@@ -1,8 +1,8 @@
 // The packet fuzzer in CI (docs/reliability.md): 100,000 mutated and random packets per
-// decoder (VRRP v2 IPv4, v3 IPv4, v3 IPv6, ICMP echo replies, BFD control packets over IPv4 and IPv6) through
-// the kernel into a running hacore. 0 crashes or restarts, no error logged, no state change, every packet
-// it read counted by reason, and the kernel's share (filters, full buffers) accounted for.
-// The full run: npm run soak -- --fuzz 1000000.
+// decoder (VRRP v2 IPv4, v3 IPv4, v3 IPv6, ICMP echo replies, BFD control packets over
+// IPv4 and IPv6) through the kernel into a running hacore. 0 crashes or restarts, no error
+// logged, no state change, every packet it read counted by reason, and the kernel's share
+// (filters, full buffers) accounted for. The full run: npm run soak -- --fuzz 1000000.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { skipHacore } from '../lib/vrrp-scenario.mjs';
