@@ -3,7 +3,9 @@
 //   node test/soak/run.mjs --minutes N --seed S --profile two|three [--servers 50] [--json FILE] [--trace FILE] [--keep]
 // --trace: every fault, holder change and client outage, one timestamped line each.
 // --kinds: only these VRRP-side faults (comma-separated, names as in faults.mjs).
-// --fuzz N: instead of the soak, the packet fuzzer: N mutated packets per decoder (fuzz.mjs).
+// --fuzz N: instead of the soak, the fuzzers: N mutated packets per decoder (fuzz.mjs: VRRP,
+// ICMP, BFD), N DNS replies read by the checker (fuzz-dns.mjs), N IPVS and N rtnetlink
+// messages (fuzz-netlink.mjs). --fuzz-parts packets,dns,netlink runs only some of them.
 // Needs root (network namespaces). Prints the seed first: the same seed replays the same
 // sequence of faults (kinds, targets, durations, check intervals). Exits 1 on any breach.
 import { writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const { values: o } = parseArgs({
     trace: { type: 'string' },
     kinds: { type: 'string' },
     fuzz: { type: 'string' },
+    'fuzz-parts': { type: 'string', default: 'packets,dns,netlink' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -43,9 +46,24 @@ if (!['two', 'three'].includes(o.profile)) {
 }
 const seed = o.seed === undefined ? randomInt(1, 2 ** 31) : Number(o.seed);
 if (o.fuzz !== undefined) {
-  console.log(`fuzz: seed ${seed}, ${o.fuzz} packets per decoder (replay: node test/soak/run.mjs --fuzz ${o.fuzz} --seed ${seed})`);
-  const { runFuzz } = await import('./fuzz.mjs');
-  const report = await runFuzz({ perDecoder: Number(o.fuzz), seed });
+  const parts = o['fuzz-parts'].split(',');
+  const bad = parts.filter((p) => !['packets', 'dns', 'netlink'].includes(p));
+  if (bad.length) {
+    console.error(`--fuzz-parts: expected some of packets,dns,netlink, found ${bad.join(',')}`);
+    process.exit(2);
+  }
+  const n = Number(o.fuzz);
+  console.log(`fuzz: seed ${seed}, ${n} per decoder, ${parts.join(',')} (replay: node test/soak/run.mjs --fuzz ${o.fuzz} --seed ${seed} --fuzz-parts ${parts.join(',')})`);
+  const t0 = Date.now();
+  const report = { seed, perDecoder: n, decoders: [], breaches: [] };
+  const add = (r) => {
+    report.decoders.push(...r.decoders);
+    report.breaches.push(...r.breaches);
+  };
+  if (parts.includes('packets')) add(await (await import('./fuzz.mjs')).runFuzz({ perDecoder: n, seed }));
+  if (parts.includes('dns')) add(await (await import('./fuzz-dns.mjs')).runDnsFuzz({ replies: n, seed }));
+  if (parts.includes('netlink')) add(await (await import('./fuzz-netlink.mjs')).runNetlinkFuzz({ messages: n, seed }));
+  report.seconds = Math.round((Date.now() - t0) / 1000);
   const text = JSON.stringify(report, null, 2);
   if (o.json) writeFileSync(o.json, text);
   console.log(text);

@@ -31,8 +31,8 @@ export {
   type SessionVariables,
 } from './state-machine.js';
 export { SINGLE_HOP_PORT, MULTIHOP_PORT, SOURCE_PORT_MIN, SOURCE_PORT_MAX, SINGLE_HOP_TTL } from './ports.js';
-export { UdpBfdSession, type UdpSessionCounters, type UdpSessionOptions } from './udp-session.js';
-export { BfdReceiver, canonicalAddress, type ReceiverCounters, type ReceiverMember } from './receiver.js';
+export { SESSION_DISCARD_KEYS, UdpBfdSession, type SessionDiscardKey, type UdpSessionCounters, type UdpSessionOptions } from './udp-session.js';
+export { BfdReceiver, DECODE_ERROR_KEYS, canonicalAddress, type DecodeErrorKey, type ReceiverCounters, type ReceiverMember, type ReceiverStatus } from './receiver.js';
 export { bfdSectionSchema, bfdInstanceShape, type BfdInstanceConfig, type BfdSectionConfig } from './config-schema.js';
 export { BFD_EVENTS, BFD_STATE_EVENT, readBfdState, type BfdEventState } from './events.js';
 export { BfdRuntime, sessionOptions, type BfdSessionStatus, type BfdStateChange } from './runtime.js';

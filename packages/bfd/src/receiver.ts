@@ -6,7 +6,7 @@
  * it is acceptable depends on the session (single hop or multihop).
  */
 import { LINUX, RawSocket, type Family } from '@hacore/native';
-import { decodeControl, type ControlPacket } from './codec.js';
+import { decodeControl, type ControlPacket, type DecodeError } from './codec.js';
 
 const IPV6_V6ONLY = 26;
 
@@ -28,6 +28,30 @@ export interface ReceiverCounters {
   /** Undecodable packets from an address no session has. */
   droppedDecode: number;
   received: number;
+  /** Every undecodable packet (whichever address it came from), by the codec's reason. */
+  decodeErrors: Record<DecodeErrorKey, number>;
+}
+
+/** The codec's reasons as status and metric keys. */
+export const DECODE_ERROR_KEYS = {
+  short: 'short',
+  'bad version': 'badVersion',
+  'bad length': 'badLength',
+  'length exceeds payload': 'lengthExceedsPayload',
+  'zero detect multiplier': 'zeroDetectMult',
+  'multipoint set': 'multipoint',
+  'zero my discriminator': 'zeroMyDiscr',
+  'bad auth section': 'badAuth',
+} as const satisfies Record<DecodeError, string>;
+export type DecodeErrorKey = (typeof DECODE_ERROR_KEYS)[DecodeError];
+
+/** A receive socket's row in `hacore status`. */
+export interface ReceiverStatus {
+  family: Family;
+  local: string;
+  port: number;
+  interface?: string;
+  counters: ReceiverCounters;
 }
 
 /** The canonical text of an address, so `2001:db8::0:1` and `2001:db8::1` are one peer. */
@@ -43,7 +67,12 @@ export function canonicalAddress(address: string): string {
 const receivers = new Map<string, BfdReceiver>();
 
 export class BfdReceiver {
-  readonly counters: ReceiverCounters = { unknownSession: 0, droppedDecode: 0, received: 0 };
+  readonly counters: ReceiverCounters = {
+    unknownSession: 0,
+    droppedDecode: 0,
+    received: 0,
+    decodeErrors: Object.fromEntries(Object.values(DECODE_ERROR_KEYS).map((k) => [k, 0])) as Record<DecodeErrorKey, number>,
+  };
   private readonly byDiscr = new Map<number, ReceiverMember>();
   private readonly byPeer = new Map<string, ReceiverMember[]>();
   private readonly buf = Buffer.alloc(512);
@@ -51,10 +80,10 @@ export class BfdReceiver {
 
   private constructor(
     readonly key: string,
-    family: Family,
-    local: string,
-    port: number,
-    ifname: string | undefined,
+    readonly family: Family,
+    readonly local: string,
+    readonly port: number,
+    readonly ifname: string | undefined,
   ) {
     const rx = RawSocket.openUdp(family);
     try {
@@ -80,6 +109,17 @@ export class BfdReceiver {
       receivers.set(key, r);
     }
     return r;
+  }
+
+  /** Every receive socket open in this process, with its counters. */
+  static status(): ReceiverStatus[] {
+    return [...receivers.values()].map((r) => ({
+      family: r.family,
+      local: r.local,
+      port: r.port,
+      ...(r.ifname !== undefined ? { interface: r.ifname } : {}),
+      counters: { ...r.counters, decodeErrors: { ...r.counters.decodeErrors } },
+    }));
   }
 
   /** How many receive sockets are open in this process (for leak tests). */
@@ -122,6 +162,7 @@ export class BfdReceiver {
       const src = canonicalAddress(r.src);
       const p = decodeControl(this.buf.subarray(0, r.bytes));
       if (typeof p === 'string') {
+        this.counters.decodeErrors[DECODE_ERROR_KEYS[p]]++;
         const m = this.byPeer.get(src)?.[0];
         if (m) m.malformed();
         else this.counters.droppedDecode++;

@@ -11,6 +11,7 @@ import { BfdState, DIAG_TEXT, STATE_NAMES, type BfdStateName } from './codec.js'
 import type { BfdInstanceConfig, BfdSectionConfig } from './config-schema.js';
 import type { BfdEventState } from './events.js';
 import { SINGLE_HOP_TTL } from './ports.js';
+import { BfdReceiver, type ReceiverStatus } from './receiver.js';
 import { UdpBfdSession, type UdpSessionCounters } from './udp-session.js';
 
 export interface BfdStateChange {
@@ -161,7 +162,7 @@ export class BfdRuntime {
     this.sessions.delete(name);
   }
 
-  status(): { sessions: BfdSessionStatus[] } {
+  status(): { sessions: BfdSessionStatus[]; receivers: ReceiverStatus[] } {
     return {
       sessions: [...this.sessions.values()].map((r) => {
         const v = r.session.session.variables();
@@ -179,9 +180,10 @@ export class BfdRuntime {
           remoteDiscr: v.remoteDiscr,
           txIntervalMs: v.txInterval / 1000,
           detectionTimeMs: v.detectionTime / 1000,
-          counters: { ...r.session.counters },
+          counters: { ...r.session.counters, discards: { ...r.session.counters.discards } },
         };
       }),
+      receivers: BfdReceiver.status(),
     };
   }
 

@@ -11,7 +11,7 @@ import { RawSocket, type Family } from '@hacore/native';
 import { BfdState, encodeControl, type ControlPacket } from './codec.js';
 import { MULTIHOP_PORT, SINGLE_HOP_PORT, SINGLE_HOP_TTL, SOURCE_PORT_MAX, SOURCE_PORT_MIN } from './ports.js';
 import { BfdReceiver, canonicalAddress, type ReceiverMember } from './receiver.js';
-import { BfdSession, type SessionAction, type SessionTimers } from './state-machine.js';
+import { BfdSession, type SessionAction, type SessionDiscard, type SessionTimers } from './state-machine.js';
 
 export interface UdpSessionOptions extends SessionTimers {
   peer: string;
@@ -31,17 +31,37 @@ export interface UdpSessionOptions extends SessionTimers {
 
 export interface UdpSessionCounters {
   sent: number;
+  /** Packets handed to the session (TTL accepted), droppedSession included. */
   received: number;
   droppedTtl: number;
   droppedDecode: number;
   droppedSession: number;
   droppedOther: number;
+  /** droppedSession by the session layer's reason. */
+  discards: Record<SessionDiscardKey, number>;
 }
+
+/** The session layer's reasons (6.8.6) as status keys. */
+export const SESSION_DISCARD_KEYS = {
+  'authentication not configured': 'authentication',
+  'your discriminator zero while not down': 'yourDiscrZero',
+  'your discriminator not ours': 'notOurs',
+  'admin down': 'adminDown',
+} as const satisfies Record<SessionDiscard, string>;
+export type SessionDiscardKey = (typeof SESSION_DISCARD_KEYS)[SessionDiscard];
 
 /** A session on the receive socket shared by its local address, with its own send socket. */
 export class UdpBfdSession implements ReceiverMember {
   readonly session: BfdSession;
-  readonly counters: UdpSessionCounters = { sent: 0, received: 0, droppedTtl: 0, droppedDecode: 0, droppedSession: 0, droppedOther: 0 };
+  readonly counters: UdpSessionCounters = {
+    sent: 0,
+    received: 0,
+    droppedTtl: 0,
+    droppedDecode: 0,
+    droppedSession: 0,
+    droppedOther: 0,
+    discards: Object.fromEntries(Object.values(SESSION_DISCARD_KEYS).map((k) => [k, 0])) as Record<SessionDiscardKey, number>,
+  };
   readonly peer: string;
   readonly localDiscr: number;
   private readonly family: Family;
@@ -114,7 +134,10 @@ export class UdpBfdSession implements ReceiverMember {
     }
     this.counters.received++;
     const res = this.session.receive(p);
-    if (res.discarded) this.counters.droppedSession++;
+    if (res.discarded) {
+      this.counters.droppedSession++;
+      this.counters.discards[SESSION_DISCARD_KEYS[res.discarded]]++;
+    }
     this.apply(res.actions);
   }
 

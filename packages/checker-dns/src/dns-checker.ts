@@ -34,6 +34,9 @@ export type DnsCheckSpec = CheckSpec<DnsCheckOptions>;
 /** Replies seen and set aside, per checker; a test or a status page reads them. */
 export interface DnsCheckerStats {
   queries: number;
+  /** Datagrams read from the UDP sockets, and whole messages read over TCP: each is counted once more below, or settled a probe. */
+  udpReplies: number;
+  tcpReplies: number;
   /** From an address or port the query was not sent to. */
   foreign: number;
   /** A query id that no outstanding query had, or not a response. */
@@ -42,6 +45,8 @@ export interface DnsCheckerStats {
   wrongQuestion: number;
   /** The right id but not decodable. */
   malformed: number;
+  /** Read after the probe had settled (the socket reads a batch at a time). */
+  late: number;
   tcpFallbacks: number;
 }
 
@@ -63,7 +68,7 @@ function questionOf(buf: Buffer): { name: string; type: number; class: number } 
 
 /** keepalived's DNS_CHECK, with the options resolver operators want on top. */
 export class DnsChecker implements Checker {
-  readonly stats: DnsCheckerStats = { queries: 0, foreign: 0, wrongId: 0, wrongQuestion: 0, malformed: 0, tcpFallbacks: 0 };
+  readonly stats: DnsCheckerStats = { queries: 0, udpReplies: 0, tcpReplies: 0, foreign: 0, wrongId: 0, wrongQuestion: 0, malformed: 0, late: 0, tcpFallbacks: 0 };
   private readonly qtype: number;
   private readonly expectations: Expectations;
   private readonly matcher: AnswerMatcher | undefined;
@@ -156,6 +161,7 @@ export class DnsChecker implements Checker {
           while (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) {
             const msg = got.subarray(2, 2 + got.readUInt16BE(0));
             got = got.subarray(2 + msg.length);
+            this.stats.tcpReplies++;
             if (this.isAnswerTo(msg, new Set([id]))) {
               const d = decodeMessage(msg);
               if (!d.ok) return finish(false, `malformed reply: ${d.error}`);
@@ -179,7 +185,11 @@ export class DnsChecker implements Checker {
         sockets.push(s);
         s.on('error', (err: NodeJS.ErrnoException) => finish(false, err.code ?? err.message));
         s.on('message', (msg, rinfo) => {
-          if (settled) return;
+          this.stats.udpReplies++;
+          if (settled) {
+            this.stats.late++;
+            return;
+          }
           if (rinfo.port !== port || !sameAddress(rinfo.address, address)) {
             this.stats.foreign++;
             return;

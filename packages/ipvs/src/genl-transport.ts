@@ -79,6 +79,13 @@ export class GenlTransport {
     this.family = family;
     this.#timeoutMs = timeoutMs;
     this.#port = this.#nl.address().port;
+    // The `netlink` package's GenericNetlinkSocket parses every unsolicited message
+    // (a reply that came after its request timed out, one with another sequence
+    // number) in its own listener, and throws on a generic-netlink header shorter
+    // than 4 octets: from a socket callback, that is an uncaught exception that ends
+    // the process (found by the netlink fuzzer). Nothing here reads its events, so
+    // its listener goes; ours below read only NLMSG_ERROR, bounds-checked.
+    this.#nl.removeAllListeners('message');
     // Replies nobody awaits through NetlinkSocket.request: the errors and
     // acknowledgements of batched commands, dispatched here by sequence.
     // A receive error (ENOBUFS: replies lost) must never go unhandled: it
@@ -88,14 +95,22 @@ export class GenlTransport {
       for (const p of [...this.#pending.values()]) p.fail(e);
       this.#pending.clear();
     });
+    // A malformed acknowledgement fails its batch: thrown here, in the socket's
+    // callback, it would be an uncaught exception that ends the process.
     this.#nl.on('message', (msgs) => {
       for (const m of msgs) {
         if (m.type !== NLMSG_ERROR) continue;
         const p = this.#pending.get(m.seq);
-        if (p) {
-          this.#pending.delete(m.seq);
-          p.resolve(readErrno(m));
+        if (!p) continue;
+        this.#pending.delete(m.seq);
+        let errno: number;
+        try {
+          errno = readErrno(m);
+        } catch (err) {
+          p.fail(err as Error);
+          continue;
         }
+        p.resolve(errno);
       }
     });
   }

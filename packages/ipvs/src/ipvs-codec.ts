@@ -197,6 +197,15 @@ function statsOf(a: Attrs, s32: number, s64: number): IpvsStats | undefined {
   return a.has(s64) ? decodeStats(a.nested(s64), true) : decodeStats(a.nested(s32), false);
 }
 
+/**
+ * The octets an address attribute must hold (the kernel sends a 16-octet union
+ * nf_inet_addr for both families): a shorter one is not an address, and
+ * formatting it would make one up ("198.51.undefined.undefined", or zeros).
+ */
+function addressLength(family: 4 | 6): number {
+  return family === 4 ? 4 : 16;
+}
+
 const PROTO_NAME = new Map<number, IpvsProtocol>([[IPPROTO_TCP, 'tcp'], [IPPROTO_UDP, 'udp'], [IPPROTO_SCTP, 'sctp']]);
 
 /**
@@ -216,7 +225,7 @@ export function decodeService(payload: Buffer): Service | undefined {
   else {
     const protocol = PROTO_NAME.get(a.u16(SvcAttr.PROTOCOL) ?? 0);
     const addr = a.raw(SvcAttr.ADDR);
-    if (!protocol || !addr) return undefined;
+    if (!protocol || !addr || addr.length < addressLength(family)) return undefined;
     key = { family, protocol, address: decodeAddress(addr, family), port: a.u16be(SvcAttr.PORT) ?? 0 };
   }
   const svc: Service = { key, scheduler: a.string(SvcAttr.SCHED_NAME) ?? '' };
@@ -268,7 +277,7 @@ export function decodeDestination(payload: Buffer, serviceFamily: 4 | 6): Destin
   if (!a) return undefined;
   const family = a.has(DestAttr.ADDR_FAMILY) ? familyOfAf(a.u16(DestAttr.ADDR_FAMILY)) : serviceFamily;
   const addr = a.raw(DestAttr.ADDR);
-  if (!addr) return undefined;
+  if (!addr || addr.length < addressLength(family)) return undefined;
   const fwdNum = (a.u32(DestAttr.FWD_METHOD) ?? 0) & CONN_F_FWD_MASK;
   // LOCALNODE is how the kernel shows a masq destination that is a local address.
   const forwarding = FWD_NAME.get(fwdNum === CONN_F_LOCALNODE ? CONN_F_MASQ : fwdNum) ?? 'masq';

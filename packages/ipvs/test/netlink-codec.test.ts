@@ -175,3 +175,17 @@ describe('sync daemons and errors', () => {
     assert.match(e.message, /addService tcp 198\.51\.100\.10:80 failed: EEXIST/);
   });
 });
+
+describe('replies with a short address attribute (found by the netlink fuzzer)', () => {
+  const svc = (addr: Buffer, af = 2): Buffer =>
+    new AttrWriter().nested(CmdAttr.SERVICE, (w) => w.u16(SvcAttr.AF, af).u16(SvcAttr.PROTOCOL, 6).bytes(SvcAttr.ADDR, addr).u16be(SvcAttr.PORT, 80).string(SvcAttr.SCHED_NAME, 'rr')).toBuffer();
+  const dest = (addr: Buffer): Buffer => new AttrWriter().nested(CmdAttr.DEST, (w) => w.bytes(DestAttr.ADDR, addr).u16be(DestAttr.PORT, 80)).toBuffer();
+
+  it('a service or destination whose address has too few octets is not decoded (no "198.51.undefined.undefined")', () => {
+    assert.equal(decodeService(svc(Buffer.from([198, 51]))), undefined);
+    assert.equal(decodeService(svc(Buffer.alloc(4), 10)), undefined, 'IPv6 needs 16 octets');
+    assert.equal(decodeDestination(dest(Buffer.from([203, 0, 113])), 4), undefined);
+    assert.equal(decodeService(svc(Buffer.from([198, 51, 100, 10])))?.key.address, '198.51.100.10');
+    assert.equal(decodeDestination(dest(Buffer.concat([Buffer.from([203, 0, 113, 5]), Buffer.alloc(12)])), 4)?.address, '203.0.113.5');
+  });
+});

@@ -16,6 +16,8 @@ export const BFD_FAMILIES: readonly FamilyDef[] = [
   { name: 'hacore_bfd_packets_sent_total', type: 'counter', help: 'BFD control packets sent, per session.' },
   { name: 'hacore_bfd_packets_received_total', type: 'counter', help: 'BFD control packets accepted, per session.' },
   { name: 'hacore_bfd_drops_total', type: 'counter', help: 'BFD packets dropped, per session and reason (ttl, decode, session, other).' },
+  { name: 'hacore_bfd_receiver_packets_total', type: 'counter', help: 'Datagrams read by a BFD receive socket (every session on its local address and port).' },
+  { name: 'hacore_bfd_receiver_drops_total', type: 'counter', help: 'Datagrams a BFD receive socket dropped or could not decode, per reason (unknownSession, or the decoder\'s: short, badVersion, badLength, ...).' },
 ];
 
 type Rec = Record<string, unknown>;
@@ -44,5 +46,14 @@ export function mapBfd(doc: Rec, add: (name: string, labels: Labels, value: numb
     for (const [reason, key] of [['ttl', 'droppedTtl'], ['decode', 'droppedDecode'], ['session', 'droppedSession'], ['other', 'droppedOther']] as const) {
       add('hacore_bfd_drops_total', { instance, reason }, num(c[key]));
     }
+  }
+  for (const r of bfd && Array.isArray(bfd.receivers) ? bfd.receivers.filter(isRec) : []) {
+    if (typeof r.local !== 'string' || num(r.port) === undefined) continue;
+    const labels: Labels = { local: r.local, port: String(r.port), ...(typeof r.interface === 'string' ? { interface: r.interface } : {}) };
+    const c = isRec(r.counters) ? r.counters : {};
+    add('hacore_bfd_receiver_packets_total', labels, num(c.received));
+    add('hacore_bfd_receiver_drops_total', { ...labels, reason: 'unknownSession' }, num(c.unknownSession));
+    const d = isRec(c.decodeErrors) ? c.decodeErrors : {};
+    for (const [reason, n] of Object.entries(d)) add('hacore_bfd_receiver_drops_total', { ...labels, reason }, num(n));
   }
 }

@@ -17,3 +17,22 @@ it('maps the bfd section of the bfd process to the BFD families', () => {
   assert.deepEqual(get('hacore_bfd_drops_total').find(([l]) => (l as { reason: string }).reason === 'ttl'), [{ instance: 'b1', reason: 'ttl' }, 1]);
   assert.deepEqual(get('hacore_bfd_packets_sent_total'), [[{ instance: 'b1' }, 10]]);
 });
+
+it('maps the bfd receive sockets to receiver packet and drop counters by reason', () => {
+  const fams = mapStatus({
+    bfd: {
+      bfd: {
+        sessions: [],
+        receivers: [{ family: 4, local: '198.51.100.1', port: 3784, counters: { received: 12, unknownSession: 3, droppedDecode: 2, decodeErrors: { short: 4, badVersion: 1 } } }, { port: 3784 }],
+      },
+    },
+  });
+  const get = (n: string) => (fams.get(n as never) ?? []).map((s) => [s.labels, s.value]);
+  const labels = { local: '198.51.100.1', port: '3784' };
+  assert.deepEqual(get('hacore_bfd_receiver_packets_total'), [[labels, 12]]);
+  assert.deepEqual(get('hacore_bfd_receiver_drops_total'), [
+    [{ ...labels, reason: 'unknownSession' }, 3],
+    [{ ...labels, reason: 'short' }, 4],
+    [{ ...labels, reason: 'badVersion' }, 1],
+  ]);
+});

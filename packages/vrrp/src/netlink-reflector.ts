@@ -60,7 +60,8 @@ export function linkFromMessage(m: LinkMsg): LinkInfo | undefined {
 export function addressFromMessage(m: AddrMsg): AddressInfo | undefined {
   const family = m.data.family === AF_INET ? 4 : m.data.family === AF_INET6 ? 6 : undefined;
   const raw = m.attrs.local ?? m.attrs.address;
-  if (!family || !raw || m.data.index === undefined) return undefined;
+  // A short address attribute is not an address: formatting it would make one up.
+  if (!family || !raw || raw.length < (family === 4 ? 4 : 16) || m.data.index === undefined) return undefined;
   const flags = m.attrs.flags ?? m.data.flags ?? {};
   return {
     index: m.data.index,
