@@ -6,7 +6,10 @@
 // --seconds each.
 //   node bench/failover/idle.mjs [--runs 5] [--seconds 10] [--interval 100] [--profile DIR] [--no-bare] [--strace]
 // Beside them (--bare, on by default) two bare Node processes that only wake every
-// --interval ms (idle-bare.mjs: setTimeout, and the timerfd the vrrp process uses): Node's floor.
+// --interval ms (idle-bare.mjs: setTimeout, and the timerfd the vrrp process uses): Node's floor;
+// then, over --runs more windows, a third one in r3 that also sends an advert-sized VRRP
+// packet to 224.0.0.18 on each wake (keepalived receives those, so it is not measured then).
+// --node-args=FLAGS: node/V8 flags for hacore's processes (space-separated).
 // --strace: after the windows, `strace -c -f` of hacore's vrrp child for one window.
 // --profile: hacore runs with --cpu-prof (profiles written to DIR when it stops);
 // --threads: also the hacore vrrp child's CPU per thread over one more window;
@@ -29,6 +32,7 @@ const { values: o } = parseArgs({
     threads: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: true },
     strace: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
   },
   allowNegative: true,
 });
@@ -61,10 +65,10 @@ const bare = o.bare
       ['timer', 'timerfd'].map((k) => [`bare Node, ${k}`, spawn(process.execPath, [path.join(import.meta.dirname, 'idle-bare.mjs'), k, String(interval)], { stdio: 'ignore' })]),
     )
   : {};
-const lab = await VrrpLab.create('hvid', { routers: 2 });
+const lab = await VrrpLab.create('hvid', { routers: o.bare ? 3 : 2 });
 try {
   const ka = await lab.startKeepalived('r1', { vrid: 51, version: 3, priority: 150, advertInt: interval / 1000, vips: [`${VIP4}/24`] });
-  const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${o.profile}`] : []), ...(o['trace-gc'] ? ['--trace-gc'] : [])];
+  const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${o.profile}`] : []), ...(o['trace-gc'] ? ['--trace-gc'] : []), ...o['node-args'].split(' ').filter(Boolean)];
   const hc = await lab.startHacore('r2', hacoreConfig([{ name: 'VI_1', vrid: 52, version: 3, priority: 150, advertInterval: `${interval}ms`, virtualAddresses: [`${VIP4B}/24`] }]), { nodeArgs });
   await lab.waitHolder(VIP4, 'r1', 20000);
   await lab.waitHolder(VIP4B, 'r2', 20000);
@@ -89,6 +93,18 @@ try {
   const fmt = (xs) => `${Math.min(...xs).toFixed(1)} / ${median(xs).toFixed(1)} / ${Math.max(...xs).toFixed(1)} ms`;
   for (const impl of impls) console.log(`${impl}: CPU per ${o.seconds} s idle (v3, ${interval} ms adverts, Master) min / median / max ${fmt(idle[impl])}`);
   console.log(`ratio hacore / keepalived (medians): ${(median(idle.hacore) / median(idle.keepalived)).toFixed(2)}`);
+  if (o.bare) {
+    const sender = lab.lab.spawn('r3', process.execPath, [path.join(import.meta.dirname, 'idle-bare.mjs'), 'send', String(interval), 'eth0']);
+    await sleep(2000);
+    const xs = [];
+    for (let run = 0; run < Number(o.runs); run++) {
+      const a = await processCpuMs(sender.pid);
+      await sleep(Number(o.seconds) * 1000);
+      xs.push((await processCpuMs(sender.pid)) - a);
+    }
+    await lab.lab.kill(sender);
+    console.log(`bare Node, timerfd + sendto (later windows): CPU per ${o.seconds} s min / median / max ${fmt(xs)}; ratio hacore / it (medians): ${(median(idle.hacore) / median(xs)).toFixed(2)}`);
+  }
   for (const k of Object.keys(bare)) console.log(`ratio hacore / ${k} (medians): ${(median(idle.hacore) / median(idle[k])).toFixed(2)}`);
   if (o.strace) {
     const { execFile } = await import('node:child_process');
