@@ -5,6 +5,9 @@
 // with the configured interval: |gap - interval|, median, p99 and max per run, then the
 // median of the runs.
 //   node bench/failover/jitter.mjs [--runs 3] [--seconds 20] [--interval 100] [--realtime 0]
+// --realtime N > 0 runs both at SCHED_RR N; without it keepalived runs SCHED_OTHER (its default) and
+// hacore its own default (SCHED_RR 1 in the vrrp process since issue 14; --realtime=-1: hacore at
+// realtimePriority 0, SCHED_OTHER like keepalived).
 // Root, after `npm run build`; on demand only.
 import { parseArgs } from 'node:util';
 import { VrrpLab, VIP4, VIP4B, hacoreConfig, median, percentile, vrrpPackets } from '../../test/lib/vrrp-lab.mjs';
@@ -24,7 +27,7 @@ const lab = await VrrpLab.create('hvjt', { routers: 2 });
 try {
   const rt = Number(o.realtime);
   await lab.startKeepalived('r1', { vrid: 51, version: 3, priority: 150, advertInt: interval / 1000, vips: [`${VIP4}/24`] }, rt > 0 ? { vrrp_rt_priority: rt } : {});
-  const extra = rt > 0 ? { vrrpOptions: { realtimePriority: rt } } : {};
+  const extra = rt > 0 ? { vrrpOptions: { realtimePriority: rt } } : rt < 0 ? { vrrpOptions: { realtimePriority: 0 } } : {};
   await lab.startHacore('r2', hacoreConfig([{ name: 'VI_1', vrid: 52, version: 3, priority: 150, advertInterval: `${interval}ms`, virtualAddresses: [`${VIP4B}/24`] }], extra));
   await lab.waitHolder(VIP4, 'r1', 20000);
   await lab.waitHolder(VIP4B, 'r2', 20000);

@@ -119,3 +119,20 @@ bfd_instance b1 {
   assert.equal(e.line, 2);
   assert.match(e.message, /1 to 99, found "100"/);
 });
+
+test('global_defs vrrp_priority and vrrp_rt_priority become vrrp.nice and vrrp.realtimePriority; without them hacore keeps its own default', () => {
+  const { doc } = tr(`global_defs {
+  vrrp_priority -10
+  vrrp_rt_priority 50
+}
+${vi('VI_1', 51)}`);
+  const vrrp = doc.vrrp as Record<string, unknown>;
+  assert.equal(vrrp.nice, -10);
+  assert.equal(vrrp.realtimePriority, 50);
+  // No key written: the imported config gets hacore's default (SCHED_RR 1, docs/vrrp.md), not a copied "off".
+  const plain = tr(vi('VI_1', 51)).doc.vrrp as Record<string, unknown>;
+  assert.equal('realtimePriority' in plain, false);
+  assert.equal('nice' in plain, false);
+  // keepalived's range is 1..99: 0 is not a keepalived value, even though hacore reads it as "off".
+  assert.equal(refused(`global_defs {\n  vrrp_rt_priority 0\n}\n${vi('VI_1', 51)}`).line, 2);
+});

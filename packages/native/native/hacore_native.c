@@ -37,6 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
 #include <signal.h>
 #include <linux/filter.h>
 #include <sys/resource.h>
@@ -548,8 +551,11 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /*
  * setRealtime(priority, rttimeLimitUs): SCHED_RR at `priority` (1-99) for the
- * whole process, as keepalived's vrrp_rt_priority, with RLIMIT_RTTIME so that a
- * runaway loop gets SIGXCPU instead of freezing the machine. 0 returns to SCHED_OTHER.
+ * calling thread (Linux schedules threads; Node's helper threads keep their
+ * policy), as keepalived's vrrp_rt_priority, with RLIMIT_RTTIME so that a
+ * runaway loop gets SIGXCPU instead of freezing the machine. SCHED_RESET_ON_FORK:
+ * a thread or process started from here later (libuv's pool, a track script)
+ * runs SCHED_OTHER, not real-time. 0 returns to SCHED_OTHER.
  */
 static napi_value js_set_realtime(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -567,7 +573,7 @@ static napi_value js_set_realtime(napi_env env, napi_callback_info info) {
   struct sched_param sp;
   memset(&sp, 0, sizeof sp);
   sp.sched_priority = prio;
-  if (sched_setscheduler(0, prio > 0 ? SCHED_RR : SCHED_OTHER, &sp) < 0) return throw_errno(env, "sched_setscheduler", errno);
+  if (sched_setscheduler(0, prio > 0 ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER, &sp) < 0) return throw_errno(env, "sched_setscheduler", errno);
   return NULL;
 }
 

@@ -241,8 +241,10 @@ const sectionObject = s.object({
   syncGroups: s.optional(s.array(syncGroupSchema), []).describe('Sync groups (keepalived vrrp_sync_group).'),
   scripts: s.optional(s.record(trackScriptSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track scripts by name (keepalived vrrp_script).'),
   files: s.optional(s.record(trackFileSchema, { keyPattern: /^[A-Za-z0-9_.:-]{1,64}$/ }), {}).describe('Track files by name (keepalived track_file).'),
-  nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the VRRP event loop (keepalived vrrp_priority), e.g. -10 on a busy box. Default: unchanged.'),
-  realtimePriority: s.optional(s.integer({ min: 1, max: 99 })).describe('SCHED_RR priority of the VRRP event loop (keepalived vrrp_rt_priority). Default off.'),
+  nice: s.optional(s.integer({ min: -20, max: 19 })).describe('Nice value of the VRRP event loop (keepalived vrrp_priority); only matters when realtimePriority is 0. Default: unchanged.'),
+  realtimePriority: s
+    .optional(s.integer({ min: 0, max: 99 }))
+    .describe('SCHED_RR priority of the VRRP event loop (keepalived vrrp_rt_priority), 0 for SCHED_OTHER. Default 1 when the vrrp process runs apart from the checks (never in --single-process), with RLIMIT_RTTIME 2 s.'),
 });
 
 function normalizeInstance(raw: RawInstance, ctx: s.ParseContext, path: string, scripts: Record<string, TrackScriptConfig>, files: Record<string, TrackFileConfig>): VrrpInstanceConfig | s.Invalid {
@@ -402,7 +404,9 @@ export const vrrpSectionSchema: Schema<VrrpSectionConfig> = s.transform(
     if (raw.realtimePriority !== undefined) out.realtimePriority = raw.realtimePriority;
     return out;
   },
-  'a vrrp section { instances, syncGroups?, scripts?, files? }',
+  'a vrrp section { instances, syncGroups?, scripts?, files?, nice?, realtimePriority? }',
+).describe(
+  'every key in docs/vrrp.md. Scheduling of the vrrp process: `realtimePriority` (0-99, keepalived vrrp_rt_priority) defaults to 1, SCHED_RR at the lowest real-time priority with RLIMIT_RTTIME 2 s, when the vrrp process runs apart from the checks (not with --single-process); `realtimePriority: 0` keeps SCHED_OTHER. `nice` (-20..19, keepalived vrrp_priority) defaults to unchanged. The check process is never changed. See docs/vrrp.md#scheduling-nice-realtimepriority',
 );
 
 /** Validates a `vrrp` section outside the daemon (tests, tooling). */

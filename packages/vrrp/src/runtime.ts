@@ -21,7 +21,7 @@ import { SyncGroup, type GroupState } from './sync-group.js';
 import { TrackFileRunners } from './tracking-file.js';
 import { bfdTrackingFor } from './tracking-bfd.js';
 import { TrackScripts } from './track-scripts.js';
-import { applyScheduling } from './process-scheduling.js';
+import { VrrpScheduling } from './process-scheduling.js';
 import { TransportRegistry } from './transport.js';
 import { YieldedInstances } from './plugin-yield.js';
 import { crossCheck } from './cross-check.js';
@@ -44,12 +44,14 @@ export class VrrpRuntime {
   /** Every VIP of the running config: never a source address. */
   private readonly allVips = new Set<string>();
   private readonly yielded = new YieldedInstances();
+  private readonly scheduling: VrrpScheduling;
 
   constructor(
     private readonly core: HacoreCore,
     private readonly log: Logger,
   ) {
     this.hooks = vrrpHooksFor(core);
+    this.scheduling = new VrrpScheduling(log, core.runs('check'));
     this.reflector = new NetlinkReflector((err, event) => this.log.error({ err, event }, 'a netlink change handler failed'));
     this.transports = new TransportRegistry((ifname, err) => this.log.error({ err, ifname }, 'VRRP socket error'));
   }
@@ -75,7 +77,7 @@ export class VrrpRuntime {
       if (problem) this.log.warn(problem);
       this.build(section, new Set(section.instances.map((i) => i.name)));
       this.seedChecks();
-      applyScheduling(section, this.log);
+      this.scheduling.apply(section);
     } catch (err) {
       await this.stop('start failed').catch(() => {});
       throw err;
@@ -229,14 +231,7 @@ export class VrrpRuntime {
       vmacError = err;
       this.log.error({ err }, 'reload: could not set up a vmac; its instance stays in Fault');
     }
-    if (this.section?.realtimePriority !== undefined && next.realtimePriority === undefined) {
-      try {
-        nativeBinding().setRealtime(0, 0);
-      } catch (err) {
-        this.log.warn({ err }, 'could not leave realtime scheduling');
-      }
-    }
-    applyScheduling(next, this.log);
+    this.scheduling.apply(next);
     const toStart = new Set(next.instances.map((i) => i.name).filter((n) => !this.instances.has(n)));
     this.build(next, toStart);
     this.section = next;

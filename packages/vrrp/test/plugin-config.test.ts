@@ -255,6 +255,9 @@ describe('vrrp section scheduling options', () => {
     assert.equal(parseVrrpSection({ instances: [inst()] }).value!.realtimePriority, undefined);
     assert.deepEqual(pathsOf({ instances: [inst()], nice: -21 }), ['vrrp.nice']);
     assert.deepEqual(pathsOf({ instances: [inst()], realtimePriority: 100 }), ['vrrp.realtimePriority']);
+    assert.deepEqual(pathsOf({ instances: [inst()], realtimePriority: -1 }), ['vrrp.realtimePriority']);
+    // 0: SCHED_OTHER, the way to turn the real-time default off.
+    assert.equal(parseVrrpSection({ instances: [inst()], realtimePriority: 0 }).value!.realtimePriority, 0);
   });
 });
 
