@@ -41,15 +41,24 @@ await Promise.all([new Promise((r) => s4.bind(0, r)), new Promise((r) => s6.bind
 process.stdout.write('ready\n');
 
 const end = now() + Number(maxS) * 1000;
-const tick = setInterval(() => {
+// Losses are judged one turn of the loop late (setImmediate runs after the sockets are
+// read): after a stall of this process, the overdue tick must not count as lost the
+// answers that are already waiting in its socket, or the prober measures its own stall.
+const sweep = () => {
   const t = now();
-  if (t > end) return stop();
-  for (const [vip, st] of state) {
+  for (const st of state.values()) {
     for (const [seq, ts] of st.pending) {
       if (t - ts < Number(lossMs)) break; // insertion order = send order
       st.pending.delete(seq);
       st.lost++;
     }
+  }
+};
+const tick = setInterval(() => {
+  const t = now();
+  if (t > end) return stop();
+  setImmediate(sweep);
+  for (const [vip, st] of state) {
     const seq = ++st.seq;
     st.pending.set(seq, t);
     st.sent++;
