@@ -82,7 +82,7 @@ try {
             logLevel: 'warn',
           }),
         );
-        await lab.waitHolder(VIP4B, 'r2', 20000);
+        await lab.waitHolder(VIP4B, 'r2', 60000);
         const vpid = await vrrpChildPid(lab, hc);
         await sleep(4000);
         const checkPid = (await lab.childPids(hc.pid)).find((p) => p !== vpid);
