@@ -27,12 +27,22 @@ export function childArgs(role: Role, l: ChildLaunch): string[] {
  * that allocates little pays it in resident memory for nothing. 1 MiB for the
  * protocol children (shorter scavenges too), 2 MiB for the check child; in
  * bench/footprint that took a 1,000-check daemon from 167 to 137 MiB RSS with
- * no change in CPU per probe. An operator's own flag (execArgv or NODE_OPTIONS) wins.
+ * no change in CPU per probe.
+ *
+ * The protocol children also collect on their main thread alone
+ * (`--single-threaded-gc`): with V8's helper threads, a scavenge of their 1 MiB
+ * semi-space waits for helpers that a loaded machine does not run (and that a
+ * `realtimePriority` main thread outranks), so its pause was the scheduler's, up
+ * to hundreds of ms; alone it is 0.5 ms (bench/failover/gc.mjs).
+ * An operator's own flag (execArgv or NODE_OPTIONS) wins, for each of the two.
  */
 export function childExecArgv(role: string, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const own = [...execArgv];
-  if ([...own, nodeOptions].some((a) => a.includes('--max-semi-space-size'))) return own;
-  return [...own, `--max-semi-space-size=${role === 'check' ? 2 : 1}`];
+  const has = (flag: string): boolean => [...own, nodeOptions].some((a) => a.includes(flag));
+  const out = [...own];
+  if (!has('--max-semi-space-size')) out.push(`--max-semi-space-size=${role === 'check' ? 2 : 1}`);
+  if (role !== 'check' && !has('single-threaded-gc')) out.push('--single-threaded-gc');
+  return out;
 }
 
 export function forkChild(role: Role, l: ChildLaunch): ChildProcess {
