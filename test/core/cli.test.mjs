@@ -1,13 +1,14 @@
 // The CLI explains itself: --help lists plugin commands and examples, an unknown
 // command names the package that provides it, --version honours -c, and the
-// exit codes are the daemon's own. Runs the real CLI; no daemon needed.
+// exit codes are the daemon's own. Runs the real CLI (and, for `status | head`, a
+// single-process daemon on a socket in the temp dir).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
-import { HACORE_BIN, hacoreCli } from '../lib/daemon.mjs';
+import { HACORE_BIN, HacoreProcess, hacoreCli } from '../lib/daemon.mjs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hacore-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,5 +87,34 @@ describe('hacore CLI', () => {
     const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
     assert.doesNotMatch(stderr, /EPIPE|Unhandled|\n\s+at /, stderr);
     assert.equal(code, 0, stderr);
+  });
+
+  it('`hacore status | head -1` against a running daemon: no EPIPE stack trace, status 0', async () => {
+    // 2,000 checks make the status text far larger than a pipe buffer (64 KiB), so
+    // the CLI is still writing when head has printed its line and gone.
+    const sock = path.join(dir, 'st.sock');
+    const cfg = path.join(dir, 'st.yaml');
+    const checks = Array.from({ length: 2000 }, (_, i) => `  - {name: check-with-a-long-name-${i}, type: tcp, address: 203.0.113.${(i % 250) + 1}, port: ${1000 + i}, interval: 60s}`);
+    writeFileSync(cfg, `plugins: ["@hacore/checker-tcp"]\ncontrolSocket: ${sock}\npidFile: ${path.join(dir, 'st.pid')}\nchecks:\n${checks.join('\n')}\n`);
+    const d = new HacoreProcess(['--single-process', '--config', cfg], { cwd: dir });
+    try {
+      await d.waitFor((r) => r.msg === 'hacore started', 15000, 'started');
+      const full = await hacoreCli(['status', '--config', cfg], { cwd: dir, maxBuffer: 64 << 20 });
+      assert.equal(full.code, 0, full.stderr);
+      assert.ok(full.stdout.length > 2 * 65536, `status is ${full.stdout.length} bytes: too small to fill the pipe`);
+      const sh = spawn('bash', ['-c', `"${process.execPath}" "${HACORE_BIN}" status --config "${cfg}" | head -1; echo "rc=\${PIPESTATUS[0]}"`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HACORE_LOG_PRETTY: '0' } });
+      let out = '';
+      let stderr = '';
+      sh.stdout.on('data', (c) => { out += c; });
+      sh.stderr.on('data', (c) => { stderr += c; });
+      await new Promise((resolve) => sh.on('close', resolve));
+      const [first, rc] = out.split('\n');
+      assert.equal(first, full.stdout.split('\n')[0], 'head printed the first line of the status');
+      assert.equal(rc, 'rc=0', `hacore status's own exit status: ${out}`);
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled|\n\s+at /, stderr);
+      assert.equal(stderr, '');
+    } finally {
+      await d.stop();
+    }
   });
 });

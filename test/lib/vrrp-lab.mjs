@@ -236,9 +236,10 @@ export class VrrpLab {
    * Starts hacore in a router through the CLI with a config file written for it.
    * @param {string} router
    * @param {object} config the config document, less controlSocket and pidFile (added here)
-   * @param {{ singleProcess?: boolean, env?: object, tag?: string, nodeArgs?: string[], wrap?: string[] }} [opts] tag: names the files
+   * @param {{ singleProcess?: boolean, env?: object, tag?: string, nodeArgs?: string[], wrap?: string[], cli?: string }} [opts] tag: names the files
    *   of a second daemon in the same router; nodeArgs: node flags, inherited by the children (--cpu-prof);
    *   wrap: a command that execs the daemon (e.g. nsenter into a time namespace), so the PID is still the daemon's
+   *   cli: another build's packages/core/dist/src/cli/main.js (benches comparing builds)
    */
   async startHacore(router, config, opts = {}) {
     const base = `${router}-${opts.tag ?? 'hacore'}`;
@@ -247,7 +248,7 @@ export class VrrpLab {
     const pid = path.join(this.dir, `${base}.pid`);
     const doc = { logLevel: 'info', ...config, controlSocket: socket, pidFile: pid };
     await writeFile(file, JSON.stringify(doc, null, 2));
-    const args = [...SUPERVISOR_NODE_ARGS, ...(opts.nodeArgs ?? []), HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
+    const args = [...SUPERVISOR_NODE_ARGS, ...(opts.nodeArgs ?? []), opts.cli ?? HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
     const [cmd, ...argv] = [...(opts.wrap ?? []), process.execPath, ...args];
     const child = this.lab.spawn(router, cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, cwd: ROOT });
     const d = new Daemon('hacore', router, child, { config: file, socket, pid });

@@ -17,9 +17,18 @@ const FLAG = '--max-semi-space-size';
 /**
  * The execArgv for a process forked by a hacore process: the parent's own flags
  * but its semi-space ceiling, plus this role's, unless NODE_OPTIONS names one.
+ *
+ * Processes other than the check child also collect on their main thread alone
+ * (`--single-threaded-gc`): with V8's helper threads, a scavenge of a 1 MiB
+ * semi-space waits for helpers that a loaded machine does not run (and that a
+ * `realtimePriority` main thread outranks), so its pause was the scheduler's, up
+ * to hundreds of ms; alone it is 0.5 ms (bench/failover/gc.mjs). An operator's
+ * own `--[no-]single-threaded-gc` (execArgv or NODE_OPTIONS) wins.
  */
 export function forkExecArgv(role: string, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const own = execArgv.filter((a) => !a.startsWith(FLAG));
-  if (nodeOptions.includes(FLAG)) return own;
-  return [...own, `${FLAG}=${role === 'check' ? SEMI_SPACE_MIB.check : SEMI_SPACE_MIB.other}`];
+  const out = execArgv.filter((a) => !a.startsWith(FLAG));
+  if (!nodeOptions.includes(FLAG)) out.push(`${FLAG}=${role === 'check' ? SEMI_SPACE_MIB.check : SEMI_SPACE_MIB.other}`);
+  const gcChosen = [...execArgv, nodeOptions].some((a) => a.includes('single-threaded-gc'));
+  if (role !== 'check' && !gcChosen) out.push('--single-threaded-gc');
+  return out;
 }

@@ -128,6 +128,8 @@ withFormatFlags(program
     const named = o.config ?? program.opts<{ config?: string }>().config;
     // A daemon reads one explicit file; the upward search is for development only.
     const config = development && !named && !process.env.HACORE_CONFIG ? undefined : daemonConfigFile(named);
+    // The children first, so that their start overlaps this process's loading (daemon/prefork.ts).
+    const preforked = o.singleProcess || formatOf(o, named) ? [] : await (await import('../daemon/prefork.js')).preforkChildren(config, { allowCode: development, logLevel: o.logLevel });
     const [{ createLogger }, { runDaemon }] = await Promise.all([import('../logger.js'), import('../daemon/run.js')]);
     const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
     try {
@@ -139,6 +141,7 @@ withFormatFlags(program
         socket: o.socket,
         logLevel: o.logLevel,
         logger,
+        preforked,
       });
       logger.flush();
       process.exit(code);

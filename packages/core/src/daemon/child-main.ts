@@ -64,6 +64,8 @@ const handedOver = new Promise<RawConfig | undefined>((resolve) => (handOver = r
 process.on('message', (raw: unknown) => {
   const m = raw as ParentMessage;
   if (m.t === 'config') handOver?.(m.raw);
+  // Cached for Hacore.load's own import of the same URLs, which then finds them loaded.
+  else if (m.t === 'warm') for (const url of m.plugins) void import(url).catch(() => {});
   else if (m.t === 'event') void core?.deliverRemote(m.event);
   else if (m.t === 'stop') void stop(m.reason);
   else if (m.t === 'request') {

@@ -7,6 +7,8 @@ export type ParentMessage =
   | { t: 'request'; id: number; op: 'prepare'; raw: { file: string; value: unknown } }
   | { t: 'request'; id: number; op: 'action'; action: ActionRequest }
   | { t: 'stop'; reason: string }
+  /** To a preforked child: the plugins to import while the supervisor loads (prefork.ts). */
+  | { t: 'warm'; plugins: string[] }
   /** The answer to `config-request`: the document the supervisor runs, so a restarted child runs the same. */
   | { t: 'config'; raw: { file: string; value: unknown } | undefined };
 

@@ -11,6 +11,7 @@ import { describeConfigChanges, type ReloadReport } from './config-changes.js';
 import { Hacore, type ReloadSummary } from './hacore.js';
 import { monotonicUsec, openSdNotify } from './sd-notify.js';
 import { configureLogging } from '../logger.js';
+import type { Preforked } from './prefork.js';
 import { Supervisor } from './supervisor.js';
 import { installRejectionHandler } from './unhandled.js';
 
@@ -29,6 +30,8 @@ export interface RunOptions {
   allowCode?: boolean;
   logLevel?: string | undefined;
   logger: Logger;
+  /** Children forked before the daemon's modules loaded (prefork.ts); those the supervisor does not take are stopped. */
+  preforked?: readonly Preforked[];
 }
 
 /**
@@ -45,6 +48,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   try {
     return await runLoaded(opts, role);
   } finally {
+    for (const p of opts.preforked ?? []) p.discard();
     uninstall();
   }
 }
@@ -133,10 +137,11 @@ async function runLoaded(opts: RunOptions, role: 'single' | 'main'): Promise<num
   try {
     await core.start();
     if (!opts.singleProcess) {
-      supervisor = new Supervisor(core, { configFile, format: opts.format, allowCode: opts.allowCode ?? false, logLevel: level, logger: opts.logger });
+      supervisor = new Supervisor(core, { configFile, format: opts.format, allowCode: opts.allowCode ?? false, logLevel: level, logger: opts.logger, preforked: opts.preforked ?? [] });
       core.statusCollector = () => supervisor!.statusAll();
       core.actionCollector = (req) => supervisor!.action(req);
       await supervisor.start(core.childRoles());
+      for (const p of opts.preforked ?? []) p.discard();
     }
   } catch (err) {
     process.off('SIGHUP', onHup);

@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { formatArgs, type ConfigFormat } from '../config/foreign-format.js';
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
@@ -7,10 +6,8 @@ import { HacoreError, type HacoreErrorCode } from '../errors.js';
 import type { ActionReply, ActionRequest, GenericEvent, Role, StatusReport } from '../types.js';
 import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
+import { childArgs, forkChild, type ChildLaunch, type Preforked } from './prefork.js';
 import { forwardSignalsTo } from './signal-forward.js';
-import { forkExecArgv } from '../young-generation.js';
-
-const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
 
 export interface RestartPolicy extends BackoffPolicy {
   /** A child that ran this long is considered healthy: its backoff starts over. */
@@ -35,6 +32,13 @@ interface Pending {
 }
 
 /**
+ * keepalived's watchdog: forks one child per role, restarts a child that dies
+ * (capped exponential backoff), relays events across roles, and coordinates
+ * reload, status and stop.
+ */
+export { childExecArgv } from './prefork.js';
+
+/**
  * The document as the IPC channel (JSON) carries it, or undefined when JSON
  * would lose part of it (a code config with functions): then the child reads the file.
  */
@@ -48,11 +52,6 @@ function handOverable(doc: { file: string; value: unknown } | undefined): { file
   return lossy ? undefined : doc;
 }
 
-/**
- * keepalived's watchdog: forks one child per role, restarts a child that dies
- * (capped exponential backoff), relays events across roles, and coordinates
- * reload, status and stop.
- */
 export class Supervisor {
   private readonly slots = new Map<Role, Slot>();
   private readonly pending = new Map<number, Pending>();
@@ -63,7 +62,17 @@ export class Supervisor {
 
   constructor(
     private readonly core: Hacore,
-    private readonly opts: { configFile: string; format?: ConfigFormat | undefined; allowCode?: boolean; logLevel: string; logger: Logger; backoff?: RestartPolicy; prepareTimeoutMs?: number },
+    private readonly opts: {
+      configFile: string;
+      format?: ConfigFormat | undefined;
+      allowCode?: boolean;
+      logLevel: string;
+      logger: Logger;
+      backoff?: RestartPolicy;
+      prepareTimeoutMs?: number;
+      /** Children `hacore start` forked before loading (prefork.ts): taken for their role's first start when their command line is the same. */
+      preforked?: readonly Preforked[];
+    },
   ) {}
 
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */
@@ -86,8 +95,10 @@ export class Supervisor {
 
   private spawn(slot: Slot, first: boolean): Promise<void> {
     const source = this.opts.format ? formatArgs(this.opts.format) : ['--config', this.opts.configFile];
-    const args = ['--role', slot.role, ...source, '--log-level', this.opts.logLevel, ...(this.opts.allowCode === false ? [] : ['--allow-code'])];
-    const proc = fork(CHILD_MAIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: forkExecArgv(slot.role) });
+    const launch: ChildLaunch = { source, logLevel: this.opts.logLevel, allowCode: this.opts.allowCode !== false };
+    const args = childArgs(slot.role, launch);
+    const pre = first ? this.opts.preforked?.find((p) => p.role === slot.role && !p.adopted && !p.exited && p.args.join('\0') === args.join('\0')) : undefined;
+    const proc = pre ? pre.proc : forkChild(slot.role, launch);
     slot.proc = proc;
     slot.startedAt = Date.now();
     this.forwardSignals();
@@ -95,7 +106,7 @@ export class Supervisor {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       let fatal: string | undefined;
-      proc.on('message', (raw: unknown) => {
+      const onMessage = (raw: unknown): void => {
         const m = raw as ChildMessage;
         // Not the file as it is now: it may have been edited and not reloaded.
         if (m.t === 'config-request') proc.send({ t: 'config', raw: handOverable(this.core.configDocument()) } satisfies ParentMessage);
@@ -114,7 +125,7 @@ export class Supervisor {
           if (m.ok) p.resolve(m.result);
           else p.reject(Object.assign(new HacoreError('HACORE_ERR_CONTROL', `${slot.role}: ${m.message}`), { remoteCode: m.code }));
         }
-      });
+      };
       proc.once('exit', (code, signal) => {
         if (slot.proc === proc) slot.proc = undefined;
         this.forwardSignals();
@@ -124,6 +135,9 @@ export class Supervisor {
         }
         this.onChildExit(slot, code, signal);
       });
+      // After the exit listener: what a preforked child already said may settle this promise.
+      if (pre) pre.adopt(onMessage);
+      else proc.on('message', onMessage);
     });
   }
 
