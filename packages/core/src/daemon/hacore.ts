@@ -169,6 +169,11 @@ export class Hacore implements HacoreCore {
     throw await configError(file, [{ path: 'checkWorkers', expected: `the number of check workers the check process started with (${now}); restart to change it`, found: String(then) }]);
   }
 
+  /** The pids of this process's check workers (none unless its checks are sharded). */
+  checkWorkerPids(): number[] {
+    return this.checkHost instanceof CheckWorkerPool ? this.checkHost.pids().filter((p): p is number => p !== undefined) : [];
+  }
+
   /** Sends what a check worker's scheduler queued, before any other message of it (see WorkerSink). */
   flushProbes(): void {
     this.workerSink?.flush();
