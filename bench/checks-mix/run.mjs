@@ -32,6 +32,10 @@ for (let from = 0; from < tcpPorts; from += PORTS_PER_PROC) {
     p.once('exit', (c) => reject(new Error(`tcp servers exited ${c}`)));
   });
 }
+const stopTcp = () => {
+  for (const p of tcpServers) p.kill('SIGTERM');
+};
+process.once('exit', stopTcp);
 const nginx = await startNginx(ADDRS, Math.ceil(HTTP / ADDRS), HTTP_BASE);
 
 const checks = [];
@@ -41,7 +45,7 @@ for (let i = 0; i < HTTP; i++) {
 }
 const config = writeCheckConfig('bench-mix', ['@hacore/checker-tcp', '@hacore/checker-http'], checks);
 const { reasons, ...m } = await measureChecks(config.file, SECONDS);
-for (const p of tcpServers) p.kill('SIGTERM');
+stopTcp();
 await nginx.stop();
 config.cleanup();
 process.stdout.write(`${JSON.stringify({ bench: 'checks-mix', tcp: TCP, http: HTTP, ...m, ...(m.failures > 0 ? { reasons } : {}) })}\n`);

@@ -55,7 +55,13 @@ export async function measureChecks(file, seconds, extra = {}) {
   extra.start?.();
   const t0 = performance.now();
   let rssMax = 0;
-  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 1000);
+  const rssTimer = setInterval(() => {
+    try {
+      rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    } catch {
+      // EMFILE: every descriptor is a probe's socket (counted as its failure); try again next second
+    }
+  }, 1000);
   await sleep(seconds * 1000);
   const dt = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
