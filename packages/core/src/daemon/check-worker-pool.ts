@@ -196,8 +196,15 @@ export class CheckWorkerPool implements CheckHost {
     });
   }
 
-  /** Events this process sees go to every worker (but the one it came from); the latest state of other roles is replayed to a worker that starts. */
+  /**
+   * Events this process sees go to every worker (but the one it came from); the
+   * latest state of other roles is replayed to a worker that starts. Not
+   * `target-state`: the workers' own checks' states, which no checker needs and
+   * which, forwarded, would cost every flap once per worker, most when a
+   * storm of flaps already loads the check process.
+   */
   observe(event: GenericEvent, fromWorker?: number): void {
+    if (event.kind === 'target-state') return;
     if (event.origin !== 'check') {
       const key = this.core.replayKeyOf(event);
       if (key) this.lastState.set(key, event);
