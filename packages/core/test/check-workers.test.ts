@@ -118,13 +118,17 @@ test('a check worker runs only the checker plugins, its share of the checks, and
   assert.equal(g.__checkerStarted, 1);
   await clock.advance(2500);
   core.flushProbes();
+  assert.equal(batches.length, 0, 'nothing is probed before the check process says go');
+  core.releaseChecks();
+  await clock.advance(2500);
+  core.flushProbes();
   assert.equal(g.__followerRan, 0, "the follower's start, checkResult and targetState taps never ran in the worker");
   assert.deepEqual(core.targets().map((t) => t.check), ['a', 'derived'], 'only its share');
   const a = batches.flat().filter((r) => r.c === 'a');
   // a: ok (unknown -> up), ok, then its third probe fails: results and the change in the order they happened.
   assert.deepEqual(
     a.map((r) => ('r' in r ? `r:${r.r.reason}@${r.at}` : `s:${r.s.from}->${r.s.to}`)),
-    ['r:fine@1000', 's:unknown->up', 'r:fine@2000', 'r:bad@3000'].slice(0, a.length),
+    ['r:fine@3500', 's:unknown->up', 'r:fine@4500', 'r:bad@5500'].slice(0, a.length),
   );
   assert.ok(a.length >= 3);
   const derived = batches.flat().filter((r) => r.c === 'derived');

@@ -73,6 +73,7 @@ export class CheckWorkerPool implements CheckHost {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopping = false;
+  private started = false;
 
   constructor(
     private readonly core: WorkerPoolCore,
@@ -95,6 +96,9 @@ export class CheckWorkerPool implements CheckHost {
       await this.stop();
       throw err;
     }
+    // No probe before every worker is up (and so before the check process is ready): as without workers.
+    this.started = true;
+    for (const slot of this.slots) this.send(slot, { t: 'go' });
   }
 
   private handOver(slot: Slot): WorkerHandOver {
@@ -130,6 +134,7 @@ export class CheckWorkerPool implements CheckHost {
           ready = true;
           slot.ready = true;
           for (const event of this.lastState.values()) this.send(slot, { t: 'event', event });
+          if (this.started) this.send(slot, { t: 'go' });
           resolve();
         } else if (m.t === 'fatal') fatal = `${m.code}: ${m.message}`;
       });
@@ -138,7 +143,7 @@ export class CheckWorkerPool implements CheckHost {
           slot.proc = undefined;
           slot.ready = false;
         }
-        if (first && !ready) {
+        if (first && !ready && !this.stopping) {
           reject(new HacoreError('HACORE_ERR_CHILD_START', `check worker ${slot.index} could not start: ${fatal ?? `exited with ${signal ?? code}`}`));
           return;
         }

@@ -72,6 +72,7 @@ process.on('message', (raw: unknown) => {
   if (m.t === 'config') handOver?.({ raw: m.raw, worker: m.worker });
   else if (m.t === 'event') void core?.deliverRemote(m.event);
   else if (m.t === 'stop') void stop(m.reason);
+  else if (m.t === 'go') core?.releaseChecks();
   else if (m.t === 'request') {
     void (async () => {
       try {

@@ -174,6 +174,11 @@ export class Hacore implements HacoreCore {
     return this.checkHost instanceof CheckWorkerPool ? this.checkHost.pids().filter((p): p is number => p !== undefined) : [];
   }
 
+  /** A check worker starts probing: the check process has started all its workers (see CheckWorkerPool.start). */
+  releaseChecks(): void {
+    if (this.checkHost instanceof LocalChecks) this.checkHost.release();
+  }
+
   /** Sends what a check worker's scheduler queued, before any other message of it (see WorkerSink). */
   flushProbes(): void {
     this.workerSink?.flush();
@@ -266,7 +271,8 @@ export class Hacore implements HacoreCore {
         { count: workers, args: this.opts.workers!.args, execArgv: this.opts.workers!.execArgv },
       );
     }
-    await this.checkHost.start(this.config.checks);
+    if (this.opts.worker && this.checkHost instanceof LocalChecks) await this.checkHost.start(this.config.checks, true);
+    else await this.checkHost.start(this.config.checks);
     if (this.opts.worker) {
       this.logger.info({ checks: this.opts.worker.handOver.checks.length, worker: this.opts.worker.handOver.index }, 'check worker started');
       return;

@@ -19,6 +19,8 @@ export type ParentMessage =
   | { t: 'request'; id: number; op: 'prepare'; raw: { file: string; value: unknown }; checks?: string[] }
   | { t: 'request'; id: number; op: 'action'; action: ActionRequest }
   | { t: 'stop'; reason: string }
+  /** To a check worker: start probing (every worker of a first start is ready, or this one restarted). */
+  | { t: 'go' }
   /** The answer to `config-request`: the document the supervisor runs, so a restarted child runs the same. */
   | { t: 'config'; raw: { file: string; value: unknown } | undefined; worker?: WorkerHandOver };
 

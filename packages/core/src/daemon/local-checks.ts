@@ -25,8 +25,26 @@ export class LocalChecks implements CheckHost {
     return set === 'all' ? true : set === 'none' ? false : set.has(name);
   }
 
-  async start(checks: readonly CheckSpec[]): Promise<void> {
-    for (const spec of checks) if (LocalChecks.owns(this.owned, spec.name)) this.scheduler.add(spec, this.create(spec), undefined, this.resume[spec.name]);
+  private held: CheckSpec[] | undefined;
+
+  /**
+   * Builds the checkers and starts the schedule; with `hold`, the schedule waits
+   * for `release()` (a check worker probes nothing before its check process says so).
+   */
+  async start(checks: readonly CheckSpec[], hold = false): Promise<void> {
+    const mine = checks.filter((c) => LocalChecks.owns(this.owned, c.name));
+    if (hold) {
+      this.held = mine;
+      return;
+    }
+    for (const spec of mine) this.scheduler.add(spec, this.create(spec), undefined, this.resume[spec.name]);
+  }
+
+  /** Starts the schedule that `start(checks, true)` held. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const spec of held ?? []) if (!this.scheduler.get(spec.name)) this.scheduler.add(spec, this.create(spec), undefined, this.resume[spec.name]);
   }
 
   /** A worker's checks after the reload being prepared (the check process assigns them). */
