@@ -5,6 +5,8 @@ import { resolveCheckWorkers } from '../src/daemon/check-workers.js';
 import { Hacore } from '../src/daemon/hacore.js';
 import type { ProbeRecord } from '../src/daemon/ipc.js';
 import { assignChecks, checksOf } from '../src/daemon/shard-assign.js';
+import { mergeWorkerStatus } from '../src/daemon/status-merge.js';
+import type { StatusReport } from '../src/types.js';
 import { TempDir } from './fixtures.js';
 
 const CORE_INDEX = new URL('../src/index.js', import.meta.url).href;
@@ -26,6 +28,16 @@ test('resolveCheckWorkers: the number of cores, at most 4, unless checkWorkers s
   assert.equal(resolveCheckWorkers({}, 16), 4);
   assert.equal(resolveCheckWorkers({ checkWorkers: 1 }, 16), 1);
   assert.equal(resolveCheckWorkers({ checkWorkers: 8 }, 2), 8);
+});
+
+test("mergeWorkerStatus: the workers' plugin sections replace the check process's own, numbers added up; targets stay the check process's", () => {
+  const base = { pid: 1, targets: [{ check: 'a' }], pluginErrors: { x: 1 }, icmp: { sockets: { ipv4: { refs: 1, sent: 0 } } }, probes: { a: 3 } } as unknown as StatusReport;
+  const w0 = { pid: 2, targets: [{ check: 'a' }], pluginErrors: { x: 2 }, icmp: { sockets: { ipv4: { refs: 2, sent: 10, family: 'ipv4' } } } } as unknown as StatusReport;
+  const w1 = { pid: 3, targets: [], pluginErrors: {}, icmp: { sockets: { ipv4: { refs: 1, sent: 5, family: 'ipv4' }, ipv6: { refs: 2, sent: 7 } } } } as unknown as StatusReport;
+  const m = mergeWorkerStatus(base, [w0, undefined, w1]);
+  assert.deepEqual(m['icmp'], { sockets: { ipv4: { refs: 3, sent: 15, family: 'ipv4' }, ipv6: { refs: 2, sent: 7 } } });
+  assert.deepEqual(m['pluginErrors'], { x: 3 });
+  assert.deepEqual([m.pid, m.targets, m['probes']], [1, [{ check: 'a' }], { a: 3 }]);
 });
 
 class FakeClock implements SchedulerClock {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff.js';
 import { initialTarget, type SchedulerSink } from '../checks/scheduler.js';
 import { HacoreError } from '../errors.js';
-import type { CheckSpec, ConfigDiff, EventInput, GenericEvent, Target } from '../types.js';
+import type { CheckSpec, ConfigDiff, EventInput, GenericEvent, StatusReport, Target } from '../types.js';
 import type { CheckHost, ResumeState } from './check-host.js';
 import type { ChildMessage, ParentMessage, ProbeRecord, WorkerHandOver } from './ipc.js';
 import { assignChecks, checksOf } from './shard-assign.js';
@@ -331,6 +331,11 @@ export class CheckWorkerPool implements CheckHost {
     return {
       workers: this.slots.map((s) => ({ index: s.index, pid: s.proc?.pid, running: s.ready, restarts: s.restarts, since: s.startedAt, checks: checksOf(this.assignment, s.index) })),
     };
+  }
+
+  /** Each running worker's own status document (undefined for one that is down or slow). */
+  async workerStatus(timeoutMs = 2000): Promise<(StatusReport | undefined)[]> {
+    return Promise.all(this.slots.map((s) => this.request(s, { op: 'status' }, timeoutMs).then((d) => d as StatusReport, () => undefined)));
   }
 
   /** The worker pids, for the supervisor's stop path and tests. */

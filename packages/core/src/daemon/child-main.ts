@@ -79,7 +79,7 @@ process.on('message', (raw: unknown) => {
         if (!core) throw new Error('not started');
         const c = core;
         const result =
-          m.op === 'prepare' ? await c.prepareReload(m.raw, m.checks) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload().finally(() => configureLogging(c.config.logging)) : m.op === 'abort' ? await c.abortReload() : c.status();
+          m.op === 'prepare' ? await c.prepareReload(m.raw, m.checks) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload().finally(() => configureLogging(c.config.logging)) : m.op === 'abort' ? await c.abortReload() : await c.statusHere();
         send({ t: 'reply', id: m.id, ok: true, result });
       } catch (err) {
         const e = err as { code?: string; message?: string };

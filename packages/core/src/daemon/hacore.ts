@@ -18,6 +18,7 @@ import { CheckWorkerPool } from './check-worker-pool.js';
 import { resolveCheckWorkers } from './check-workers.js';
 import type { ProbeRecord, WorkerHandOver } from './ipc.js';
 import { LocalChecks } from './local-checks.js';
+import { mergeWorkerStatus } from './status-merge.js';
 import { WorkerSink } from './worker-sink.js';
 import { readConfigDocument, type ConfigSourceOptions } from './config-source.js';
 import { validateWhole } from './config-validator.js';
@@ -387,6 +388,13 @@ export class Hacore implements HacoreCore {
       ...(this.sharded ? this.checkHost.status?.() : {}),
     };
     return this.hooks.status.call(base);
+  }
+
+  /** This process's status; the check process with workers adds the sections their checker plugins report (status-merge.ts). */
+  async statusHere(): Promise<StatusReport> {
+    const base = this.status();
+    if (!(this.checkHost instanceof CheckWorkerPool)) return base;
+    return mergeWorkerStatus(base, await this.checkHost.workerStatus());
   }
 
   /** Counts and logs a failure that was isolated (a tap, an unhandled rejection of a plugin). */
