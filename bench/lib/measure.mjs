@@ -31,7 +31,7 @@ export function writeCheckConfig(prefix, plugin, checkLines) {
  */
 export async function measureChecks(file, seconds, extra = {}) {
   // As the supervisor's check child: with BENCH_WORKERS > 1 it forks its check workers (child-main --worker N).
-  const workers = WORKERS > 1 ? { workers: { args: ['--role', 'check', '--config', file, '--log-level', process.env.BENCH_LOG ?? 'warn'], execArgv: ['--max-semi-space-size=2'] } } : {};
+  const workers = WORKERS > 1 ? { workers: { args: ['--role', 'check', '--config', file, '--log-level', process.env.BENCH_LOG ?? 'warn'], execArgv: process.env.BENCH_SEMI ? [`--max-semi-space-size=${process.env.BENCH_SEMI}`] : [] } } : {};
   const core = await Hacore.load({ configFile: file, role: 'check', ...workers });
   let probes = 0;
   let failures = 0;

@@ -96,7 +96,16 @@ export class CheckWorkerPool implements CheckHost {
       await this.stop();
       throw err;
     }
-    // No probe before every worker is up (and so before the check process is ready): as without workers.
+  }
+
+  /**
+   * The workers start probing: called once every worker is up and the check
+   * process has told the supervisor it is ready, so no check is up before that, as
+   * without workers (a stop right after the first check came up would otherwise
+   * find the check child not yet ready, which the supervisor takes for a failed start).
+   */
+  go(): void {
+    if (this.started) return;
     this.started = true;
     for (const slot of this.slots) this.send(slot, { t: 'go' });
   }

@@ -6,6 +6,7 @@ import type { RawConfig } from '../config/load.js';
 import { configureLogging, createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
+import { workerExecArgv } from './supervisor.js';
 import { installRejectionHandler } from './unhandled.js';
 import type { ChildMessage, ParentMessage, WorkerHandOver } from './ipc.js';
 
@@ -111,12 +112,13 @@ try {
     relay: (event) => send({ t: 'event', event }),
     ...(document ? { readConfig: handedOnce(document) } : {}),
     ...(worker ? { worker: { handOver: worker, send: (batch) => send({ t: 'probes', batch }) } } : {}),
-    ...(role === 'check' && !isWorker ? { workers: { args: process.argv.slice(2), execArgv: process.execArgv } } : {}),
+    ...(role === 'check' && !isWorker ? { workers: { args: process.argv.slice(2), execArgv: workerExecArgv() } } : {}),
   });
   core.logger = logger;
   configureLogging(core.config.logging);
-  await core.start();
+  await core.start({ holdWorkers: true });
   send({ t: 'ready' });
+  core.releaseWorkers();
 } catch (err) {
   const e = err as { code?: string; message?: string };
   logger.error({ err }, `${isWorker ? 'check worker' : `${role} child`} failed to start`);

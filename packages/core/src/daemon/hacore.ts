@@ -175,7 +175,12 @@ export class Hacore implements HacoreCore {
     return this.checkHost instanceof CheckWorkerPool ? this.checkHost.pids().filter((p): p is number => p !== undefined) : [];
   }
 
-  /** A check worker starts probing: the check process has started all its workers (see CheckWorkerPool.start). */
+  /** The check process's workers start probing (see CheckWorkerPool.go). */
+  releaseWorkers(): void {
+    if (this.checkHost instanceof CheckWorkerPool) this.checkHost.go();
+  }
+
+  /** A check worker starts probing: its check process said go. */
   releaseChecks(): void {
     if (this.checkHost instanceof LocalChecks) this.checkHost.release();
   }
@@ -253,8 +258,12 @@ export class Hacore implements HacoreCore {
     return checker;
   }
 
-  /** Runs the `start` hook and schedules the checks of this process. */
-  async start(): Promise<void> {
+  /**
+   * Runs the `start` hook and schedules the checks of this process. With
+   * `holdWorkers` (the check child, until it has said ready) check workers probe
+   * nothing until `releaseWorkers()`.
+   */
+  async start(opts: { holdWorkers?: boolean } = {}): Promise<void> {
     if (this.started) return;
     this.started = true;
     await this.hooks.start.promise(this.config);
@@ -274,6 +283,7 @@ export class Hacore implements HacoreCore {
     }
     if (this.opts.worker && this.checkHost instanceof LocalChecks) await this.checkHost.start(this.config.checks, true);
     else await this.checkHost.start(this.config.checks);
+    if (!opts.holdWorkers) this.releaseWorkers();
     if (this.opts.worker) {
       this.logger.info({ checks: this.opts.worker.handOver.checks.length, worker: this.opts.worker.handOver.index }, 'check worker started');
       return;
