@@ -27,6 +27,8 @@ before(async () => {
     plugins: [PLUGIN],
     controlSocket: path.join(dir, 'hacore.sock'),
     pidFile: path.join(dir, 'hacore.pid'),
+    // The sharing of one socket per family within one check process: no check workers (each would hold its own).
+    checkWorkers: 1,
     checks: [
       { name: 'up4', type: 'icmp', address: '198.51.100.11', interval: '200ms', timeout: '1s', warmup: '0ms' },
       { name: 'up6', type: 'icmp', address: '2001:db8::11', interval: '200ms', timeout: '1s', warmup: '0ms' },

@@ -83,7 +83,8 @@ export interface CoreHooks {
   readonly action: HookMap<AsyncSeriesBailHook<[ActionRequest], string | undefined>>;
 }
 
-export function createHooks(): CoreHooks {
+/** `reverseShutdown: false` is for hooks whose taps are later moved onto a core's own (see moveTaps). */
+export function createHooks(opts: { reverseShutdown?: boolean } = {}): CoreHooks {
   const hooks: CoreHooks = Object.freeze({
     checkerFactory: new HookMap(() => new SyncBailHook<[CheckSpec], Checker | undefined>(['spec'])),
     collectChecks: new SyncWaterfallHook<[CheckSpec[], HacoreConfig]>(['checks', 'config']),
@@ -100,8 +101,45 @@ export function createHooks(): CoreHooks {
     status: new SyncWaterfallHook<[StatusReport]>(['status']),
     action: new HookMap(() => new AsyncSeriesBailHook<[ActionRequest], string | undefined>(['request'])),
   });
-  reverseOrder(hooks.shutdown);
+  if (opts.reverseShutdown !== false) reverseOrder(hooks.shutdown);
   return hooks;
+}
+
+interface AnyTap {
+  type: 'sync' | 'async' | 'promise';
+  name: string;
+  fn: AnyFn;
+  stage?: number;
+  before?: string | string[];
+}
+
+interface TapList {
+  taps: AnyTap[];
+}
+
+function retap(from: TapList, to: unknown): void {
+  const hook = to as Record<'tap' | 'tapAsync' | 'tapPromise', (opts: object, fn: AnyFn) => void>;
+  for (const { type, fn, name, stage, before } of from.taps) {
+    const opts = { name, ...(stage !== undefined ? { stage } : {}), ...(before !== undefined ? { before } : {}) };
+    if (type === 'sync') hook.tap(opts, fn);
+    else if (type === 'async') hook.tapAsync(opts, fn);
+    else hook.tapPromise(opts, fn);
+  }
+}
+
+/**
+ * Taps made on `from` (one plugin's apply, staged) registered again on `to`, in
+ * their order and through `to`'s interceptors, as if the plugin had tapped `to`.
+ */
+export function moveTaps(from: CoreHooks, to: CoreHooks): void {
+  for (const key of Object.keys(from) as (keyof CoreHooks)[]) {
+    const source = from[key] as unknown;
+    if (source === to[key]) continue;
+    if (source instanceof HookMap) {
+      const map = (source as unknown as { _map: Map<string, TapList> })._map;
+      for (const [k, hook] of map) retap(hook, (to[key] as unknown as HookMap<never>).for(k));
+    } else retap(source as TapList, to[key]);
+  }
 }
 
 /** Gives each tap without an explicit stage a decreasing stage, so taps run newest first. */

@@ -200,6 +200,8 @@ export interface HacoreConfig {
   /** Where plugins keep state across restarts (`stateDir`). */
   stateDir: string;
   pidFile: string;
+  /** `checkWorkers`: worker processes of the check process; unset means the number of cores, at most 4. */
+  checkWorkers?: number;
   /** `logging`: syslog instead of stdout/the journal. */
   logging?: { syslog?: { facility: SyslogFacility; ident: string; socket: string } };
   checks: CheckSpec[];

@@ -27,6 +27,11 @@ const FLAG = '--max-semi-space-size';
  */
 export function forkExecArgv(role: string, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const out = execArgv.filter((a) => !a.startsWith(FLAG));
+  // A check worker keeps V8's own young generation: with thousands of probes in flight a
+  // small one made it spend most of its CPU in the scavenger (30,000 targets over 2
+  // workers: 555 probes/s at 1.1 ms CPU each with 2 MiB, 3,167 at 0.32 ms without;
+  // bench/README.md). The check child itself then only receives results and runs the hooks.
+  if (role === 'check-worker') return out;
   if (!nodeOptions.includes(FLAG)) out.push(`${FLAG}=${role === 'check' ? SEMI_SPACE_MIB.check : SEMI_SPACE_MIB.other}`);
   const gcChosen = [...execArgv, nodeOptions].some((a) => a.includes('single-threaded-gc'));
   if (role !== 'check' && !gcChosen) out.push('--single-threaded-gc');

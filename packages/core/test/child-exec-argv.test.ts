@@ -23,3 +23,7 @@ test('the launcher gives the supervisor its ceiling (V8 reads it only at start)'
   const first = readFileSync(new URL('../../bin/hacore.js', import.meta.url), 'utf8').split('\n')[0];
   assert.equal(first, `#!/usr/bin/env -S node --max-semi-space-size=${SEMI_SPACE_MIB.supervisor}`);
 });
+
+test("check workers keep the check child's flags but the small young generation", () => {
+  assert.deepEqual(forkExecArgv('check-worker', ['--enable-source-maps', '--max-semi-space-size=2'], ''), ['--enable-source-maps']);
+});

@@ -18,6 +18,22 @@ describe('formatStatus', () => {
     assert.match(text, /^db\s+tcp\s+198\.51\.100\.2:5432\s+UP\s+\S+\s+connected \(0\.5 ms\)$/m);
   });
 
+  it("lists a check process's workers under it in the process table", () => {
+    const report = {
+      pid: 42,
+      startedAt: 0,
+      targets: [],
+      workers: [
+        { index: 0, pid: 50, running: true, since: 0, restarts: 0, checks: ['a', 'b'] },
+        { index: 1, pid: 51, running: false, since: 900, restarts: 2, checks: ['c'] },
+      ],
+    } as unknown as StatusReport;
+    const lines = formatStatus({ check: report }, 1000).split('\n');
+    assert.match(lines[1]!, /^check\s+42\s+up 1s$/);
+    assert.match(lines[2]!, /^check worker 0\s+50\s+up 1s, 2 checks$/);
+    assert.match(lines[3]!, /^check worker 1\s+51\s+starting, 1 checks, 2 restarts$/);
+  });
+
   it("prints a plugin section's warnings after its instance table", () => {
     const report = {
       pid: 42,

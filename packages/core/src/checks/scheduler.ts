@@ -1,4 +1,4 @@
-import type { CheckResult, CheckSpec, Checker, Target, TargetStateChange } from '../types.js';
+import type { CheckResult, CheckSpec, Checker, Target, TargetStateChange, TargetStateName } from '../types.js';
 import { RiseFall } from './rise-fall.js';
 
 export interface SchedulerClock {
@@ -23,6 +23,18 @@ export interface SchedulerSink {
   stateChange(target: Target, change: TargetStateChange): Promise<void>;
 }
 
+/** A check's target before its first probe (or as it resumes from `resume`). */
+export function initialTarget(spec: CheckSpec, now: number, resume?: { state: TargetStateName; since: number }): Target {
+  return {
+    check: spec.name,
+    type: spec.type,
+    target: spec.target,
+    state: resume?.state ?? (spec.alpha ? 'down' : 'unknown'),
+    since: resume?.since ?? now,
+    ...(spec.weight !== undefined ? { weight: spec.weight } : {}),
+  };
+}
+
 /** One scheduled check: probes in sequence, never two in flight, and applies rise/fall. */
 export class CheckRunner {
   readonly target: Target;
@@ -38,17 +50,11 @@ export class CheckRunner {
     private readonly checker: Checker,
     private readonly sink: SchedulerSink,
     private readonly clock: SchedulerClock = realClock,
+    /** The state to go on from (a check worker restarted), instead of a fresh start. */
+    resume?: { state: TargetStateName; since: number },
   ) {
-    const initial = spec.alpha ? 'down' : 'unknown';
-    this.riseFall = new RiseFall(spec.rise, spec.fall, initial);
-    this.target = {
-      check: spec.name,
-      type: spec.type,
-      target: spec.target,
-      state: initial,
-      since: clock.now(),
-      ...(spec.weight !== undefined ? { weight: spec.weight } : {}),
-    };
+    this.target = initialTarget(spec, clock.now(), resume);
+    this.riseFall = new RiseFall(spec.rise, spec.fall, this.target.state);
   }
 
   start(initialDelay = this.clock.random() * this.spec.warmup): void {
@@ -125,8 +131,8 @@ export class Scheduler {
     private readonly clock: SchedulerClock = realClock,
   ) {}
 
-  add(spec: CheckSpec, checker: Checker, initialDelay?: number): CheckRunner {
-    const runner = new CheckRunner(spec, checker, this.sink, this.clock);
+  add(spec: CheckSpec, checker: Checker, initialDelay?: number, resume?: { state: TargetStateName; since: number }): CheckRunner {
+    const runner = new CheckRunner(spec, checker, this.sink, this.clock, resume);
     this.runners.set(spec.name, runner);
     runner.start(initialDelay);
     return runner;

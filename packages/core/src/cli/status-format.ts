@@ -27,7 +27,15 @@ function targetRows(targets: Target[], now: number): string[][] {
 /** The human table of `hacore status`: processes, targets, then any plugin sections that list instances. */
 export function formatStatus(all: Record<string, StatusReport>, now = Date.now()): string {
   const out: string[] = [];
-  const procs = Object.entries(all).map(([role, s]) => [role, String(s.pid ?? '-'), s.error ? `error: ${String(s.error)}` : `up ${ago(s.startedAt, now)}`]);
+  const procs = Object.entries(all).flatMap(([role, s]) => [
+    [role, String(s.pid ?? '-'), s.error ? `error: ${String(s.error)}` : `up ${ago(s.startedAt, now)}`],
+    // A check process's workers (checkWorkers), under it.
+    ...(Array.isArray(s.workers) ? (s.workers as { index: number; pid?: number; running: boolean; since: number; restarts: number; checks: string[] }[]) : []).map((w) => [
+      `${role} worker ${w.index}`,
+      String(w.pid ?? '-'),
+      `${w.running ? `up ${ago(w.since, now)}` : 'starting'}, ${w.checks.length} checks${w.restarts > 0 ? `, ${w.restarts} restarts` : ''}`,
+    ]),
+  ]);
   out.push(table([['PROCESS', 'PID', 'STATE'], ...procs]));
   const targets = Object.values(all).flatMap((s) => s.targets ?? []);
   out.push('');

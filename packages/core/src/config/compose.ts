@@ -21,7 +21,7 @@ export class SchemaRegistry {
   readonly checkTypes = new Map<string, CheckTypeEntry>();
 }
 
-export const CORE_KEYS = ['plugins', 'logLevel', 'logging', 'controlSocket', 'pidFile', 'stateDir', 'checks'] as const;
+export const CORE_KEYS = ['plugins', 'logLevel', 'logging', 'controlSocket', 'pidFile', 'stateDir', 'checkWorkers', 'checks'] as const;
 
 const syslogShape = s.object({
   facility: s.optional(s.enumOf(SYSLOG_FACILITIES), 'daemon').describe('Syslog facility.'),
@@ -47,6 +47,11 @@ export const coreShape = {
       'Path of the control socket (mode 0600, its directory 0700) used by hacore status/reload/stop; `start --socket` overrides it. Default: hacore.sock in $RUNTIME_DIRECTORY (systemd), else /run/hacore as root, else $XDG_RUNTIME_DIR/hacore.',
     ),
   pidFile: s.optional(s.string({ minLength: 1 })).describe('Path of the supervisor pid file. Default: hacore.pid in the same directory as the default control socket.'),
+  checkWorkers: s
+    .optional(s.number({ min: 1, max: 64, integer: true }))
+    .describe(
+      'Worker processes the check process shards its checks over (each a child of it running the probes, the schedule and rise/fall; hooks, IPVS and events stay in the check process). 1: every check in the check process itself, no worker. Default: the number of cores, at most 4. Fixed at start: a reload that changes it is refused.',
+    ),
   stateDir: s.optional(s.string({ minLength: 1 }), '/var/lib/hacore').describe('Directory where plugins keep state that must outlive a restart (drained real servers, yielded instances). Created 0700 when first written.'),
 };
 

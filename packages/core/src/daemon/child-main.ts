@@ -1,12 +1,14 @@
-// Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon.
+// Entry point of a supervisor child: one role (`check` or `vrrp`) of the daemon,
+// or (`--worker N`) one of the check process's check workers, a child of it.
 import { parseArgs } from 'node:util';
 import type { ConfigFormat } from '../config/foreign-format.js';
 import type { RawConfig } from '../config/load.js';
 import { configureLogging, createLogger } from '../logger.js';
 import type { Role } from '../types.js';
 import { Hacore } from './hacore.js';
+import { forkExecArgv } from '../young-generation.js';
 import { installRejectionHandler } from './unhandled.js';
-import type { ChildMessage, ParentMessage } from './ipc.js';
+import type { ChildMessage, ParentMessage, WorkerHandOver } from './ipc.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,15 +19,20 @@ const { values } = parseArgs({
     'config-id': { type: 'string' },
     lenient: { type: 'boolean' },
     'allow-code': { type: 'boolean' },
+    worker: { type: 'string' },
   },
 });
 const kaFile = values['keepalived-config'];
 const format: ConfigFormat | undefined = kaFile ? { keepalived: kaFile, configId: values['config-id'], lenient: values.lenient, overlay: values.config } : undefined;
 const role = values.role as Role;
+const isWorker = values.worker !== undefined;
 const send = (m: ChildMessage): void => {
+  // A check worker's queued results go first: its parent reads everything in the order it happened.
+  if (m.t !== 'probes') core?.flushProbes();
   if (process.connected) process.send!(m);
 };
-const logger = createLogger({ level: values['log-level'] ?? 'info', role });
+const base = createLogger({ level: values['log-level'] ?? 'info', role });
+const logger = isWorker ? base.child({ worker: Number(values.worker) }) : base;
 installRejectionHandler(logger);
 
 let core: Hacore | undefined;
@@ -58,23 +65,24 @@ function handedOnce(document: RawConfig): () => Promise<RawConfig> {
   };
 }
 
-let handOver: ((raw: RawConfig | undefined) => void) | undefined;
-const handedOver = new Promise<RawConfig | undefined>((resolve) => (handOver = resolve));
+let handOver: ((m: { raw: RawConfig | undefined; worker?: WorkerHandOver | undefined }) => void) | undefined;
+const handedOver = new Promise<{ raw: RawConfig | undefined; worker?: WorkerHandOver | undefined }>((resolve) => (handOver = resolve));
 
 process.on('message', (raw: unknown) => {
   const m = raw as ParentMessage;
-  if (m.t === 'config') handOver?.(m.raw);
+  if (m.t === 'config') handOver?.({ raw: m.raw, worker: m.worker });
   // Cached for Hacore.load's own import of the same URLs, which then finds them loaded.
   else if (m.t === 'warm') for (const url of m.plugins) void import(url).catch(() => {});
   else if (m.t === 'event') void core?.deliverRemote(m.event);
   else if (m.t === 'stop') void stop(m.reason);
+  else if (m.t === 'go') core?.releaseChecks();
   else if (m.t === 'request') {
     void (async () => {
       try {
         if (!core) throw new Error('not started');
         const c = core;
         const result =
-          m.op === 'prepare' ? await c.prepareReload(m.raw) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload().finally(() => configureLogging(c.config.logging)) : m.op === 'abort' ? await c.abortReload() : c.status();
+          m.op === 'prepare' ? await c.prepareReload(m.raw, m.checks) : m.op === 'action' ? await c.runActionHere(m.action) : m.op === 'commit' ? await c.commitReload().finally(() => configureLogging(c.config.logging)) : m.op === 'abort' ? await c.abortReload() : await c.statusHere();
         send({ t: 'reply', id: m.id, ok: true, result });
       } catch (err) {
         const e = err as { code?: string; message?: string };
@@ -95,7 +103,8 @@ try {
   // The supervisor's document, not the file: the same config in every process,
   // even for a child restarted after the file was edited and not reloaded.
   send({ t: 'config-request' });
-  const document = await handedOver;
+  const { raw: document, worker } = await handedOver;
+  if (isWorker && !worker) throw new Error('a check worker needs its checks from the check process');
   core = await Hacore.load({
     configFile: values.config,
     format,
@@ -104,14 +113,17 @@ try {
     logger,
     relay: (event) => send({ t: 'event', event }),
     ...(document ? { readConfig: handedOnce(document) } : {}),
+    ...(worker ? { worker: { handOver: worker, send: (batch) => send({ t: 'probes', batch }) } } : {}),
+    ...(role === 'check' && !isWorker ? { workers: { args: process.argv.slice(2), execArgv: forkExecArgv('check-worker') } } : {}),
   });
   core.logger = logger;
   configureLogging(core.config.logging);
-  await core.start();
+  await core.start({ holdWorkers: true });
   send({ t: 'ready' });
+  core.releaseWorkers();
 } catch (err) {
   const e = err as { code?: string; message?: string };
-  logger.error({ err }, `${role} child failed to start`);
+  logger.error({ err }, `${isWorker ? 'check worker' : `${role} child`} failed to start`);
   send({ t: 'fatal', code: e.code ?? 'HACORE_ERR_CHILD_START', message: e.message ?? String(err) });
   await stop('start failed', 1);
 }

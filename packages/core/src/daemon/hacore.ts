@@ -5,14 +5,21 @@ import { configError, type RawConfig } from '../config/load.js';
 import * as s from '../config/schema.js';
 import type { StandardSchemaV1 } from '../config/standard-schema.js';
 import { ConfigError, HacoreError } from '../errors.js';
-import { createHooks, isolateTaps, nameTapErrors, type CoreHooks } from '../hooks.js';
+import { createHooks, isolateTaps, moveTaps, nameTapErrors, type CoreHooks } from '../hooks.js';
 import { PLUGIN_API_VERSION, type HacoreCore } from '../plugin.js';
 import { loadPlugins, type LoadedPlugin } from '../plugins/loader.js';
-import { Scheduler, realClock, type SchedulerClock } from '../checks/scheduler.js';
+import { Scheduler, realClock, type SchedulerClock, type SchedulerSink } from '../checks/scheduler.js';
 import { silentLogger } from '../logger.js';
 import { CORE_VERSION } from '../version.js';
 import type { ActionReply, ActionRequest, CheckSpec, Checker, EventDeclaration, EventInput, EventRegistry, GenericEvent, HacoreConfig, Role, StatusReport, Target } from '../types.js';
+import type { CheckHost } from './check-host.js';
 import { checkSink } from './check-sink.js';
+import { CheckWorkerPool } from './check-worker-pool.js';
+import { resolveCheckWorkers } from './check-workers.js';
+import type { ProbeRecord, WorkerHandOver } from './ipc.js';
+import { LocalChecks } from './local-checks.js';
+import { mergeWorkerStatus } from './status-merge.js';
+import { WorkerSink } from './worker-sink.js';
 import { readConfigDocument, type ConfigSourceOptions } from './config-source.js';
 import { validateWhole } from './config-validator.js';
 import { runActionHere, runOperatorAction, type ActionCollector } from './operator-actions.js';
@@ -30,6 +37,13 @@ export interface HacoreOptions extends ConfigSourceOptions {
   clock?: SchedulerClock;
   /** Called with every event emitted here, to relay it to the other roles. */
   relay?: (event: GenericEvent) => void;
+  /**
+   * Set in a check worker (child-main `--worker N`): the checks it runs, and where
+   * its scheduler's results go (to the check process, where the hooks fire).
+   */
+  worker?: { handOver: WorkerHandOver; send(batch: ProbeRecord[]): void };
+  /** Set in the supervisor's check child: it may shard its checks over `checkWorkers` workers, started with these arguments. */
+  workers?: { args: readonly string[]; execArgv: readonly string[] };
 }
 
 export type StatusCollector = () => Promise<Record<string, StatusReport>>;
@@ -44,7 +58,9 @@ export type StatusCollector = () => Promise<Record<string, StatusReport>>;
 export class Hacore implements HacoreCore {
   readonly apiVersion = PLUGIN_API_VERSION;
   readonly role: Role | 'single';
-  readonly hooks: CoreHooks;
+  private readonly ownHooks: CoreHooks;
+  /** While a check worker applies one plugin: the hooks its taps are staged on (see applyInWorker). */
+  private staging: CoreHooks | undefined;
   logger: Logger;
   readonly host = new PluginHost();
   readonly startedAt = Date.now();
@@ -52,6 +68,8 @@ export class Hacore implements HacoreCore {
   configFile: string | undefined;
   private current: HacoreConfig | undefined;
   private readonly scheduler: Scheduler;
+  private readonly workerSink: WorkerSink | undefined;
+  private checkHost: CheckHost;
   private readonly relay: ((event: GenericEvent) => void) | undefined;
   private started = false;
   private stopping: Promise<void> | undefined;
@@ -64,13 +82,17 @@ export class Hacore implements HacoreCore {
     this.role = opts.role ?? 'single';
     this.logger = opts.logger ?? silentLogger;
     this.relay = opts.relay;
-    this.hooks = createHooks();
-    isolateTaps(this.hooks, (plugin, hook, err) => this.onTapError(plugin, hook, err));
-    nameTapErrors(this.hooks);
-    this.scheduler = new Scheduler(checkSink(this), opts.clock ?? realClock);
+    this.ownHooks = createHooks();
+    isolateTaps(this.ownHooks, (plugin, hook, err) => this.onTapError(plugin, hook, err));
+    nameTapErrors(this.ownHooks);
+    this.workerSink = opts.worker ? new WorkerSink(opts.worker.send) : undefined;
+    const sink: SchedulerSink = this.workerSink ?? checkSink(this);
+    this.scheduler = new Scheduler(sink, opts.clock ?? realClock);
+    this.checkHost = this.localChecks();
     this.reloads = new ReloadPhases(this, {
       registry: this.host.registry,
-      scheduler: this.scheduler,
+      checks: () => this.checkHost,
+      refuse: (next, file) => this.refuseWorkerChange(next, file),
       pluginSpecs: () => this.plugins.map((p) => p.spec),
       adoptDocument: (file, value) => {
         this.document = { file, value };
@@ -91,9 +113,88 @@ export class Hacore implements HacoreCore {
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
-    for (const lp of core.plugins) core.host.apply(lp, pluginRunsIn(lp.plugin, core.role) ? core : core.host.facade(core));
+    for (const lp of core.plugins) {
+      if (!pluginRunsIn(lp.plugin, core.role)) core.host.apply(lp, core.host.facade(core));
+      else if (opts.worker) core.applyInWorker(lp);
+      else core.host.apply(lp, core);
+    }
     core.current = await validateWhole(raw.value, raw.file, core.host.registry, core.hooks);
     return core;
+  }
+
+  get hooks(): CoreHooks {
+    return this.staging ?? this.ownHooks;
+  }
+
+  /**
+   * A check worker runs the checker plugins, nothing else of the check role: a
+   * plugin's taps are staged while it applies, and become this core's only if it
+   * registered a check type (a checker, unchanged, third-party ones too). The
+   * others (IPVS, metrics, a plugin tapping checkResult) run once, in the check
+   * process, which the workers feed; here they count for validation only
+   * (`collectChecks`, `validate`), as the plugins of another role.
+   */
+  private applyInWorker(lp: LoadedPlugin): void {
+    const staged = Object.freeze({ ...createHooks({ reverseShutdown: false }), collectChecks: this.ownHooks.collectChecks, validate: this.ownHooks.validate });
+    this.staging = staged;
+    try {
+      this.host.apply(lp, this);
+    } finally {
+      this.staging = undefined;
+    }
+    if ([...this.host.registry.checkTypes.values()].some((e) => e.owner === lp.plugin.name)) moveTaps(staged, this.ownHooks);
+  }
+
+  /** Where the checks of this process run when none are sharded: all of them (check role), a worker's share, or none. */
+  private localChecks(): LocalChecks {
+    const create = (spec: CheckSpec): Checker => this.createChecker(spec);
+    if (this.opts.worker) return new LocalChecks(this.scheduler, create, this.opts.worker.handOver.checks, this.opts.worker.handOver.resume);
+    return new LocalChecks(this.scheduler, create, this.runs('check') ? 'all' : 'none');
+  }
+
+  /** True in the check process when its checks run in check workers. */
+  private get sharded(): boolean {
+    return this.checkHost instanceof CheckWorkerPool;
+  }
+
+  /** A check worker's checks once the reload it prepares is committed (sent by the check process with the document). */
+  assignNextChecks(names: readonly string[] | undefined): void {
+    if (this.checkHost instanceof LocalChecks) this.checkHost.assignNext(names);
+  }
+
+  private async refuseWorkerChange(next: HacoreConfig, file: string): Promise<void> {
+    if (!this.opts.workers) return;
+    const now = resolveCheckWorkers(this.config);
+    const then = resolveCheckWorkers(next);
+    if (now === then) return;
+    throw await configError(file, [{ path: 'checkWorkers', expected: `the number of check workers the check process started with (${now}); restart to change it`, found: String(then) }]);
+  }
+
+  /** The pids of this process's check workers (none unless its checks are sharded). */
+  checkWorkerPids(): number[] {
+    return this.checkHost instanceof CheckWorkerPool ? this.checkHost.pids().filter((p): p is number => p !== undefined) : [];
+  }
+
+  /** The check process's workers start probing (see CheckWorkerPool.go). */
+  releaseWorkers(): void {
+    if (this.checkHost instanceof CheckWorkerPool) this.checkHost.go();
+  }
+
+  /** A check worker starts probing: its check process said go. */
+  releaseChecks(): void {
+    if (this.checkHost instanceof LocalChecks) this.checkHost.release();
+  }
+
+  /** Sends what a check worker's scheduler queued, before any other message of it (see WorkerSink). */
+  flushProbes(): void {
+    this.workerSink?.flush();
+  }
+
+  /** An event emitted in one of this process's check workers: emitted here as this process's own. */
+  fromWorker(event: GenericEvent, worker: number): void {
+    this.relay?.(event);
+    this.checkHost.observe?.(event, worker);
+    void this.hooks.event.promise(event);
   }
 
   /** The document of the running config: as loaded, or as the last committed reload prepared it. */
@@ -157,15 +258,37 @@ export class Hacore implements HacoreCore {
     return checker;
   }
 
-  /** Runs the `start` hook and schedules the checks of this process. */
-  async start(): Promise<void> {
+  /**
+   * Runs the `start` hook and schedules the checks of this process. With
+   * `holdWorkers` (the check child, until it has said ready) check workers probe
+   * nothing until `releaseWorkers()`.
+   */
+  async start(opts: { holdWorkers?: boolean } = {}): Promise<void> {
     if (this.started) return;
     this.started = true;
     await this.hooks.start.promise(this.config);
-    if (this.runs('check')) {
-      for (const spec of this.config.checks) this.scheduler.add(spec, this.createChecker(spec));
+    const workers = this.opts.workers && this.role === 'check' ? resolveCheckWorkers(this.config) : 1;
+    if (workers > 1) {
+      this.checkHost = new CheckWorkerPool(
+        {
+          logger: this.logger,
+          configDocument: () => this.configDocument(),
+          fromWorker: (event, w) => this.fromWorker(event, w),
+          replayKeyOf: (event) => this.events.replayKeyOf(event),
+          emit: (event) => this.emit(event),
+        },
+        checkSink(this),
+        { count: workers, args: this.opts.workers!.args, execArgv: this.opts.workers!.execArgv },
+      );
     }
-    this.logger.info({ checks: this.runs('check') ? this.config.checks.length : 0, file: this.configFile }, 'hacore started');
+    if (this.opts.worker && this.checkHost instanceof LocalChecks) await this.checkHost.start(this.config.checks, true);
+    else await this.checkHost.start(this.config.checks);
+    if (!opts.holdWorkers) this.releaseWorkers();
+    if (this.opts.worker) {
+      this.logger.info({ checks: this.opts.worker.handOver.checks.length, worker: this.opts.worker.handOver.index }, 'check worker started');
+      return;
+    }
+    this.logger.info({ checks: this.runs('check') ? this.config.checks.length : 0, ...(workers > 1 ? { workers } : {}), file: this.configFile }, 'hacore started');
     await this.emit({ kind: 'daemon', what: 'start', detail: `${this.role}` });
   }
 
@@ -175,8 +298,9 @@ export class Hacore implements HacoreCore {
    * nothing that runs. Throws, having released what it built, if anything refuses.
    * `raw` is the document the supervisor read, so every process prepares the same one.
    */
-  async prepareReload(raw?: RawConfig): Promise<ReloadSummary> {
+  async prepareReload(raw?: RawConfig, workerChecks?: readonly string[]): Promise<ReloadSummary> {
     if (this.reloads.pending) await this.reloads.abort();
+    this.assignNextChecks(workerChecks);
     return this.reloads.prepare(raw ?? (await this.readRaw()));
   }
 
@@ -207,8 +331,9 @@ export class Hacore implements HacoreCore {
     }
     this.stopping = (async () => {
       if (this.reloads.pending) await this.reloads.abort().catch(() => {});
-      await this.scheduler.stopAll();
-      await this.emit({ kind: 'daemon', what: 'stop', detail: reason });
+      await this.checkHost.stop();
+      this.workerSink?.flush();
+      if (!this.opts.worker) await this.emit({ kind: 'daemon', what: 'stop', detail: reason });
       try {
         await this.hooks.shutdown.promise(reason);
       } catch (err) {
@@ -224,17 +349,21 @@ export class Hacore implements HacoreCore {
       throw new HacoreError('HACORE_ERR_EVENT_UNDECLARED', `event kind "${input.kind}" was emitted but no plugin declared it (core.declareEvent)`);
     }
     const event = { ...input, time: Date.now(), origin: this.role } as GenericEvent;
+    // A worker's results before its event: the check process reads them in the order they happened.
+    this.workerSink?.flush();
     this.relay?.(event);
+    this.checkHost.observe?.(event);
     await this.hooks.event.promise(event);
   }
 
   /** Delivers an event that happened in another process (relayed by the supervisor). */
   async deliverRemote(event: GenericEvent): Promise<void> {
+    this.checkHost.observe?.(event);
     await this.hooks.event.promise(event);
   }
 
   targets(): Target[] {
-    return this.scheduler.targets();
+    return this.checkHost.targets();
   }
 
   /** Set by the supervisor so that `statusAll` gathers the children's documents. */
@@ -266,8 +395,16 @@ export class Hacore implements HacoreCore {
       plugins: this.plugins.map((p) => ({ name: p.plugin.name, version: p.plugin.version })),
       targets: this.targets().map((t) => ({ ...t })),
       pluginErrors: Object.fromEntries(this.pluginErrors),
+      ...(this.sharded ? this.checkHost.status?.() : {}),
     };
     return this.hooks.status.call(base);
+  }
+
+  /** This process's status; the check process with workers adds the sections their checker plugins report (status-merge.ts). */
+  async statusHere(): Promise<StatusReport> {
+    const base = this.status();
+    if (!(this.checkHost instanceof CheckWorkerPool)) return base;
+    return mergeWorkerStatus(base, await this.checkHost.workerStatus());
   }
 
   /** Counts and logs a failure that was isolated (a tap, an unhandled rejection of a plugin). */

@@ -23,7 +23,6 @@ export function childArgs(role: Role, l: ChildLaunch): string[] {
   return ['--role', role, ...l.source, '--log-level', l.logLevel, ...(l.allowCode ? ['--allow-code'] : [])];
 }
 
-export { forkExecArgv as childExecArgv } from '../young-generation.js';
 
 export function forkChild(role: Role, l: ChildLaunch): ChildProcess {
   return fork(CHILD_MAIN, childArgs(role, l), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: forkExecArgv(role) });

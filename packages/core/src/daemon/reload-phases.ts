@@ -4,8 +4,8 @@ import { preValidate } from '../config/compose.js';
 import { configError, type RawConfig } from '../config/load.js';
 import { HacoreError } from '../errors.js';
 import type { CoreHooks } from '../hooks.js';
-import type { Scheduler } from '../checks/scheduler.js';
-import type { CheckSpec, Checker, ConfigDiff, EventInput, HacoreConfig, Role } from '../types.js';
+import type { ConfigDiff, EventInput, HacoreConfig } from '../types.js';
+import type { CheckHost } from './check-host.js';
 import { diffConfig } from './config-diff.js';
 import { validateWhole } from './config-validator.js';
 
@@ -22,7 +22,6 @@ interface PreparedReload {
   diff: ConfigDiff;
   file: string;
   value: unknown;
-  checkers: Map<string, Checker>;
 }
 
 /** What the reload phases use of their core's public face. */
@@ -30,15 +29,16 @@ export interface ReloadCore {
   readonly hooks: CoreHooks;
   readonly logger: Logger;
   readonly config: HacoreConfig;
-  runs(role: Role): boolean;
-  createChecker(spec: CheckSpec): Checker;
   emit(event: EventInput): Promise<void>;
 }
 
 /** ... and of its insides. */
 export interface ReloadInternals {
   readonly registry: SchemaRegistry;
-  readonly scheduler: Scheduler;
+  /** Where this process's checks run (here, in check workers, or none). */
+  checks(): CheckHost;
+  /** Refuses what cannot change without a restart (besides the plugin list). */
+  refuse?(next: HacoreConfig, file: string): Promise<void>;
   /** The `plugins:` entries the running daemon loaded. */
   pluginSpecs(): unknown[];
   /** Keeps the document the committed config is built from (what a restarted child is handed). */
@@ -80,18 +80,17 @@ export class ReloadPhases {
       ]);
     }
     const next = await validateWhole(doc.value, doc.file, own.registry, core.hooks);
+    await own.refuse?.(next, doc.file);
     const diff = diffConfig(core.config, next);
-    const checkers = new Map<string, Checker>();
+    const checks = own.checks();
+    await checks.prepare(diff, { file: doc.file, value: doc.value });
     try {
-      if (core.runs('check')) {
-        for (const name of [...diff.checks.added, ...diff.checks.changed]) checkers.set(name, core.createChecker(next.checks.find((c) => c.name === name)!));
-      }
       await core.hooks.prepareReload.promise(diff);
     } catch (err) {
-      await Promise.all([...checkers.values()].map(async (c) => c.close?.()));
+      await checks.abort();
       throw err;
     }
-    this.prepared = { diff, file: doc.file, value: doc.value, checkers };
+    this.prepared = { diff, file: doc.file, value: doc.value };
     return { ...diff.checks, sections: diff.sections };
   }
 
@@ -100,7 +99,7 @@ export class ReloadPhases {
     const p = this.prepared;
     this.prepared = undefined;
     if (!p) return;
-    await Promise.all([...p.checkers.values()].map(async (c) => c.close?.()));
+    await this.own.checks().abort();
     await this.core.hooks.abortReload.promise(p.diff);
     this.core.logger.info('prepared reload aborted; the running config stays');
   }
@@ -113,12 +112,13 @@ export class ReloadPhases {
     this.prepared = undefined;
     own.adoptDocument(p.file, p.value);
     const { diff } = p;
-    if (core.runs('check')) {
-      for (const name of [...diff.checks.removed, ...diff.checks.changed]) await own.scheduler.remove(name);
-      for (const [name, checker] of p.checkers) own.scheduler.add(diff.next.checks.find((c) => c.name === name)!, checker);
+    const failed: string[] = [];
+    try {
+      await own.checks().commit(diff);
+    } catch (err) {
+      failed.push((err as Error).message);
     }
     own.adopt(diff.next, p.file);
-    const failed: string[] = [];
     this.failures = failed;
     try {
       await core.hooks.reload.promise(diff);

@@ -36,13 +36,12 @@ interface Pending {
  * (capped exponential backoff), relays events across roles, and coordinates
  * reload, status and stop.
  */
-export { childExecArgv } from './prefork.js';
 
 /**
  * The document as the IPC channel (JSON) carries it, or undefined when JSON
  * would lose part of it (a code config with functions): then the child reads the file.
  */
-function handOverable(doc: { file: string; value: unknown } | undefined): { file: string; value: unknown } | undefined {
+export function handOverable(doc: { file: string; value: unknown } | undefined): { file: string; value: unknown } | undefined {
   if (!doc) return undefined;
   let lossy = false;
   JSON.stringify(doc.value, (_k, v: unknown) => {
