@@ -80,7 +80,7 @@ try {
   put('usr/bin/hacore', `#!/bin/sh
 NODE_PATH=/usr/lib/hacore/node_modules\${NODE_PATH:+:\$NODE_PATH}
 export NODE_PATH
-exec /usr/bin/node --max-semi-space-size=\${SEMI_SPACE_MIB.supervisor} /usr/lib/hacore/node_modules/@hacore/core/bin/hacore.js "$@"
+exec /usr/bin/node --max-semi-space-size=${SEMI_SPACE_MIB.supervisor} /usr/lib/hacore/node_modules/@hacore/core/bin/hacore.js "$@"
 `, 0o755);
   put('etc/hacore/hacore.yaml', src('hacore.yaml'));
   put('lib/systemd/system/hacore.service', src('hacore.service'));

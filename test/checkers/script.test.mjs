@@ -188,7 +188,11 @@ test('1,000 probes (exits, timeouts, aborts) leave no child, timer or descriptor
   assert.ok(readdirSync('/proc/self/fd').length <= fdsBefore, 'descriptors left open');
   const count = (list) => list.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map());
   const before = count(resBefore);
-  for (const [kind, n] of count(process.getActiveResourcesInfo())) assert.ok(n <= (before.get(kind) ?? 0), `${kind}: ${n} now, ${before.get(kind) ?? 0} before`);
+  const excess = () => [...count(process.getActiveResourcesInfo())].filter(([kind, n]) => n > (before.get(kind) ?? 0));
+  // A child already reaped can still hold its ProcessWrap until its close callback has run
+  // (a later turn of the loop, later still on a loaded machine): wait for that, boundedly.
+  for (const end = Date.now() + 2000; excess().length > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  for (const [kind, n] of excess()) assert.fail(`${kind}: ${n} now, ${before.get(kind) ?? 0} before`);
 });
 
 test('through the core: Hacore.load with the plugin, a target-state event, stop', async () => {

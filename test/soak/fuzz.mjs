@@ -103,6 +103,9 @@ export async function runFuzz({ perDecoder, seed, log = (s) => process.stdout.wr
       inst.map((i) => ({ name: i.name, vrid: i.vrid, version: i.version, priority: PRIORITY, advertInterval: '1s', virtualAddresses: [`${i.vip}/${i.plen}`], garpMasterDelay: '0' })),
       {
         plugins: ['@hacore/checker-icmp', '@hacore/bfd'],
+        // The ICMP decoder's count is per raw socket: with check workers every worker's socket
+        // (and the check process's) reads its own copy of each packet. One process, one socket.
+        checkWorkers: 1,
         checks: [{ name: 'ping-c', type: 'icmp', address: lab.addr4('c'), interval: '500ms', timeout: '400ms', fall: 2, rise: 1 }],
         // 300 ms x 10: a 3 s detection time, so that a machine busy with the fuzz cannot time the live session out.
         bfd: {
