@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { SchedulerClock } from '../src/checks/scheduler.js';
+import { FakeClock } from './fake-clock.js';
 import { resolveCheckWorkers } from '../src/daemon/check-workers.js';
 import { Hacore } from '../src/daemon/hacore.js';
 import type { ProbeRecord } from '../src/daemon/ipc.js';
@@ -40,39 +40,6 @@ test("mergeWorkerStatus: the workers' plugin sections replace the check process'
   assert.deepEqual([m.pid, m.targets, m['probes']], [1, [{ check: 'a' }], { a: 3 }]);
 });
 
-class FakeClock implements SchedulerClock {
-  t = 1000;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now(): number {
-    return this.t;
-  }
-  random(): number {
-    return 0;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  /** Runs every timer due within `ms`, letting each probe's promise chain settle. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-      for (let i = 0; i < 20; i++) await Promise.resolve();
-    }
-    this.t = end;
-  }
-}
 
 const tmp = new TempDir();
 after(() => tmp.remove());
@@ -118,7 +85,7 @@ test('a check worker runs only the checker plugins, its share of the checks, and
   g.__checkerStarted = 0;
   g.__followerRan = 0;
   const batches: ProbeRecord[][] = [];
-  const clock = new FakeClock();
+  const clock = new FakeClock(1000, 0);
   const core = await Hacore.load({
     configFile: file,
     role: 'check',

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RiseFall } from '../src/checks/rise-fall.js';
-import { CheckRunner, type SchedulerClock } from '../src/checks/scheduler.js';
+import { CheckRunner } from '../src/checks/scheduler.js';
+import { FakeClock } from './fake-clock.js';
 import type { CheckResult, CheckSpec, Checker, TargetStateChange } from '../src/types.js';
 
 test('rise/fall: the state changes after exactly `fall` failures and `rise` successes', () => {
@@ -28,36 +29,6 @@ test('rise/fall: alpha starts down, so the first successes must rise', () => {
   assert.deepEqual(rf.observe(true), { changed: 'up', confirming: false });
 });
 
-/** A clock whose timers run only when the test advances time. */
-class FakeClock implements SchedulerClock {
-  t = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now(): number {
-    return this.t;
-  }
-  random(): number {
-    return 0.5;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  /** Runs the next timer, letting the probe's promise chain settle. */
-  async next(): Promise<number> {
-    this.timers.sort((a, b) => a.at - b.at);
-    const t = this.timers.shift();
-    if (!t) throw new Error('no timer');
-    this.t = t.at;
-    t.fn();
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-    return this.t;
-  }
-}
 
 function spec(over: Partial<CheckSpec> = {}): CheckSpec {
   return { name: 'c', type: 'x', target: { address: '198.51.100.1' }, interval: 1000, timeout: 300, rise: 2, fall: 3, retryDelay: 100, warmup: 0, alpha: false, ...over };
