@@ -16,7 +16,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { SEMI_SPACE_MIB } from '../../packages/core/dist/src/young-generation.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -76,11 +75,10 @@ try {
   const src = (f) => readFileSync(path.join(here, f));
   // A wrapper, not a symlink: plugins named in /etc/hacore/hacore.yaml resolve
   // from the config's directory, so NODE_PATH points them at the package's node_modules.
-  // The flag is the supervisor's young-generation ceiling (packages/core/src/young-generation.ts).
   put('usr/bin/hacore', `#!/bin/sh
 NODE_PATH=/usr/lib/hacore/node_modules\${NODE_PATH:+:\$NODE_PATH}
 export NODE_PATH
-exec /usr/bin/node --max-semi-space-size=${SEMI_SPACE_MIB.supervisor} /usr/lib/hacore/node_modules/@hacore/core/bin/hacore.js "$@"
+exec /usr/bin/node /usr/lib/hacore/node_modules/@hacore/core/bin/hacore.js "$@"
 `, 0o755);
   put('etc/hacore/hacore.yaml', src('hacore.yaml'));
   put('lib/systemd/system/hacore.service', src('hacore.service'));

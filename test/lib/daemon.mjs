@@ -1,13 +1,11 @@
 // Runs the real `hacore` CLI for tests and reads its JSON log lines.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const HACORE_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../packages/core/bin/hacore.js');
-/** The node flags the launchers give the supervisor (bin/hacore.js's shebang line, as the Debian wrapper): daemons in tests start as installed ones do. */
-export const SUPERVISOR_NODE_ARGS = readFileSync(HACORE_BIN, 'utf8').split('\n')[0].replace(/^#!\/usr\/bin\/env -S node\s*/, '').split(/\s+/).filter(Boolean);
 
 /** Runs a one-shot CLI command; resolves with { code, stdout, stderr } (never rejects on exit code). */
 export function hacoreCli(args, opts = {}) {
@@ -23,7 +21,7 @@ export class HacoreProcess {
   /** `command` replaces the whole command line (e.g. an installed `hacore` bin). */
   /** `uid`/`gid` run it as another user (the test runs as root). */
   constructor(args, { wrap = [], env = {}, command, cwd, uid, gid } = {}) {
-    const full = command ?? [...wrap, process.execPath, ...SUPERVISOR_NODE_ARGS, HACORE_BIN, 'start', ...args];
+    const full = command ?? [...wrap, process.execPath, HACORE_BIN, 'start', ...args];
     const [cmd, ...argv] = full;
     const ids = uid === undefined ? {} : { uid, gid: gid ?? uid };
     this.proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd, ...ids, env: { ...process.env, HACORE_LOG_PRETTY: '0', ...env } });

@@ -13,7 +13,6 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SUPERVISOR_NODE_ARGS } from './daemon.mjs';
 import { Lab, sh, waitFor } from './lab.mjs';
 
 export { waitFor, sh };
@@ -248,7 +247,7 @@ export class VrrpLab {
     const pid = path.join(this.dir, `${base}.pid`);
     const doc = { logLevel: 'info', ...config, controlSocket: socket, pidFile: pid };
     await writeFile(file, JSON.stringify(doc, null, 2));
-    const args = [...SUPERVISOR_NODE_ARGS, ...(opts.nodeArgs ?? []), opts.cli ?? HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
+    const args = [...(opts.nodeArgs ?? []), opts.cli ?? HACORE_CLI, 'start', ...(opts.singleProcess ? ['--single-process'] : []), '--config', file];
     const [cmd, ...argv] = [...(opts.wrap ?? []), process.execPath, ...args];
     const child = this.lab.spawn(router, cmd, argv, { env: { ...process.env, ...(opts.env ?? {}) }, cwd: ROOT });
     const d = new Daemon('hacore', router, child, { config: file, socket, pid });

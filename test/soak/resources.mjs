@@ -22,7 +22,7 @@ export async function procInfo(pid) {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
   const argv = cmdline.split('\0');
-  const script = argv[0]?.endsWith('node') ? argv[1]?.split('/').pop()?.replace(/\.js$/, '') : undefined;
+  const script = argv[0]?.endsWith('node') ? argv.slice(1).find((a) => !a.startsWith('-'))?.split('/').pop()?.replace(/\.js$/, '') : undefined;
   const role = /--role\0([a-z]+)/.exec(cmdline)?.[1] ?? (cmdline.includes('hacore') ? 'main' : script ?? argv[0].split('/').pop());
   return { pid, state, rss, fds: fds?.length ?? 0, role };
 }

@@ -1,3 +1,2 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-// The flag: the supervisor's young-generation ceiling (src/young-generation.ts); V8 reads it only at start.
+#!/usr/bin/env node
 import "../dist/src/cli/main.js";

@@ -1,16 +1,13 @@
 /**
  * V8's young generation is sized for throughput: its semi-spaces grow with the
- * allocation rate up to 16 MiB each, and resident memory grows with them. That
- * growth is slow (over tens of minutes of steady notifications the 1-hour soak
- * read it as a leak: +7 %/h for a supervisor started with the default) and buys a
- * daemon nothing, so every hacore process starts with a small fixed ceiling:
- * 1 MiB for the protocol children and helpers, 2 MiB for the check child and the
- * supervisor (bench/footprint: a 1,000-check daemon 167 -> 137 MiB RSS, no change
- * in CPU per probe). The supervisor's comes from its launcher (bin/hacore.js and
- * the Debian wrapper: V8 reads the flag only at start). `--max-semi-space-size` in
- * NODE_OPTIONS sets the children's and helpers' instead.
+ * allocation rate up to 16 MiB each, and resident memory with them, which buys a
+ * child that allocates little nothing. Processes a hacore process forks get a
+ * small fixed ceiling: 1 MiB for the protocol children and helpers (the script
+ * notifier's runner), 2 MiB for the check child (bench/footprint: a 1,000-check
+ * daemon 167 -> 137 MiB RSS, no change in CPU per probe); check workers keep V8's
+ * own. `--max-semi-space-size` in NODE_OPTIONS sets them instead.
  */
-export const SEMI_SPACE_MIB = { supervisor: 2, check: 2, other: 1 } as const;
+export const SEMI_SPACE_MIB = { check: 2, other: 1 } as const;
 
 const FLAG = '--max-semi-space-size';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { forkExecArgv, SEMI_SPACE_MIB } from '../src/young-generation.js';
+import { forkExecArgv } from '../src/young-generation.js';
 
 test('forked processes get a small young generation unless NODE_OPTIONS sets one', () => {
   assert.deepEqual(forkExecArgv('vrrp', [], ''), ['--max-semi-space-size=1', '--single-threaded-gc']);
@@ -19,10 +18,6 @@ test('protocol children collect garbage on their main thread alone, unless the o
   assert.ok(!forkExecArgv('check', [], '').includes('--single-threaded-gc'));
 });
 
-test('the launcher gives the supervisor its ceiling (V8 reads it only at start)', () => {
-  const first = readFileSync(new URL('../../bin/hacore.js', import.meta.url), 'utf8').split('\n')[0];
-  assert.equal(first, `#!/usr/bin/env -S node --max-semi-space-size=${SEMI_SPACE_MIB.supervisor}`);
-});
 
 test("check workers keep the check child's flags but the small young generation", () => {
   assert.deepEqual(forkExecArgv('check-worker', ['--enable-source-maps', '--max-semi-space-size=2'], ''), ['--enable-source-maps']);
