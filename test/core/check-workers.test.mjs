@@ -129,6 +129,29 @@ describe('checkWorkers', () => {
     assert.deepEqual(await two.d.exited, { code: 0, signal: null });
   });
 
+  test('a reload sent while the check workers are still starting waits for them and is carried out', async () => {
+    // Each worker is held 1.5 s before it loads anything (NODE_OPTIONS reaches every process; only a worker has --worker),
+    // so the reload below arrives while the check process is still starting its workers.
+    const hold = path.join(dir, 'hold-worker.mjs');
+    writeFileSync(hold, "if (process.argv.includes('--worker')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n");
+    const cfg = writeConfig('early', 2, [tcpCheck('t1', tcpUp)]);
+    const d = new HacoreProcess(['--config', cfg], { env: { NODE_OPTIONS: `--import=${hold}` } });
+    try {
+      await d.waitFor((r) => r.msg === 'started check worker 1', 15000, 'worker 1 forked');
+      assert.equal(d.lines.filter((r) => r.msg === 'check worker started').length, 0, 'no worker has started yet');
+      writeConfig('early', 2, [tcpCheck('t1', tcpUp), tcpCheck('n1', tcpUp)]);
+      const r = await hacoreCli(['reload', '--json', '--config', cfg]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.deepEqual(JSON.parse(r.stdout).checks.added, ['n1']);
+      await d.waitFor((x) => x.check === 'n1' && x.to === 'up', 10000, 'n1 up');
+      const st = await status(cfg);
+      assert.deepEqual(st.check.workers.map((w) => w.checks), [['t1'], ['n1']]);
+    } finally {
+      await d.stop();
+    }
+    assert.deepEqual(await d.exited, { code: 0, signal: null });
+  });
+
   test('a worker killed with SIGKILL is restarted and its checks go on from their state; a reload adds and removes checks across workers', async () => {
     const { d, cfg } = await startSettled('kill', 2);
     try {

@@ -71,7 +71,7 @@ test('vrrp process: SCHED_RR 1 by default, check process and scripts untouched, 
 
     const reload = async (vrrpOptions) => {
       await writeFile(d.files.config, JSON.stringify({ ...JSON.parse(await readFile(d.files.config, 'utf8')), vrrp: config(vrrpOptions).vrrp }));
-      await lab.lab.exec('r1', process.execPath, [HACORE_CLI, 'reload', '--config', d.files.config], { cwd: ROOT });
+      await lab.lab.exec('r1', process.execPath, [HACORE_CLI, 'reload', '--config', d.files.config], { cwd: ROOT }).catch((err) => assert.fail(`${err.message}\n${logs(lab)}`));
     };
     await reload({ realtimePriority: 0, nice: -5 });
     await waitFor(async () => (await sched(`/proc/${vrrp}/stat`)).policy === 0, { timeoutMs: 5000, what: 'SCHED_OTHER after realtimePriority: 0' });

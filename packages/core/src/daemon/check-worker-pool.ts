@@ -8,6 +8,7 @@ import type { CheckSpec, ConfigDiff, EventInput, GenericEvent, StatusReport, Tar
 import type { CheckHost, ResumeState } from './check-host.js';
 import type { ChildMessage, ParentMessage, ProbeRecord, WorkerHandOver } from './ipc.js';
 import { assignChecks, checksOf } from './shard-assign.js';
+import { startingMarker, whileStarting } from './starting.js';
 import { DEFAULT_BACKOFF, handOverable, type RestartPolicy } from './supervisor.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
@@ -42,6 +43,8 @@ interface Slot {
   restarts: number;
   consecutive: number;
   timer: NodeJS.Timeout | undefined;
+  /** Set from the fork until the worker says ready or exits. */
+  starting: Promise<void> | undefined;
 }
 
 interface Pending {
@@ -80,7 +83,7 @@ export class CheckWorkerPool implements CheckHost {
     private readonly sink: SchedulerSink,
     private readonly opts: WorkerPoolOptions,
   ) {
-    this.slots = Array.from({ length: opts.count }, (_, index) => ({ index, proc: undefined, ready: false, startedAt: 0, restarts: 0, consecutive: 0, timer: undefined }));
+    this.slots = Array.from({ length: opts.count }, (_, index) => ({ index, proc: undefined, ready: false, startedAt: 0, restarts: 0, consecutive: 0, timer: undefined, starting: undefined }));
   }
 
   async start(checks: readonly CheckSpec[]): Promise<void> {
@@ -129,6 +132,12 @@ export class CheckWorkerPool implements CheckHost {
     slot.proc = proc;
     slot.ready = false;
     slot.startedAt = Date.now();
+    const marker = startingMarker();
+    slot.starting = marker.starting;
+    const started = (): void => {
+      if (slot.starting === marker.starting) slot.starting = undefined;
+      marker.done();
+    };
     this.core.logger.info({ worker: slot.index, workerPid: proc.pid }, `started check worker ${slot.index}`);
     return new Promise<void>((resolve, reject) => {
       let fatal: string | undefined;
@@ -144,6 +153,7 @@ export class CheckWorkerPool implements CheckHost {
           slot.ready = true;
           for (const event of this.lastState.values()) this.send(slot, { t: 'event', event });
           if (this.started) this.send(slot, { t: 'go' });
+          started();
           resolve();
         } else if (m.t === 'fatal') fatal = `${m.code}: ${m.message}`;
       });
@@ -152,6 +162,7 @@ export class CheckWorkerPool implements CheckHost {
           slot.proc = undefined;
           slot.ready = false;
         }
+        started();
         if (first && !ready && !this.stopping) {
           reject(new HacoreError('HACORE_ERR_CHILD_START', `check worker ${slot.index} could not start: ${fatal ?? `exited with ${signal ?? code}`}`));
           return;
@@ -245,12 +256,14 @@ export class CheckWorkerPool implements CheckHost {
     } else p.reject(Object.assign(new HacoreError('HACORE_ERR_CONTROL', `check worker: ${m.message}`), { remoteCode: m.code }));
   }
 
-  private request(
+  private async request(
     slot: Slot,
     m: { op: 'status' | 'abort' | 'commit' } | { op: 'prepare'; raw: { file: string; value: unknown }; checks: string[] },
     timeoutMs: number,
     onOk?: () => void,
   ): Promise<unknown> {
+    // A worker restarting after a crash (not one waiting out its backoff) is waited for.
+    if (m.op === 'prepare') await whileStarting(slot.starting, timeoutMs);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (!slot.ready || !slot.proc?.connected) return reject(new HacoreError('HACORE_ERR_CONTROL', `check worker ${slot.index} is not running`));

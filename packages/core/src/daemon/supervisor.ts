@@ -8,6 +8,7 @@ import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 import { childArgs, forkChild, type ChildLaunch, type Preforked } from './prefork.js';
 import { forwardSignalsTo } from './signal-forward.js';
+import { startingMarker, whileStarting } from './starting.js';
 
 export interface RestartPolicy extends BackoffPolicy {
   /** A child that ran this long is considered healthy: its backoff starts over. */
@@ -23,6 +24,8 @@ interface Slot {
   restarts: number;
   consecutive: number;
   timer: NodeJS.Timeout | undefined;
+  /** Set from the fork until the child says ready or exits. */
+  starting: Promise<void> | undefined;
 }
 
 interface Pending {
@@ -77,7 +80,7 @@ export class Supervisor {
   /** Starts every child and waits until each is ready; throws if one cannot start at all. */
   async start(roles: readonly Role[]): Promise<void> {
     for (const role of roles) {
-      const slot: Slot = { role, proc: undefined, startedAt: 0, restarts: 0, consecutive: 0, timer: undefined };
+      const slot: Slot = { role, proc: undefined, startedAt: 0, restarts: 0, consecutive: 0, timer: undefined, starting: undefined };
       this.slots.set(role, slot);
     }
     try {
@@ -100,6 +103,12 @@ export class Supervisor {
     const proc = pre ? pre.proc : forkChild(slot.role, launch);
     slot.proc = proc;
     slot.startedAt = Date.now();
+    const marker = startingMarker();
+    slot.starting = marker.starting;
+    const started = (): void => {
+      if (slot.starting === marker.starting) slot.starting = undefined;
+      marker.done();
+    };
     this.forwardSignals();
     this.opts.logger.info({ child: slot.role, childPid: proc.pid }, `started ${slot.role} child`);
     return new Promise<void>((resolve, reject) => {
@@ -112,6 +121,7 @@ export class Supervisor {
         else if (m.t === 'ready') {
           ready = true;
           this.replayTo(slot);
+          started();
           resolve();
           void this.core.emit({ kind: 'daemon', what: 'child-start', detail: `${slot.role} pid ${proc.pid}` });
         } else if (m.t === 'fatal') fatal = `${m.code}: ${m.message}`;
@@ -127,6 +137,7 @@ export class Supervisor {
       };
       proc.once('exit', (code, signal) => {
         if (slot.proc === proc) slot.proc = undefined;
+        started();
         this.forwardSignals();
         if (!ready && first) {
           reject(new HacoreError('HACORE_ERR_CHILD_START', `the ${slot.role} child could not start: ${fatal ?? `exited with ${signal ?? code}`}`));
@@ -188,10 +199,12 @@ export class Supervisor {
     }
   }
 
-  private request(
+  private async request(
     slot: Slot,
     m: { op: 'status' | 'abort' | 'commit' } | { op: 'prepare'; raw: { file: string; value: unknown } } | { op: 'action'; action: ActionRequest },
     timeoutMs = 20_000): Promise<unknown> {
+    // A status is answered at once (a starting child says so); a reload or an action waits for the child's start.
+    if (m.op === 'prepare' || m.op === 'action') await whileStarting(slot.starting, timeoutMs);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (!slot.proc?.connected) return reject(new HacoreError('HACORE_ERR_CONTROL', `${slot.role} child is not running`));
