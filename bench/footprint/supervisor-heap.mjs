@@ -6,9 +6,8 @@
 //   node bench/footprint/supervisor-heap.mjs [MINUTES=10]     (loopback only; no root needed)
 import http from 'node:http';
 import { spawn, execFile } from 'node:child_process';
-import { writeFileSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync, chmodSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';

@@ -8,7 +8,7 @@ import type { CheckSpec, ConfigDiff, EventInput, GenericEvent, StatusReport, Tar
 import type { CheckHost, ResumeState } from './check-host.js';
 import type { ChildMessage, ParentMessage, ProbeRecord, WorkerHandOver } from './ipc.js';
 import { assignChecks, checksOf } from './shard-assign.js';
-import { startingMarker, whileStarting } from './starting.js';
+import { markStarting, whileStarting } from './starting.js';
 import { DEFAULT_BACKOFF, handOverable, type RestartPolicy } from './supervisor.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
@@ -132,12 +132,7 @@ export class CheckWorkerPool implements CheckHost {
     slot.proc = proc;
     slot.ready = false;
     slot.startedAt = Date.now();
-    const marker = startingMarker();
-    slot.starting = marker.starting;
-    const started = (): void => {
-      if (slot.starting === marker.starting) slot.starting = undefined;
-      marker.done();
-    };
+    const started = markStarting(slot);
     this.core.logger.info({ worker: slot.index, workerPid: proc.pid }, `started check worker ${slot.index}`);
     return new Promise<void>((resolve, reject) => {
       let fatal: string | undefined;

@@ -11,9 +11,16 @@ export async function whileStarting(starting: Promise<void> | undefined, timeout
   clearTimeout(timer);
 }
 
-/** A promise settled (resolved) by calling `done`: a slot's "starting" marker. */
-export function startingMarker(): { starting: Promise<void>; done: () => void } {
+/**
+ * Marks `slot` as starting until the returned function is called (on ready or
+ * exit); a later start's mark is not cleared by an earlier one's call.
+ */
+export function markStarting(slot: { starting: Promise<void> | undefined }): () => void {
   let done!: () => void;
   const starting = new Promise<void>((resolve) => (done = resolve));
-  return { starting, done };
+  slot.starting = starting;
+  return () => {
+    if (slot.starting === starting) slot.starting = undefined;
+    done();
+  };
 }

@@ -8,7 +8,7 @@ import type { Hacore, ReloadSummary } from './hacore.js';
 import type { ChildMessage, ParentMessage } from './ipc.js';
 import { childArgs, forkChild, type ChildLaunch, type Preforked } from './prefork.js';
 import { forwardSignalsTo } from './signal-forward.js';
-import { startingMarker, whileStarting } from './starting.js';
+import { markStarting, whileStarting } from './starting.js';
 
 export interface RestartPolicy extends BackoffPolicy {
   /** A child that ran this long is considered healthy: its backoff starts over. */
@@ -103,12 +103,7 @@ export class Supervisor {
     const proc = pre ? pre.proc : forkChild(slot.role, launch);
     slot.proc = proc;
     slot.startedAt = Date.now();
-    const marker = startingMarker();
-    slot.starting = marker.starting;
-    const started = (): void => {
-      if (slot.starting === marker.starting) slot.starting = undefined;
-      marker.done();
-    };
+    const started = markStarting(slot);
     this.forwardSignals();
     this.opts.logger.info({ child: slot.role, childPid: proc.pid }, `started ${slot.role} child`);
     return new Promise<void>((resolve, reject) => {
