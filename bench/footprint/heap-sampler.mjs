@@ -1,12 +1,12 @@
 // Loaded with NODE_OPTIONS=--import into every hacore process (bench/footprint/supervisor-heap.mjs):
 // every HEAP_EVERY_MS each process appends its memoryUsage, V8 heap statistics and per-space
-// use to HEAP_OUT.<role>.jsonl. In-process, because a heap snapshot would change the RSS it measures.
+// use to HEAP_OUT.<role>.<pid>.jsonl (several daemons, or a restarted child, each get their own file). In-process, because a heap snapshot would change the RSS it measures.
 import v8 from 'node:v8';
 import { appendFileSync } from 'node:fs';
 const ri = process.argv.indexOf('--role');
 const role = ri >= 0 ? process.argv[ri + 1] + (process.argv.includes('--worker') ? 'w' + process.argv[process.argv.indexOf('--worker') + 1] : '') : process.argv.includes('start') ? 'main' : undefined;
 if (role && process.argv.some((a) => a.includes('hacore') || a.includes('main.js') || a.includes('child-main'))) {
-  const out = (process.env.HEAP_OUT ?? '/tmp/hacore-heap') + `.${role}.jsonl`;
+  const out = (process.env.HEAP_OUT ?? '/tmp/hacore-heap') + `.${role}.${process.pid}.jsonl`;
   const t0 = Date.now();
   setInterval(() => {
     const m = process.memoryUsage();

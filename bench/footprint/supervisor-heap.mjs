@@ -6,7 +6,7 @@
 //   node bench/footprint/supervisor-heap.mjs [MINUTES=10]     (loopback only; no root needed)
 import http from 'node:http';
 import { spawn, execFile } from 'node:child_process';
-import { writeFileSync, mkdirSync, rmSync, chmodSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync, chmodSync, readFileSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -49,7 +49,8 @@ clearInterval(flap);
 console.log(JSON.stringify({ reloads, statuses, hooks }));
 d.kill('SIGTERM'); await new Promise((r) => d.on('exit', r)); web.close(); rx.close();
 for (const role of ['main', 'check']) {
-  const L = readFileSync(`${OUT}.${role}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const file = readdirSync(dir).find((f) => f.startsWith(`heap.${role}.`));
+  const L = readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const per = Math.max(1, Math.round(120_000 / Number(process.env.HEAP_EVERY_MS ?? 10000)));
   const windows = [];
   for (let i = 0; i < L.length; i += per) {
