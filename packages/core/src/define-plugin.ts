@@ -59,9 +59,11 @@ export function definePlugin(def: PluginDefinition): new () => HacorePlugin {
     readonly hacore = pkg.hacore;
     readonly roles?: readonly Role[];
     readonly alsoIn?: readonly Role[];
+    readonly loadRuntime?: () => Promise<void>;
     constructor() {
       if (def.roles) this.roles = def.roles;
       if (def.alsoIn) this.alsoIn = def.alsoIn;
+      if (def.loadRuntime) this.loadRuntime = def.loadRuntime;
     }
     apply(core: HacoreCore): void {
       for (const [key, spec] of Object.entries(def.sections ?? {})) {

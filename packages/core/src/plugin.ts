@@ -83,6 +83,16 @@ export interface HacorePlugin {
   readonly alsoIn?: readonly Role[];
   /** Registers schemas and taps hooks. Must not open sockets or start timers: use the `start` hook. */
   apply(core: HacoreCore): void;
+  /**
+   * Imports what the plugin needs only where it runs (its checker, its protocol
+   * engine, an HTTP client), so that the processes that only validate its section
+   * do not load it. Called in each process the plugin runs in, right after
+   * `apply`, and awaited before the config is accepted, so the `start` hook and
+   * the checker factory find it loaded. May be called more than once and on
+   * another instance (a preforked child warms it up): keep what it loads in the
+   * module (an `import()` is cached).
+   */
+  loadRuntime?(): Promise<void>;
 }
 
 /** What `definePlugin` needs: the rest comes from the package's own package.json. */
@@ -102,6 +112,8 @@ export interface PluginDefinition {
   /** Event kinds the plugin emits. */
   events?: readonly EventDeclaration[];
   apply(core: HacoreCore, plugin: HacorePlugin & { readonly name: string }): void;
+  /** HacorePlugin.loadRuntime. */
+  loadRuntime?: () => Promise<void>;
 }
 
 export type { StandardOutput };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import { Hacore } from '../src/daemon/hacore.js';
 import { HacoreError } from '../src/errors.js';
@@ -111,4 +113,46 @@ test('a plugin that fails to apply a reload makes the reload report it, after th
   assert.equal(otherSaw, 'fast');
   assert.deepEqual(core.config.demo, { mode: 'fast', limit: 10 });
   await core.stop('test');
+});
+
+/** A package in the config's node_modules whose index must never be imported, with its plugin module apart (`hacorePlugin`). */
+function libraryPackage(name: string, loadRuntime: string): void {
+  const dir = tmp.path(`node_modules/${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.2.3', hacore: '^1.0.0', type: 'module', main: './index.js', hacoreRoles: ['vrrp'], hacorePlugin: './plugin.js' }));
+  writeFileSync(path.join(dir, 'index.js'), `throw new Error('the library index was imported');\n`);
+  writeFileSync(path.join(dir, 'runtime.js'), `globalThis.__runtimes = (globalThis.__runtimes ?? 0) + 1;\nexport const engine = 'loaded';\n`);
+  writeFileSync(
+    path.join(dir, 'plugin.js'),
+    `let engine;\nexport default { name: '${name}', hacore: '^1.0.0', roles: ['vrrp'],\n` +
+      `  async loadRuntime() { ${loadRuntime} },\n` +
+      `  apply(core) { core.hooks.start.tap('${name}', () => { if (core.runs('vrrp') && engine !== 'loaded') throw new Error('started without its runtime'); }); },\n};\n`,
+  );
+}
+
+test("a package's hacorePlugin module is loaded instead of its index, and its runtime only where it runs", async () => {
+  libraryPackage('lib-plugin', `engine = (await import('./runtime.js')).engine;`);
+  const file = config(['lib-plugin']);
+  const g = globalThis as { __runtimes?: number };
+  delete g.__runtimes;
+  for (const role of ['main', 'check'] as const) {
+    const core = await Hacore.load({ configFile: file, role });
+    assert.equal(core.plugins[0]?.plugin.name, 'lib-plugin');
+    assert.match(core.plugins[0]?.resolved ?? '', /lib-plugin[/\\]plugin\.js$/);
+  }
+  assert.equal(g.__runtimes, undefined, 'the runtime was imported in a process the plugin does not run in');
+  await Hacore.load({ configFile: file, role: 'vrrp' });
+  assert.equal(g.__runtimes, 1);
+});
+
+test('a plugin whose runtime fails to load is refused, naming it', async () => {
+  libraryPackage('broken-runtime', `throw new Error('cannot open libfoo.so');`);
+  const file = config(['broken-runtime']);
+  await Hacore.load({ configFile: file, role: 'main' });
+  const e = await Hacore.load({ configFile: file, role: 'vrrp' }).then(
+    () => assert.fail('loaded'),
+    (err: unknown) => err as HacoreError,
+  );
+  assert.equal(e.code, 'HACORE_ERR_PLUGIN_INVALID');
+  assert.match(e.message, /plugin "broken-runtime" \(broken-runtime\) failed to load its runtime: cannot open libfoo\.so/);
 });

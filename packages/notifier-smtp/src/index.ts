@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { undeclaredEventKinds, type HacoreCore, type HacorePlugin, type Logger, readOwnPackage } from '@hacore/core';
 import { backoffDelay, type BackoffPolicy } from '@hacore/core/backoff';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { smtpSchema, type SmtpConfig } from './config.js';
 import { formatMail, type MailText } from './message.js';
@@ -10,6 +10,9 @@ export { smtpSchema, parseServer, type SmtpConfig } from './config.js';
 export { formatMail, type MailText } from './message.js';
 
 export const PLUGIN_NAME = '@hacore/notifier-smtp';
+
+/** nodemailer, loaded only in the supervisor, where the plugin runs. */
+let mailer: typeof import('nodemailer') | undefined;
 
 const RETRY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, jitter: true };
 /** Name, version and API range from this package's own package.json (the header definePlugin reads). */
@@ -42,7 +45,7 @@ export class NotifierSmtpPlugin implements HacorePlugin {
   readonly roles = ['main'] as const;
 
   private cfg: SmtpConfig | undefined;
-  private transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo> | undefined;
+  private transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
   private readonly queue: MailText[] = [];
   private sending = false;
   private stopped = false;
@@ -50,6 +53,10 @@ export class NotifierSmtpPlugin implements HacorePlugin {
   private idleWaiters: (() => void)[] = [];
   /** Ends the retry backoff in progress, if any (at stop). */
   private wake: (() => void) | undefined;
+
+  async loadRuntime(): Promise<void> {
+    mailer ??= (await import('nodemailer')).default;
+  }
 
   apply(core: HacoreCore): void {
     core.registerSection('smtp', smtpSchema, { roles: ['main'] });
@@ -61,8 +68,9 @@ export class NotifierSmtpPlugin implements HacorePlugin {
       this.transport = undefined;
       this.cfg = cfg;
       if (!cfg) return;
+      if (!mailer) throw new Error(`${PLUGIN_NAME}: loadRuntime() was not awaited before the transport was made`);
       const t = cfg.tls;
-      this.transport = nodemailer.createTransport({
+      this.transport = mailer.createTransport({
         host: cfg.smtpServer.host,
         port: cfg.smtpServer.port,
         secure: t === 'implicit',

@@ -1,6 +1,8 @@
 /**
  * The vrrp plugin's contract with the core: its section, events, hooks and taps.
- * What runs in the vrrp process lives in runtime.ts.
+ * What runs in the vrrp process lives in runtime.ts, imported there only
+ * (`loadRuntime`): the other processes validate the section with this module alone
+ * (package.json `hacorePlugin` names it, not the library's index).
  */
 import { isEvent, type HacoreCore, type HacorePlugin, readOwnPackage } from '@hacore/core';
 import { VRRP_EVENTS } from './events.js';
@@ -9,7 +11,7 @@ import { vrrpReferenceIssues } from './cross-references.js';
 import { bfdTrackingFor } from './tracking-bfd.js';
 import { vrrpHooksFor, type VrrpHooks } from './plugin-hooks.js';
 import { PLUGIN_NAME } from './plugin-name.js';
-import { VrrpRuntime } from './runtime.js';
+import type { VrrpRuntime } from './runtime.js';
 
 export { PLUGIN_NAME } from './plugin-name.js';
 export { VrrpPluginError } from './plugin-error.js';
@@ -26,6 +28,10 @@ export class VrrpPlugin implements HacorePlugin {
   readonly hacore = pkg.hacore;
   readonly roles = ['vrrp'] as const;
 
+  async loadRuntime(): Promise<void> {
+    await import('./runtime.js');
+  }
+
   static getHooks(core: HacoreCore): VrrpHooks {
     return vrrpHooksFor(core);
   }
@@ -40,7 +46,7 @@ export class VrrpPlugin implements HacorePlugin {
       if (!core.runs('vrrp')) return;
       const section = config['vrrp'] as VrrpSectionConfig | undefined;
       if (!section || section.instances.length === 0) return;
-      const r = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+      const r = await newRuntime(core);
       await r.start(section, config);
       runtime = r;
     });
@@ -49,7 +55,7 @@ export class VrrpPlugin implements HacorePlugin {
       const next = diff.next['vrrp'] as VrrpSectionConfig | undefined;
       if (!runtime) {
         if (!next || next.instances.length === 0) return;
-        const r = new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+        const r = await newRuntime(core);
         await r.start(next, diff.next);
         runtime = r;
         return;
@@ -76,3 +82,9 @@ export class VrrpPlugin implements HacorePlugin {
   }
 }
 
+async function newRuntime(core: HacoreCore): Promise<VrrpRuntime> {
+  const { VrrpRuntime } = await import('./runtime.js');
+  return new VrrpRuntime(core, core.logger.child({ plugin: PLUGIN_NAME }));
+}
+
+export default VrrpPlugin;

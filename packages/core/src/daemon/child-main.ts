@@ -5,7 +5,10 @@ import type { ConfigFormat } from '../config/foreign-format.js';
 import type { RawConfig } from '../config/load.js';
 import { configureLogging, createLogger } from '../logger.js';
 import type { Role } from '../types.js';
+import type { HacorePlugin } from '../plugin.js';
+import { pluginOf } from '../plugins/loader.js';
 import { Hacore } from './hacore.js';
+import { pluginRunsIn } from './plugin-host.js';
 import { forkExecArgv } from '../young-generation.js';
 import { installRejectionHandler } from './unhandled.js';
 import type { ChildMessage, ParentMessage, WorkerHandOver } from './ipc.js';
@@ -65,14 +68,24 @@ function handedOnce(document: RawConfig): () => Promise<RawConfig> {
   };
 }
 
+/** Imports a plugin's module and, if it runs here, its runtime: errors are left for Hacore.load to report. */
+async function warmPlugin(url: string): Promise<void> {
+  try {
+    const plugin = pluginOf((await import(url)) as Record<string, unknown>) as HacorePlugin | undefined;
+    if (plugin && typeof plugin === 'object' && pluginRunsIn(plugin, role)) await plugin.loadRuntime?.();
+  } catch {
+    // reported by the load proper
+  }
+}
+
 let handOver: ((m: { raw: RawConfig | undefined; worker?: WorkerHandOver | undefined }) => void) | undefined;
 const handedOver = new Promise<{ raw: RawConfig | undefined; worker?: WorkerHandOver | undefined }>((resolve) => (handOver = resolve));
 
 process.on('message', (raw: unknown) => {
   const m = raw as ParentMessage;
   if (m.t === 'config') handOver?.({ raw: m.raw, worker: m.worker });
-  // Cached for Hacore.load's own import of the same URLs, which then finds them loaded.
-  else if (m.t === 'warm') for (const url of m.plugins) void import(url).catch(() => {});
+  // Cached for Hacore.load's own import of the same URLs (and runtimes), which then finds them loaded.
+  else if (m.t === 'warm') for (const url of m.plugins) void warmPlugin(url);
   else if (m.t === 'event') void core?.deliverRemote(m.event);
   else if (m.t === 'stop') void stop(m.reason);
   else if (m.t === 'go') core?.releaseChecks();

@@ -113,12 +113,19 @@ export class Hacore implements HacoreCore {
     const pre = preValidate(raw.value);
     if (pre.issues.length > 0) throw await configError(raw.file, pre.issues);
     core.plugins = await loadPlugins(pre.plugins, path.dirname(raw.file), PLUGIN_API_VERSION);
+    const runtimes: Promise<void>[] = [];
     for (const lp of core.plugins) {
-      if (!pluginRunsIn(lp.plugin, core.role)) core.host.apply(lp, core.host.facade(core));
-      else if (opts.worker) core.applyInWorker(lp);
+      let runsHere = pluginRunsIn(lp.plugin, core.role);
+      if (!runsHere) core.host.apply(lp, core.host.facade(core));
+      else if (opts.worker) runsHere = core.applyInWorker(lp);
       else core.host.apply(lp, core);
+      if (runsHere) runtimes.push(loadRuntime(lp));
     }
+    // The runtimes load while the file is validated; a failure to load one is reported after a config error.
+    const loaded = Promise.all(runtimes);
+    loaded.catch(() => {});
     core.current = await validateWhole(raw.value, raw.file, core.host.registry, core.hooks);
+    await loaded;
     return core;
   }
 
@@ -134,7 +141,7 @@ export class Hacore implements HacoreCore {
    * process, which the workers feed; here they count for validation only
    * (`collectChecks`, `validate`), as the plugins of another role.
    */
-  private applyInWorker(lp: LoadedPlugin): void {
+  private applyInWorker(lp: LoadedPlugin): boolean {
     const staged = Object.freeze({ ...createHooks({ reverseShutdown: false }), collectChecks: this.ownHooks.collectChecks, validate: this.ownHooks.validate });
     this.staging = staged;
     try {
@@ -142,7 +149,9 @@ export class Hacore implements HacoreCore {
     } finally {
       this.staging = undefined;
     }
-    if ([...this.host.registry.checkTypes.values()].some((e) => e.owner === lp.plugin.name)) moveTaps(staged, this.ownHooks);
+    const checker = [...this.host.registry.checkTypes.values()].some((e) => e.owner === lp.plugin.name);
+    if (checker) moveTaps(staged, this.ownHooks);
+    return checker;
   }
 
   /** Where the checks of this process run when none are sharded: all of them (check role), a worker's share, or none. */
@@ -418,3 +427,12 @@ export class Hacore implements HacoreCore {
 }
 
 export { ConfigError };
+
+/** A plugin's `loadRuntime()`, its failure named as the plugin's. */
+async function loadRuntime(lp: LoadedPlugin): Promise<void> {
+  try {
+    await lp.plugin.loadRuntime?.();
+  } catch (err) {
+    throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${lp.plugin.name}" (${lp.spec}) failed to load its runtime: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
 import { resolvePlugin } from '../plugins/loader.js';
+import { pluginManifest } from '../plugins/manifest.js';
 import type { Role } from '../types.js';
 import type { ChildMessage } from './ipc.js';
 import { forkExecArgv } from '../young-generation.js';
@@ -83,30 +83,13 @@ export function hintedRoles(value: unknown, file: string): { roles: Role[]; plug
     } catch {
       return undefined;
     }
-    const hint = packageRoles(resolved);
+    const hint = pluginManifest(resolved)?.roles;
     if (!hint) return undefined;
-    for (const r of hint) if (r !== 'main') roles.add(r);
+    for (const r of hint as Role[]) if (r !== 'main') roles.add(r);
     plugins.push(pathToFileURL(resolved).href);
   }
   if (Array.isArray(value.checks) && value.checks.length > 0) roles.add('check');
   return { roles: [...roles].sort(), plugins };
-}
-
-/** `hacoreRoles` of the nearest package.json above a plugin's entry file. */
-function packageRoles(entry: string): Role[] | undefined {
-  for (let dir = path.dirname(entry); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    let text: string;
-    try {
-      text = readFileSync(path.join(dir, 'package.json'), 'utf8');
-    } catch {
-      continue;
-    }
-    const pkg = JSON.parse(text) as { name?: unknown; hacoreRoles?: unknown };
-    if (typeof pkg.name !== 'string') continue;
-    const r = pkg.hacoreRoles;
-    return Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string') ? (r as Role[]) : undefined;
-  }
-  return undefined;
 }
 
 /**

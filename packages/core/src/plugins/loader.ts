@@ -6,6 +6,7 @@ import satisfies from 'semver/functions/satisfies.js';
 import validRange from 'semver/ranges/valid.js';
 import { HacoreError } from '../errors.js';
 import type { HacorePlugin } from '../plugin.js';
+import { pluginManifest } from './manifest.js';
 
 export interface LoadedPlugin {
   /** What the config listed. */
@@ -25,23 +26,34 @@ const CORE_DIR = path.dirname(fileURLToPath(import.meta.url));
 /**
  * Resolves a plugin spec from the config file's directory, as Node would from
  * there, then from the core's own installation (a plugin installed beside
- * @hacore/core, as the Debian package and a global install place them).
+ * @hacore/core, as the Debian package and a global install place them). A
+ * package whose package.json names its plugin module (`"hacorePlugin"`) is
+ * loaded from that module instead of its main entry.
  */
 export function resolvePlugin(spec: string, baseDir: string): string {
   if (isRelative(spec)) return path.resolve(baseDir, spec);
   let first: unknown;
   for (const from of [baseDir, CORE_DIR]) {
+    let main: string;
     try {
-      return createRequire(path.join(from, 'noop.js')).resolve(spec);
+      main = createRequire(path.join(from, 'noop.js')).resolve(spec);
     } catch (err) {
       first ??= err;
+      continue;
     }
+    const m = pluginManifest(main);
+    return m?.entry ? path.resolve(m.dir, m.entry) : main;
   }
   throw new HacoreError(
     'HACORE_ERR_PLUGIN_NOT_FOUND',
     `plugin "${spec}" is not installed (looked from ${baseDir} and beside @hacore/core); install it with: npm install ${spec}`,
     { cause: first },
   );
+}
+
+/** A module's plugin: its default (or `plugin`) export, a class instantiated. */
+export function pluginOf(mod: Record<string, unknown>): unknown {
+  return instantiate(mod.default ?? mod.plugin);
 }
 
 function instantiate(exported: unknown): unknown {
@@ -102,7 +114,7 @@ export async function loadPlugins(specs: readonly string[], baseDir: string, api
       }
       throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${spec}" failed to load: ${e.message}`, { cause: err });
     }
-    const plugin = checkPlugin(instantiate(mod.default ?? mod.plugin), spec, apiVersion);
+    const plugin = checkPlugin(pluginOf(mod), spec, apiVersion);
     const dup = out.find((o) => o.plugin.name === plugin.name);
     if (dup) {
       throw new HacoreError('HACORE_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is listed twice (as "${dup.spec}" and "${spec}")`);
