@@ -13,7 +13,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, VrrpLab, VIP4, VIP4B, hacoreConfig, median } from '../../test/lib/vrrp-lab.mjs';
+import { ROOT, VrrpLab, VIP4, VIP4B, hacoreConfig, median, pluginPathIn } from '../../test/lib/vrrp-lab.mjs';
 
 const { values: o } = parseArgs({ options: { runs: { type: 'string', default: '7' }, root: { type: 'string', multiple: true }, 'clean-env': { type: 'boolean', default: false } } });
 const RUNS = Number(o.runs);
@@ -48,7 +48,7 @@ try {
   for (let i = 0; i < RUNS; i++) {
     for (const root of roots) {
       const config = hacoreConfig([{ name: 'VI_1', vrid: 71, version: 3, priority: 100, advertInterval: '1s', virtualAddresses: [`${VIP4}/24`] }]);
-      config.plugins = config.plugins.map((p) => (p.startsWith(ROOT) ? path.join(root, path.relative(ROOT, p)) : p));
+      config.plugins = [pluginPathIn(root, '@hacore/vrrp')];
       const t = Date.now();
       const h = await lab.startHacore('r1', config, { cli: path.join(root, 'packages/core/dist/src/cli/main.js') });
       const m = await until(h, /"time":(\d+),[^\n]*INIT -> BACKUP/);

@@ -6,7 +6,7 @@
 //
 // Everything here is ended by exact name or by the PID we started (LAB.md).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
@@ -32,7 +32,17 @@ export const NET2_VIP4 = '203.0.113.200';
 
 /** Absolute path of an installed plugin, resolved from the repository root (configs live in a temp dir). */
 export function pluginPath(name) {
-  return createRequire(path.join(ROOT, 'noop.js')).resolve(name);
+  return pluginPathIn(ROOT, name);
+}
+
+/** pluginPath in another checkout (a benchmark's other build). */
+export function pluginPathIn(root, name) {
+  const req = createRequire(path.join(root, 'noop.js'));
+  const main = req.resolve(name);
+  // What the core loads for the package name: the module its package.json names (`hacorePlugin`), else the index.
+  const pkgFile = req.resolve(`${name}/package.json`);
+  const entry = JSON.parse(readFileSync(pkgFile, 'utf8')).hacorePlugin;
+  return typeof entry === 'string' ? path.resolve(path.dirname(pkgFile), entry) : main;
 }
 
 /** Why the hacore side of the VRRP lab cannot run here, or '' when it can. */

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Hacore } from '../src/daemon/hacore.js';
+import { apiRangeAccepts, caretAccepts } from '../src/plugins/api-range.js';
 import { HacoreError } from '../src/errors.js';
 import type { HacoreEvent, Target, TargetStateChange } from '../src/types.js';
 import { TempDir, probePluginSource } from './fixtures.js';
@@ -155,4 +156,15 @@ test('a plugin whose runtime fails to load is refused, naming it', async () => {
   );
   assert.equal(e.code, 'HACORE_ERR_PLUGIN_INVALID');
   assert.match(e.message, /plugin "broken-runtime" \(broken-runtime\) failed to load its runtime: cannot open libfoo\.so/);
+});
+
+test("the plugin API range's caret fast path agrees with semver, and leaves other ranges to it", async () => {
+  const { default: satisfies } = await import('semver/functions/satisfies.js');
+  const versions = ['1.0.0', '1.0.1', '1.2.0', '1.10.3', '2.0.0', '0.9.9', '10.0.0'];
+  const ranges = ['^1.0.0', '^1.2.0', '^1.0.5', '^1.10.0', '^2.0.0', '^10.0.0', '^1.1.9'];
+  for (const v of versions) for (const r of ranges) assert.equal(caretAccepts(r, v), satisfies(v, r), `${v} in ${r}`);
+  for (const r of ['^0.1.0', '>=1.0.0', '1.x', '^1.0', '^1.0.0-beta.1', '~1.0.0', '^1.0.0 || ^2.0.0']) assert.equal(caretAccepts(r, '1.0.0'), undefined, r);
+  assert.equal(await apiRangeAccepts('>=1.0.0 <2', '1.4.0'), true);
+  assert.equal(await apiRangeAccepts('~2.1', '1.0.0'), false);
+  assert.equal(await apiRangeAccepts('not a range', '1.0.0'), undefined);
 });

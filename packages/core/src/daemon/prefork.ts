@@ -3,11 +3,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadRawConfig } from '../config/load.js';
 import { isPlainObject } from '../config/schema.js';
-import { resolvePlugin } from '../plugins/loader.js';
+import { resolvePlugin } from '../plugins/resolve.js';
 import { pluginManifest } from '../plugins/manifest.js';
 import type { Role } from '../types.js';
 import type { ChildMessage } from './ipc.js';
 import { forkExecArgv } from '../young-generation.js';
+import { tolerateClosedChannel } from './channel-errors.js';
 
 const CHILD_MAIN = fileURLToPath(new URL('./child-main.js', import.meta.url));
 
@@ -25,7 +26,9 @@ export function childArgs(role: Role, l: ChildLaunch): string[] {
 
 
 export function forkChild(role: Role, l: ChildLaunch): ChildProcess {
-  return fork(CHILD_MAIN, childArgs(role, l), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: forkExecArgv(role) });
+  const proc = fork(CHILD_MAIN, childArgs(role, l), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json', execArgv: forkExecArgv(role) });
+  tolerateClosedChannel(proc, (err) => process.stderr.write(`hacore: ${role} child: ${err.message}\n`));
+  return proc;
 }
 
 /** A child forked before the supervisor has loaded anything, its messages kept until the supervisor takes it. */

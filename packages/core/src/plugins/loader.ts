@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-// The two functions, not the package's index (which loads all ~45 of its files, ~25 ms of a start).
-import satisfies from 'semver/functions/satisfies.js';
-import validRange from 'semver/ranges/valid.js';
+import { pathToFileURL } from 'node:url';
 import { HacoreError } from '../errors.js';
 import type { HacorePlugin } from '../plugin.js';
-import { pluginManifest } from './manifest.js';
+import { apiRangeAccepts } from './api-range.js';
+import { isRelative, resolvePlugin } from './resolve.js';
+
+export { resolvePlugin } from './resolve.js';
 
 export interface LoadedPlugin {
   /** What the config listed. */
@@ -14,41 +12,6 @@ export interface LoadedPlugin {
   /** Where it was loaded from. */
   resolved: string;
   plugin: HacorePlugin;
-}
-
-function isRelative(spec: string): boolean {
-  return spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec);
-}
-
-/** Where @hacore/core itself is installed: plugins installed beside it resolve from here too. */
-const CORE_DIR = path.dirname(fileURLToPath(import.meta.url));
-
-/**
- * Resolves a plugin spec from the config file's directory, as Node would from
- * there, then from the core's own installation (a plugin installed beside
- * @hacore/core, as the Debian package and a global install place them). A
- * package whose package.json names its plugin module (`"hacorePlugin"`) is
- * loaded from that module instead of its main entry.
- */
-export function resolvePlugin(spec: string, baseDir: string): string {
-  if (isRelative(spec)) return path.resolve(baseDir, spec);
-  let first: unknown;
-  for (const from of [baseDir, CORE_DIR]) {
-    let main: string;
-    try {
-      main = createRequire(path.join(from, 'noop.js')).resolve(spec);
-    } catch (err) {
-      first ??= err;
-      continue;
-    }
-    const m = pluginManifest(main);
-    return m?.entry ? path.resolve(m.dir, m.entry) : main;
-  }
-  throw new HacoreError(
-    'HACORE_ERR_PLUGIN_NOT_FOUND',
-    `plugin "${spec}" is not installed (looked from ${baseDir} and beside @hacore/core); install it with: npm install ${spec}`,
-    { cause: first },
-  );
 }
 
 /** A module's plugin: its default (or `plugin`) export, a class instantiated. */
@@ -68,7 +31,7 @@ function instantiate(exported: unknown): unknown {
 }
 
 /** Checks the shape of a plugin and its API range; returns it typed. */
-export function checkPlugin(candidate: unknown, spec: string, apiVersion: string): HacorePlugin {
+export async function checkPlugin(candidate: unknown, spec: string, apiVersion: string): Promise<HacorePlugin> {
   const p = candidate as Partial<HacorePlugin> | null | undefined;
   const missing: string[] = [];
   if (!p || typeof p !== 'object') missing.push('an exported object or class');
@@ -81,10 +44,11 @@ export function checkPlugin(candidate: unknown, spec: string, apiVersion: string
     throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `"${spec}" is not a hacore plugin: its default export lacks ${missing.join(', ')}`);
   }
   const plugin = p as HacorePlugin;
-  if (!validRange(plugin.hacore)) {
+  const accepts = await apiRangeAccepts(plugin.hacore, apiVersion);
+  if (accepts === undefined) {
     throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${plugin.name}" (${spec}) declares hacore: "${plugin.hacore}", which is not a semver range`);
   }
-  if (!satisfies(apiVersion, plugin.hacore)) {
+  if (!accepts) {
     throw new HacoreError(
       'HACORE_ERR_PLUGIN_API_RANGE',
       `plugin "${plugin.name}" (${spec}) targets hacore plugin API ${plugin.hacore}, but this core implements plugin API ${apiVersion}`,
@@ -114,7 +78,7 @@ export async function loadPlugins(specs: readonly string[], baseDir: string, api
       }
       throw new HacoreError('HACORE_ERR_PLUGIN_INVALID', `plugin "${spec}" failed to load: ${e.message}`, { cause: err });
     }
-    const plugin = checkPlugin(pluginOf(mod), spec, apiVersion);
+    const plugin = await checkPlugin(pluginOf(mod), spec, apiVersion);
     const dup = out.find((o) => o.plugin.name === plugin.name);
     if (dup) {
       throw new HacoreError('HACORE_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is listed twice (as "${dup.spec}" and "${spec}")`);
