@@ -158,7 +158,9 @@ export default { name: 'recorder', hacore: '^1.0.0', roles: ['vrrp'], apply(core
       assert.equal(st.vrrp.recorder.up1, 'up@check');
       assert.equal(d.lines.filter((r) => isState('up1', 'up')(r)).length, 1, 'up1 changed state only once');
     } finally {
-      assert.equal((await d.stop()).code, 0);
+      const r = await d.stop();
+      if (r.code !== 0) console.error('DAEMON STDERR', d.stderr.slice(-3000));
+      assert.equal(r.code, 0);
     }
   });
 });

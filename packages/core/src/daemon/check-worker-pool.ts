@@ -8,6 +8,7 @@ import type { CheckSpec, ConfigDiff, EventInput, GenericEvent, StatusReport, Tar
 import type { CheckHost, ResumeState } from './check-host.js';
 import type { ChildMessage, ParentMessage, ProbeRecord, WorkerHandOver } from './ipc.js';
 import { assignChecks, checksOf } from './shard-assign.js';
+import { tolerateClosedChannel } from './channel-errors.js';
 import { markStarting, whileStarting } from './starting.js';
 import { DEFAULT_BACKOFF, handOverable, type RestartPolicy } from './supervisor.js';
 
@@ -129,6 +130,7 @@ export class CheckWorkerPool implements CheckHost {
       serialization: 'json',
       execArgv: [...this.opts.execArgv],
     });
+    tolerateClosedChannel(proc, (err) => this.core.logger.warn({ err, worker: slot.index }, `check worker ${slot.index}: ${err.message}`));
     slot.proc = proc;
     slot.ready = false;
     slot.startedAt = Date.now();

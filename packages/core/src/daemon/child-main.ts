@@ -11,6 +11,7 @@ import { Hacore } from './hacore.js';
 import { pluginRunsIn } from './plugin-host.js';
 import { forkExecArgv } from '../young-generation.js';
 import { installRejectionHandler } from './unhandled.js';
+import { tolerateClosedChannel } from './channel-errors.js';
 import type { ChildMessage, ParentMessage, WorkerHandOver } from './ipc.js';
 
 const { values } = parseArgs({
@@ -37,6 +38,8 @@ const send = (m: ChildMessage): void => {
 const base = createLogger({ level: values['log-level'] ?? 'info', role });
 const logger = isWorker ? base.child({ worker: Number(values.worker) }) : base;
 installRejectionHandler(logger);
+// A send racing the supervisor's death: the disconnect handler below stops this process gracefully.
+tolerateClosedChannel(process, (err) => logger.error({ err }, 'IPC error'));
 
 let core: Hacore | undefined;
 let stopping: Promise<never> | undefined;
