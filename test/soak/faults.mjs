@@ -309,9 +309,9 @@ export class Faults {
     const moved = this.watchTakeover('sigstop', router, w.start);
     const pids = await this.daemonPids(router);
     this.stoppedPids = pids;
-    for (const p of pids) process.kill(p, 'SIGSTOP');
+    for (const p of pids) signalIfAlive(p, 'SIGSTOP');
     await sleep(ms);
-    for (const p of pids) process.kill(p, 'SIGCONT');
+    for (const p of pids) signalIfAlive(p, 'SIGCONT');
     this.stoppedPids = undefined;
     this.close(w);
     await moved;
@@ -434,5 +434,14 @@ export class Faults {
 
   stopAll() {
     this.stopped = true;
+  }
+}
+
+/** A process listed a moment ago may have exited since (a notify script's runner, a child being restarted): nothing to stop. */
+function signalIfAlive(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if (err.code !== 'ESRCH') throw err;
   }
 }

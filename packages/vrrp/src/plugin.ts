@@ -30,6 +30,8 @@ export class VrrpPlugin implements HacorePlugin {
 
   async loadRuntime(): Promise<void> {
     await import('./runtime.js');
+    // netlink's rtnetlink files (~20 ms), required on the first request otherwise: at start, after the config came.
+    (await import('./netlink.js')).netlinkModule();
   }
 
   static getHooks(core: HacoreCore): VrrpHooks {
