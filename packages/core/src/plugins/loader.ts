@@ -4,8 +4,6 @@ import type { HacorePlugin } from '../plugin.js';
 import { apiRangeAccepts } from './api-range.js';
 import { isRelative, resolvePlugin } from './resolve.js';
 
-export { resolvePlugin } from './resolve.js';
-
 export interface LoadedPlugin {
   /** What the config listed. */
   spec: string;
