@@ -83,7 +83,9 @@ describe('prefork', () => {
     }
   });
 
-  test('with a right hint the child is the preforked one: forked before the supervisor logs its start', async () => {
+  // The plain form is preforked by cli/main.ts before the parser loads; another (here
+  // --search-config) by the parser's `start`.
+  for (const [label, extra] of [['the early reading', []], ['the parser', ['--search-config']]]) test(`with a right hint the child is the preforked one (by ${label}): forked before the supervisor logs its start`, async () => {
     const srv = await acceptingServer();
     servers.push(srv);
     const cfg = path.join(dir, 'c.yaml');
@@ -92,7 +94,7 @@ describe('prefork', () => {
       `plugins: ["@hacore/checker-tcp"]\ncontrolSocket: ${path.join(dir, 'c.sock')}\npidFile: ${path.join(dir, 'c.pid')}\n` +
         `checks:\n  - { name: up1, type: tcp, address: 127.0.0.1, port: ${srv.address().port}, interval: 100ms, timeout: 500ms, warmup: 0ms }\n`,
     );
-    const d = new HacoreProcess(['--config', cfg]);
+    const d = new HacoreProcess([...extra, '--config', cfg]);
     try {
       const started = await d.waitFor((r) => r.msg === 'started check child', 15000, 'child started');
       // The child's own start time (field 22 of /proc/PID/stat, in clock ticks) is before the supervisor's log line.

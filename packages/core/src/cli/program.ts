@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import './closed-pipe.js';
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -129,7 +128,11 @@ withFormatFlags(program
     // A daemon reads one explicit file; the upward search is for development only.
     const config = development && !named && !process.env.HACORE_CONFIG ? undefined : daemonConfigFile(named);
     // The children first, so that their start overlaps this process's loading (daemon/prefork.ts).
-    const preforked = o.singleProcess || formatOf(o, named) ? [] : await (await import('../daemon/prefork.js')).preforkChildren(config, { allowCode: development, logLevel: o.logLevel });
+    // (cli/main.ts began them before this parser loaded, for the plain daemon form.)
+    const early = await (await import('./early-prefork.js')).takeEarlyPrefork();
+    const forkable = !o.singleProcess && !formatOf(o, named);
+    if (!forkable) for (const p of early ?? []) p.discard();
+    const preforked = !forkable ? [] : early ?? (await (await import('../daemon/prefork.js')).preforkChildren(config, { allowCode: development, logLevel: o.logLevel }));
     const [{ createLogger }, { runDaemon }] = await Promise.all([import('../logger.js'), import('../daemon/run.js')]);
     const logger = createLogger({ level: o.logLevel ?? 'info', role: o.singleProcess ? 'single' : 'main' });
     try {
