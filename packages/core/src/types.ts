@@ -1,3 +1,4 @@
+import type { LogLevel } from './log-levels.js';
 import type { SyslogFacility } from './log-destination.js';
 
 /**
@@ -194,7 +195,7 @@ export interface ConfigDiff {
 /** The validated config. Plugin sections are typed by the plugins that own them. */
 export interface HacoreConfig {
   plugins: string[];
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  logLevel: LogLevel;
   /** Path of the control socket. */
   controlSocket: string;
   /** Where plugins keep state across restarts (`stateDir`). */

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { daemonConfigFile } from '../config/load.js';
 import { preforkChildren, type Preforked } from '../daemon/prefork.js';
-
-const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+import { LOG_LEVELS } from '../log-levels.js';
 
 let pending: Promise<Preforked[]> | undefined;
 
@@ -27,7 +26,7 @@ export function beginEarlyPrefork(args: string[]): void {
     return;
   }
   const level = values['log-level'];
-  if (level !== undefined && !LEVELS.has(level as string)) return;
+  if (level !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(level)) return;
   pending = preforkChildren(daemonConfigFile(values.config as string | undefined), { allowCode: false, logLevel: level as string | undefined });
 }
 

@@ -11,6 +11,7 @@ import { isPlainObject } from '../config/schema.js';
 import { controlRequest } from '../control/client.js';
 import type { ReloadReport } from '../daemon/config-changes.js';
 import { HacoreError } from '../errors.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import { PLUGIN_API_VERSION } from '../plugin.js';
 import type { StatusReport } from '../types.js';
 import { CORE_VERSION } from '../version.js';
@@ -121,7 +122,7 @@ withFormatFlags(program
   .option('--single-process', 'run every role in this one process (development, tests; implies --search-config)')
   .option('--search-config', SEARCH_HELP)
   .option('-s, --socket <path>', 'control socket path (over controlSocket; default: hacore.sock in $RUNTIME_DIRECTORY, /run/hacore as root, $XDG_RUNTIME_DIR/hacore otherwise)')
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
+  .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
   .action(async (o: { config?: string; singleProcess?: boolean; searchConfig?: boolean; socket?: string; logLevel?: string } & FormatFlags) => {
     const development = o.singleProcess === true || o.searchConfig === true;
     const named = o.config ?? program.opts<{ config?: string }>().config;

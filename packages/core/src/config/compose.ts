@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { CheckSpec, HacoreConfig, Role } from '../types.js';
 import { commonCheckShape } from './check-schema.js';
 import { SYSLOG_FACILITIES } from '../log-destination.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import * as s from './schema.js';
 
 export interface SectionEntry {
@@ -31,7 +32,7 @@ const syslogShape = s.object({
 
 export const coreShape = {
   plugins: s.optional(s.array(s.string({ minLength: 1 })), []).describe('npm package names or relative paths of the plugins to load, in order.'),
-  logLevel: s.optional(s.enumOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const), 'info').describe('Log level; --log-level overrides it.'),
+  logLevel: s.optional(s.enumOf(LOG_LEVELS), 'info').describe('Log level; --log-level overrides it.'),
   logging: s
     .optional(
       s.object({
